@@ -1,0 +1,2 @@
+//! Fork-join benchmark (W0), filled in below.
+fn main() {}

@@ -1,0 +1,1 @@
+//! Parallel loops on the workshare pool (in progress).

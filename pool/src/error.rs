@@ -1,0 +1,104 @@
+//! The pool's error type.
+
+use std::fmt;
+use std::io;
+
+/// What can go wrong building or configuring a pool.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_pool::{Error, Pool};
+/// assert_eq!(Pool::new(0).unwrap_err(), Error::ZeroThreads);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A pool needs at least one thread (the caller's).
+    ZeroThreads,
+    /// More threads were asked for than a pool supports.
+    TooManyThreads {
+        /// The number asked for.
+        requested: usize,
+        /// The largest pool this build supports.
+        max: usize,
+    },
+    /// The operating system refused to start a worker thread. No worker is left running.
+    Spawn {
+        /// The team index (1-based) of the worker that failed to start.
+        index: usize,
+        /// The kind of the operating system's error.
+        kind: io::ErrorKind,
+        /// The operating system's message.
+        message: String,
+    },
+    /// Pinning a worker to a CPU failed (or is not supported on this platform).
+    Pin {
+        /// The team index of the worker.
+        index: usize,
+        /// The CPU it was to run on.
+        cpu: usize,
+        /// The operating system's message.
+        message: String,
+    },
+    /// An environment variable did not hold a valid thread count.
+    InvalidEnv {
+        /// The variable's name.
+        var: &'static str,
+        /// The value found.
+        value: String,
+    },
+    /// `set_num_threads` got a count outside `1..=size`.
+    NumThreadsOutOfRange {
+        /// The count asked for.
+        requested: usize,
+        /// The pool's size (the most it may use).
+        size: usize,
+    },
+    /// `set_num_threads` was called from inside a region of the same pool.
+    InsideRegion,
+    /// The global pool was configured after it had been created.
+    GlobalAlreadyInitialized,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::ZeroThreads => write!(f, "a pool needs at least 1 thread, 0 were requested"),
+            Error::TooManyThreads { requested, max } => {
+                write!(f, "{requested} threads requested, a pool supports at most {max}")
+            }
+            Error::Spawn {
+                index,
+                kind,
+                message,
+            } => write!(
+                f,
+                "could not start worker thread {index} ({kind:?}): {message}; no worker was left running"
+            ),
+            Error::Pin {
+                index,
+                cpu,
+                message,
+            } => write!(f, "could not pin worker thread {index} to CPU {cpu}: {message}"),
+            Error::InvalidEnv { var, value } => write!(
+                f,
+                "{var}={value:?} is not a valid thread count (expected an integer from 1 to {})",
+                crate::MAX_THREADS
+            ),
+            Error::NumThreadsOutOfRange { requested, size } => write!(
+                f,
+                "set_num_threads({requested}) is out of range: expected 1..={size} for a pool of {size} threads"
+            ),
+            Error::InsideRegion => write!(
+                f,
+                "set_num_threads was called inside a region of the same pool; call it between regions"
+            ),
+            Error::GlobalAlreadyInitialized => {
+                write!(f, "the global pool was already created; configure it before first use")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,253 @@
+//! The global pool and the Numba/OpenMP-style free functions.
+
+use crate::error::Error;
+use crate::pool::{available_cores, Pool, PoolBuilder, MAX_THREADS};
+use crate::team::{self, Team};
+use std::sync::OnceLock;
+
+/// The environment variable that sizes the global pool (like `NUMBA_NUM_THREADS` or
+/// `OMP_NUM_THREADS`): an integer from 1 to [`MAX_THREADS`]. Unset or empty means one thread
+/// per available core.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(workshare_pool::NUM_THREADS_ENV, "WORKSHARE_NUM_THREADS");
+/// ```
+pub const NUM_THREADS_ENV: &str = "WORKSHARE_NUM_THREADS";
+
+static GLOBAL: OnceLock<Result<Pool, Error>> = OnceLock::new();
+
+/// Parses a thread count as found in [`NUM_THREADS_ENV`]; `None` means "not set".
+pub(crate) fn parse_thread_count(value: Option<&str>) -> Result<Option<usize>, Error> {
+    let Some(raw) = value else { return Ok(None) };
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    match trimmed.parse::<usize>() {
+        Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(Some(n)),
+        _ => Err(Error::InvalidEnv {
+            var: NUM_THREADS_ENV,
+            value: raw.to_owned(),
+        }),
+    }
+}
+
+impl PoolBuilder {
+    /// A builder sized by [`NUM_THREADS_ENV`], or by the available cores when it is unset.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidEnv`] when the variable is set to anything but an integer in
+    /// `1..=MAX_THREADS` (or is not valid Unicode).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = workshare_pool::PoolBuilder::from_env()?.build()?;
+    /// assert!(pool.size() >= 1);
+    /// # Ok::<(), workshare_pool::Error>(())
+    /// ```
+    pub fn from_env() -> Result<PoolBuilder, Error> {
+        let value = match std::env::var(NUM_THREADS_ENV) {
+            Ok(value) => Some(value),
+            Err(std::env::VarError::NotPresent) => None,
+            Err(std::env::VarError::NotUnicode(raw)) => {
+                return Err(Error::InvalidEnv {
+                    var: NUM_THREADS_ENV,
+                    value: raw.to_string_lossy().into_owned(),
+                })
+            }
+        };
+        let n = parse_thread_count(value.as_deref())?.unwrap_or_else(available_cores);
+        Ok(PoolBuilder::new().num_threads(n))
+    }
+}
+
+/// The global pool, created on first use with [`PoolBuilder::from_env`].
+///
+/// # Errors
+///
+/// The error that creating it gave ([`Error::InvalidEnv`], [`Error::Spawn`]); every later call
+/// returns the same error.
+///
+/// # Examples
+///
+/// ```
+/// let pool = workshare_pool::try_global()?;
+/// assert!(pool.size() >= 1);
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn try_global() -> Result<&'static Pool, Error> {
+    GLOBAL
+        .get_or_init(|| PoolBuilder::from_env()?.build())
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// The global pool, created on first use.
+///
+/// # Panics
+///
+/// With the message `workshare: cannot create the global pool: ...` when
+/// [`try_global`] returns an error, e.g. for `WORKSHARE_NUM_THREADS=abc`.
+///
+/// # Examples
+///
+/// ```
+/// let pool = workshare_pool::global();
+/// pool.region(|team| assert!(team.thread_id() < team.num_threads()));
+/// ```
+pub fn global() -> &'static Pool {
+    match try_global() {
+        Ok(pool) => pool,
+        Err(error) => panic!("workshare: cannot create the global pool: {error}"),
+    }
+}
+
+/// Creates the global pool from `builder`, before anything else uses it.
+///
+/// # Errors
+///
+/// [`Error::GlobalAlreadyInitialized`] if the global pool exists already, or the builder's error.
+///
+/// # Examples
+///
+/// ```
+/// let pool = workshare_pool::init_global(workshare_pool::Pool::builder().num_threads(2))?;
+/// assert_eq!(pool.size(), 2);
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn init_global(builder: PoolBuilder) -> Result<&'static Pool, Error> {
+    let mut created = false;
+    let result = GLOBAL.get_or_init(|| {
+        created = true;
+        builder.build()
+    });
+    if !created {
+        return Err(Error::GlobalAlreadyInitialized);
+    }
+    result.as_ref().map_err(Clone::clone)
+}
+
+/// Runs `f` on every thread of the global pool's team; see [`Pool::region`].
+///
+/// # Panics
+///
+/// If the global pool cannot be created (see [`global`]), or to resume a panic of `f`.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// let count = AtomicUsize::new(0);
+/// workshare_pool::region(|_| {
+///     count.fetch_add(1, Ordering::Relaxed);
+/// });
+/// assert_eq!(count.into_inner(), workshare_pool::num_threads());
+/// ```
+pub fn region<F>(f: F)
+where
+    F: Fn(&Team<'_>) + Sync,
+{
+    global().region(f);
+}
+
+/// The number of threads the global pool's next region uses (`numba.get_num_threads`).
+///
+/// # Examples
+///
+/// ```
+/// assert!(workshare_pool::num_threads() >= 1);
+/// ```
+pub fn num_threads() -> usize {
+    global().num_threads()
+}
+
+/// Makes the global pool's later regions use `n` threads, `1 <= n <= global().size()`
+/// (`numba.set_num_threads`).
+///
+/// # Errors
+///
+/// [`Error::NumThreadsOutOfRange`], or [`Error::InsideRegion`] inside a global-pool region.
+///
+/// # Examples
+///
+/// ```
+/// workshare_pool::set_num_threads(1)?;
+/// assert_eq!(workshare_pool::num_threads(), 1);
+/// assert!(workshare_pool::set_num_threads(0).is_err());
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn set_num_threads(n: usize) -> Result<(), Error> {
+    global().set_num_threads(n)
+}
+
+/// The calling thread's index in the team of its innermost region (`numba.get_thread_id`,
+/// `omp_get_thread_num`): 0 outside any region and on the thread that started a region.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(workshare_pool::thread_id(), 0);
+/// let pool = workshare_pool::Pool::new(2)?;
+/// pool.region(|team| assert_eq!(workshare_pool::thread_id(), team.thread_id()));
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn thread_id() -> usize {
+    team::current().map_or(0, |(id, _)| id)
+}
+
+/// The size of the team of the calling thread's innermost region (`omp_get_num_threads`):
+/// 1 outside any region.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(workshare_pool::team_size(), 1);
+/// let pool = workshare_pool::Pool::new(2)?;
+/// pool.region(|_| assert_eq!(workshare_pool::team_size(), 2));
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn team_size() -> usize {
+    team::current().map_or(1, |(_, n)| n)
+}
+
+/// Whether the calling thread is running inside a region of any pool.
+///
+/// # Examples
+///
+/// ```
+/// assert!(!workshare_pool::in_region());
+/// workshare_pool::Pool::new(2)?.region(|_| assert!(workshare_pool::in_region()));
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn in_region() -> bool {
+    team::current().is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_thread_counts() {
+        assert_eq!(parse_thread_count(None), Ok(None));
+        assert_eq!(parse_thread_count(Some("")), Ok(None));
+        assert_eq!(parse_thread_count(Some(" 4 ")), Ok(Some(4)));
+        for bad in [
+            "0",
+            "-1",
+            "abc",
+            "4 threads",
+            "1e3",
+            "99999999999999999999999",
+            "70000",
+        ] {
+            let err = parse_thread_count(Some(bad)).unwrap_err();
+            assert!(matches!(err, Error::InvalidEnv { .. }), "{bad}");
+            assert!(err.to_string().contains(NUM_THREADS_ENV));
+        }
+    }
+}

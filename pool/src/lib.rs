@@ -1,0 +1,63 @@
+//! The fork-join thread pool under [workshare]: teams, regions, barriers and sleeping workers.
+//!
+//! A [`Pool`] owns `size - 1` persistent worker threads. [`Pool::region`] runs a closure once on
+//! every thread of a team (the calling thread is team thread 0, OpenMP-style) and returns when
+//! all have finished. Inside, a [`Team`] gives the thread's id, the team size, a reusable
+//! [`barrier`](Team::barrier) and [worksharing constructs](Team::workshare). The free functions
+//! ([`region`], [`set_num_threads`], [`num_threads`], [`thread_id`]) work on a lazily created
+//! global pool sized by [`NUM_THREADS_ENV`], the way Numba's `set_num_threads` and
+//! `get_thread_id` do.
+//!
+//! This crate knows nothing of schedules or reductions: `workshare-parfor` and
+//! `workshare-reductions` build on it. Its protocols (publication and join, sleep and wake, the
+//! barrier, worksharing slots, the region lock, shutdown, panics) are each a small type with a
+//! design note in its module and a loom model in `tests/loom.rs`; see `DESIGN.md`.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::sync::atomic::{AtomicU64, Ordering};
+//! let pool = workshare_pool::Pool::new(4)?;
+//! let partial = [const { AtomicU64::new(0) }; 4];
+//! pool.region(|team| {
+//!     let me = team.thread_id();
+//!     partial[me].store(me as u64 + 1, Ordering::Relaxed);
+//!     team.barrier();
+//!     if me == 0 {
+//!         let sum: u64 = partial.iter().map(|p| p.load(Ordering::Relaxed)).sum();
+//!         assert_eq!(sum, 1 + 2 + 3 + 4);
+//!     }
+//! });
+//! # Ok::<(), workshare_pool::Error>(())
+//! ```
+//!
+//! [workshare]: https://docs.rs/workshare
+
+#![warn(missing_docs)]
+
+mod affinity;
+mod barrier;
+mod dispatch;
+mod error;
+#[cfg(not(loom))]
+mod global;
+mod pool;
+mod region_lock;
+mod sleep;
+mod spin;
+#[doc(hidden)]
+pub mod sync;
+mod team;
+mod workshare;
+
+pub use error::Error;
+#[cfg(not(loom))]
+pub use global::{
+    global, in_region, init_global, num_threads, region, set_num_threads, team_size, thread_id,
+    try_global, NUM_THREADS_ENV,
+};
+pub use pool::{Pool, PoolBuilder, DEFAULT_SPIN_TIME, MAX_THREADS};
+pub use team::{Team, WorkShare};
+
+#[cfg(test)]
+mod models;

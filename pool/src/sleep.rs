@@ -1,0 +1,68 @@
+//! Sleep and wake with no lost wake-up.
+//!
+//! A [`Sleep`] is a mutex, a condition variable and a count of sleepers. Waiters block on a
+//! condition held in atomics elsewhere; the thread that changes the condition calls
+//! [`Sleep::notify`] right after its store. The fast path of `notify` (nobody asleep) is one
+//! `SeqCst` fence and one load: no lock, no system call.
+//!
+//! # Why no wake-up is lost
+//!
+//! Waiter: lock; `sleepers += 1`; **fence(SeqCst)**; load condition; wait while it holds.
+//! Notifier: store condition; **fence(SeqCst)**; load `sleepers`; if non-zero, lock, unlock,
+//! `notify_all`.
+//!
+//! The two fences are ordered in the single total order of `SeqCst` operations.
+//! - If the waiter's fence comes first, the notifier's load of `sleepers` (after its fence)
+//!   sees the increment, so it takes the lock. The waiter held the lock from before its increment
+//!   until `Condvar::wait` released it atomically, so by the time the notifier holds the lock the
+//!   waiter is either registered with the condition variable (and `notify_all` wakes it) or has
+//!   already seen the condition change and left.
+//! - If the notifier's fence comes first, the waiter's load of the condition (after its fence)
+//!   sees the notifier's store, and the waiter does not block.
+//!
+//! Both orders end with the waiter awake. The decrement of `sleepers` is relaxed: a stale
+//! non-zero count only costs the notifier a needless lock.
+
+use crate::sync::{fence, AtomicUsize, Condvar, Mutex, Ordering};
+
+/// A place for threads to sleep until a condition, kept in atomics elsewhere, changes.
+#[derive(Debug, Default)]
+pub(crate) struct Sleep {
+    sleepers: AtomicUsize,
+    lock: Mutex<()>,
+    condvar: Condvar,
+}
+
+impl Sleep {
+    /// Blocks, using no CPU, while `waiting()` returns `true`. `waiting` must read the condition
+    /// from atomics whose writers call [`Sleep::notify`] after every store that may end the wait.
+    #[cold]
+    pub(crate) fn sleep_while(&self, mut waiting: impl FnMut() -> bool) {
+        let mut guard = self.lock.lock();
+        // SeqCst RMW then SeqCst fence: the fence pairs with the one in `notify` (module docs).
+        self.sleepers.fetch_add(1, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        while waiting() {
+            guard = self.condvar.wait(guard);
+        }
+        self.sleepers.fetch_sub(1, Ordering::Relaxed);
+        drop(guard);
+    }
+
+    /// Wakes every sleeper. Call it after the store that changes the condition.
+    #[inline]
+    pub(crate) fn notify(&self) {
+        // Pairs with the fence in `sleep_while`: either we see the sleeper, or it sees our store.
+        fence(Ordering::SeqCst);
+        if self.sleepers.load(Ordering::SeqCst) != 0 {
+            self.notify_cold();
+        }
+    }
+
+    #[cold]
+    fn notify_cold(&self) {
+        // Taking the lock orders us after the waiter's registration (module docs).
+        drop(self.lock.lock());
+        self.condvar.notify_all();
+    }
+}

@@ -1,0 +1,108 @@
+//! Bounded spinning before a thread goes to sleep.
+//!
+//! A waiting thread first checks its condition in a tight loop (cheapest wake-up: the next region
+//! is seen within a cache miss), then, past a few rounds or at once when the pool has more threads
+//! than cores, gives its time slice away with `sched_yield` on every round so that an oversubscribed
+//! machine still makes progress, and after the spin budget it reports failure so that the caller
+//! can sleep on a [`Sleep`](crate::sleep::Sleep) using no CPU.
+
+use crate::sync::{spin_loop, yield_now, LOOM};
+use std::time::{Duration, Instant};
+
+/// Checks of the condition per round; one `Instant::now()` (about 20 ns through the vDSO) per
+/// round keeps the clock's share of the loop small.
+const CHECKS_PER_ROUND: u32 = 32;
+/// Rounds of pure spinning before yielding starts, when the pool fits on the cores. About
+/// 1-4 us on current x86 parts, longer than a fork-join round trip, so back-to-back regions
+/// never pay for a `sched_yield`.
+const PURE_SPIN_ROUNDS: u32 = 16;
+
+/// How long, and how, a thread busy-waits before sleeping.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Spin {
+    budget: Duration,
+    yield_at_once: bool,
+}
+
+impl Spin {
+    /// A policy that spins for `budget` before giving up. With `oversubscribed`, every round
+    /// yields to the scheduler. Under loom the budget is zero: loom has no clock, and spinning
+    /// only multiplies the interleavings it explores.
+    pub(crate) fn new(budget: Duration, oversubscribed: bool) -> Self {
+        let budget = if LOOM { Duration::ZERO } else { budget };
+        Self {
+            budget,
+            yield_at_once: oversubscribed,
+        }
+    }
+
+    /// Returns `true` as soon as `done()` holds, or `false` once the budget is spent.
+    #[inline]
+    pub(crate) fn until(&self, mut done: impl FnMut() -> bool) -> bool {
+        if done() {
+            return true;
+        }
+        if self.budget.is_zero() {
+            return false;
+        }
+        self.until_slow(done)
+    }
+
+    #[inline(never)]
+    fn until_slow(&self, mut done: impl FnMut() -> bool) -> bool {
+        let start = Instant::now();
+        let mut round = 0u32;
+        loop {
+            for _ in 0..CHECKS_PER_ROUND {
+                spin_loop();
+                if done() {
+                    return true;
+                }
+            }
+            round = round.saturating_add(1);
+            if self.yield_at_once || round > PURE_SPIN_ROUNDS {
+                yield_now();
+                if done() {
+                    return true;
+                }
+            }
+            if start.elapsed() >= self.budget {
+                return done();
+            }
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_budget_checks_once() {
+        let spin = Spin::new(Duration::ZERO, false);
+        let mut calls = 0;
+        assert!(!spin.until(|| {
+            calls += 1;
+            false
+        }));
+        assert_eq!(calls, 1);
+    }
+
+    #[test]
+    fn gives_up_after_budget() {
+        let spin = Spin::new(Duration::from_millis(2), true);
+        let start = Instant::now();
+        assert!(!spin.until(|| false));
+        assert!(start.elapsed() >= Duration::from_millis(2));
+    }
+
+    #[test]
+    fn returns_when_condition_holds() {
+        let spin = Spin::new(Duration::from_secs(60), false);
+        let mut n = 0;
+        assert!(spin.until(|| {
+            n += 1;
+            n == 1000
+        }));
+    }
+}

@@ -1,0 +1,208 @@
+//! The one place that names `std`, `loom`, `parking_lot` or `crossbeam`.
+//!
+//! Every synchronization primitive the workshare crates use comes from here. Under `cfg(loom)` the
+//! atomics, [`UnsafeCell`], [`Mutex`]/[`Condvar`], thread spawning, thread locals and spin hints
+//! come from loom, so that the model checker sees every step of every protocol; otherwise they
+//! come from `std`, `parking_lot` and `crossbeam-utils`. Spin budgets shrink to zero under loom
+//! (loom has no time, and a spin loop only multiplies the states it explores).
+//!
+//! This module is public only so that the sibling crates `workshare-parfor` and
+//! `workshare-reductions` share it; it is hidden from the docs and is not part of the API.
+
+#[cfg(loom)]
+pub use loom::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
+#[cfg(not(loom))]
+pub use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+#[cfg(loom)]
+pub use loom::sync::Arc;
+#[cfg(not(loom))]
+pub use std::sync::Arc;
+
+#[cfg(loom)]
+pub use loom::thread;
+#[cfg(not(loom))]
+pub use std::thread;
+
+/// Pads and aligns a value to the length of a cache line (crossbeam's choice per architecture).
+pub use crossbeam_utils::CachePadded;
+
+/// Declares a thread local that loom can see (loom's own under `cfg(loom)`, `std`'s otherwise).
+#[cfg(loom)]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __workshare_thread_local {
+    ($($t:tt)*) => { loom::thread_local! { $($t)* } };
+}
+/// Declares a thread local that loom can see (loom's own under `cfg(loom)`, `std`'s otherwise).
+#[cfg(not(loom))]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __workshare_thread_local {
+    ($($t:tt)*) => { std::thread_local! { $($t)* } };
+}
+pub use crate::__workshare_thread_local as thread_local;
+
+/// A hint that the caller is busy-waiting. Under loom it yields to the scheduler, which is what
+/// loom needs to make progress through a spin loop.
+#[inline]
+pub fn spin_loop() {
+    #[cfg(loom)]
+    loom::thread::yield_now();
+    #[cfg(not(loom))]
+    std::hint::spin_loop();
+}
+
+/// Gives the rest of this time slice to another runnable thread (`sched_yield`).
+#[inline]
+pub fn yield_now() {
+    thread::yield_now();
+}
+
+/// Whether this build runs under the loom model checker.
+pub const LOOM: bool = cfg!(loom);
+
+/// A mutual-exclusion lock with parking_lot's interface (no poisoning).
+///
+/// Poisoning is not needed: no code of ours panics while holding one of these locks.
+#[derive(Debug, Default)]
+pub struct Mutex<T> {
+    #[cfg(loom)]
+    inner: loom::sync::Mutex<T>,
+    #[cfg(not(loom))]
+    inner: parking_lot::Mutex<T>,
+}
+
+/// The guard of a [`Mutex`].
+#[cfg(loom)]
+pub type MutexGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
+/// The guard of a [`Mutex`].
+#[cfg(not(loom))]
+pub type MutexGuard<'a, T> = parking_lot::MutexGuard<'a, T>;
+
+impl<T> Mutex<T> {
+    /// Creates a new unlocked mutex holding `value`.
+    pub fn new(value: T) -> Self {
+        Self {
+            #[cfg(loom)]
+            inner: loom::sync::Mutex::new(value),
+            #[cfg(not(loom))]
+            inner: parking_lot::Mutex::new(value),
+        }
+    }
+
+    /// Locks the mutex, blocking until it is available.
+    pub fn lock(&self) -> MutexGuard<'_, T> {
+        #[cfg(loom)]
+        return self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        #[cfg(not(loom))]
+        return self.inner.lock();
+    }
+
+    /// Consumes the mutex and returns the value.
+    pub fn into_inner(self) -> T {
+        #[cfg(loom)]
+        return self.inner.into_inner().unwrap_or_else(|e| e.into_inner());
+        #[cfg(not(loom))]
+        return self.inner.into_inner();
+    }
+}
+
+/// A condition variable paired with [`Mutex`].
+#[derive(Debug, Default)]
+pub struct Condvar {
+    #[cfg(loom)]
+    inner: loom::sync::Condvar,
+    #[cfg(not(loom))]
+    inner: parking_lot::Condvar,
+}
+
+impl Condvar {
+    /// Creates a condition variable with no waiters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Atomically releases the lock behind `guard` and blocks until notified; relocks before
+    /// returning. Spurious wake-ups are possible: callers re-check their condition in a loop.
+    pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+        #[cfg(loom)]
+        return self.inner.wait(guard).unwrap_or_else(|e| e.into_inner());
+        #[cfg(not(loom))]
+        {
+            let mut guard = guard;
+            self.inner.wait(&mut guard);
+            guard
+        }
+    }
+
+    /// Wakes every thread blocked in [`Condvar::wait`].
+    pub fn notify_all(&self) {
+        self.inner.notify_all();
+    }
+}
+
+/// An `UnsafeCell` with loom's closure-based interface, so that loom can check every access.
+#[derive(Debug, Default)]
+pub struct UnsafeCell<T> {
+    #[cfg(loom)]
+    inner: loom::cell::UnsafeCell<T>,
+    #[cfg(not(loom))]
+    inner: core::cell::UnsafeCell<T>,
+}
+
+impl<T> UnsafeCell<T> {
+    /// Wraps `value`.
+    pub fn new(value: T) -> Self {
+        Self {
+            #[cfg(loom)]
+            inner: loom::cell::UnsafeCell::new(value),
+            #[cfg(not(loom))]
+            inner: core::cell::UnsafeCell::new(value),
+        }
+    }
+
+    /// Runs `f` with a shared raw pointer to the value. Loom records a read access.
+    #[inline]
+    pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        #[cfg(loom)]
+        return self.inner.with(f);
+        #[cfg(not(loom))]
+        return f(self.inner.get());
+    }
+
+    /// Runs `f` with a mutable raw pointer to the value. Loom records a write access.
+    #[inline]
+    pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        #[cfg(loom)]
+        return self.inner.with_mut(f);
+        #[cfg(not(loom))]
+        return f(self.inner.get());
+    }
+
+    /// Consumes the cell and returns the value.
+    pub fn into_inner(self) -> T {
+        #[cfg(loom)]
+        return self.inner.into_inner();
+        #[cfg(not(loom))]
+        return self.inner.into_inner();
+    }
+}
+
+/// Runs a test body under the loom model checker (`cfg(loom)`), or once as a plain test
+/// otherwise, so that Miri and ThreadSanitizer exercise the same body that loom checks.
+pub fn model<F>(f: F)
+where
+    F: Fn() + Sync + Send + 'static,
+{
+    #[cfg(loom)]
+    {
+        let mut builder = loom::model::Builder::new();
+        if builder.preemption_bound.is_none() {
+            builder.preemption_bound = Some(3);
+        }
+        builder.check(f);
+    }
+    #[cfg(not(loom))]
+    f();
+}

@@ -1,0 +1,432 @@
+//! A team: the threads running one region, and what they share.
+
+use crate::barrier::{Abandoned, Barrier};
+use crate::sleep::Sleep;
+use crate::spin::Spin;
+use crate::sync::{AtomicBool, AtomicUsize, CachePadded, Mutex, Ordering};
+use crate::workshare::{Slot, WorkShareRing};
+use std::any::Any;
+use std::cell::Cell;
+use std::fmt;
+use std::marker::PhantomData;
+use std::panic::{self, AssertUnwindSafe};
+
+/// A panic payload, as `catch_unwind` returns it.
+pub(crate) type Payload = Box<dyn Any + Send + 'static>;
+
+/// What the threads of one team share for the length of a region.
+#[derive(Debug, Default)]
+pub(crate) struct TeamSync {
+    /// Team threads that have not finished their share yet: the join counter.
+    remaining: CachePadded<AtomicUsize>,
+    barrier: Barrier,
+    workshares: WorkShareRing,
+    /// Set once a team thread panicked; the first payload is kept in `payload`.
+    panicked: AtomicBool,
+    payload: Mutex<Option<Payload>>,
+    /// Where barrier and workshare waiters, and the owner waiting for the join, sleep.
+    sleep: Sleep,
+}
+
+impl TeamSync {
+    /// Prepares for a region of `team_size` threads. Only while no team thread runs.
+    pub(crate) fn prepare(&self, team_size: usize) {
+        self.remaining.store(team_size, Ordering::Relaxed);
+        if self.panicked.load(Ordering::Relaxed) {
+            self.barrier.reset();
+            self.panicked.store(false, Ordering::Relaxed);
+        }
+        if self.workshares.used() {
+            self.workshares.reset();
+        }
+    }
+
+    /// Why a wait inside a team of `team_size` threads can never end, if it cannot.
+    fn abandoned(&self, team_size: usize) -> Option<Abandoned> {
+        if self.panicked.load(Ordering::Acquire) {
+            Some(Abandoned::Panicked)
+        } else if self.remaining.load(Ordering::Acquire) < team_size {
+            Some(Abandoned::Left)
+        } else {
+            None
+        }
+    }
+
+    /// Runs one team thread's share of the region, catching a panic into the team.
+    pub(crate) fn run_share(&self, team: &Team<'_>, share: impl FnOnce(&Team<'_>)) {
+        let _entered = team.enter();
+        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| share(team))) {
+            self.record_panic(payload);
+        }
+    }
+
+    #[cold]
+    fn record_panic(&self, payload: Payload) {
+        let mut slot = self.payload.lock();
+        if slot.is_none() {
+            *slot = Some(payload);
+        }
+        drop(slot);
+        // Release: a waiter that sees the flag returns an error and never blocks on us.
+        self.panicked.store(true, Ordering::Release);
+        self.sleep.notify();
+    }
+
+    /// Marks the calling team thread as finished. After this it must not touch the region's
+    /// closure: the owner may return as soon as every thread has finished.
+    #[inline]
+    pub(crate) fn finish(&self) {
+        // Release: everything this thread did in the region happens-before the owner's Acquire
+        // load of zero (the decrements form one release sequence).
+        self.remaining.fetch_sub(1, Ordering::Release);
+        // The owner may sleep on the join; barrier waiters watch departures.
+        self.sleep.notify();
+    }
+
+    /// Waits (as the owner, after its own `finish`) until every team thread has finished.
+    #[inline]
+    pub(crate) fn wait_all_finished(&self, spin: &Spin) {
+        // Acquire: pairs with the Release decrements in `finish`.
+        let done = || self.remaining.load(Ordering::Acquire) == 0;
+        if !spin.until(done) {
+            self.sleep.sleep_while(|| !done());
+        }
+    }
+
+    /// Takes the first panic payload of the region, if a team thread panicked.
+    pub(crate) fn take_panic(&self) -> Option<Payload> {
+        if self.panicked.load(Ordering::Relaxed) {
+            self.payload.lock().take()
+        } else {
+            None
+        }
+    }
+}
+
+/// Identity of the region a thread is running, kept in a thread-local chain so that regions
+/// nested in regions of the same pool are detected, and [`thread_id`](crate::thread_id) works.
+#[derive(Debug)]
+struct Frame {
+    pool: usize,
+    thread_id: usize,
+    num_threads: usize,
+    parent: *const Frame,
+}
+
+// loom's `thread_local!` has no `const` form; std's `const` form skips the lazy-init check.
+#[cfg(loom)]
+crate::sync::thread_local! {
+    static CURRENT: Cell<*const Frame> = Cell::new(std::ptr::null());
+}
+#[cfg(not(loom))]
+crate::sync::thread_local! {
+    static CURRENT: Cell<*const Frame> = const { Cell::new(std::ptr::null()) };
+}
+
+/// Restores the thread's previous frame when the region share ends, also on unwinding.
+struct Entered<'t> {
+    parent: *const Frame,
+    _frame: PhantomData<&'t Frame>,
+}
+
+impl Drop for Entered<'_> {
+    fn drop(&mut self) {
+        CURRENT.with(|current| current.set(self.parent));
+    }
+}
+
+/// Walks the calling thread's chain of regions.
+fn frames<R>(mut visit: impl FnMut(&Frame) -> Option<R>) -> Option<R> {
+    let mut frame = CURRENT.with(Cell::get);
+    while !frame.is_null() {
+        // SAFETY: a frame is in the chain only while the `Team` that holds it is borrowed by an
+        // `Entered` guard on this thread's stack, which unlinks it before the team is dropped;
+        // outer frames outlive inner ones.
+        let current = unsafe { &*frame };
+        if let Some(found) = visit(current) {
+            return Some(found);
+        }
+        frame = current.parent;
+    }
+    None
+}
+
+/// Whether the calling thread is inside a region of the pool identified by `pool`.
+pub(crate) fn inside_pool(pool: usize) -> bool {
+    frames(|frame| (frame.pool == pool).then_some(())).is_some()
+}
+
+/// The calling thread's team thread id and team size in its innermost region.
+#[cfg_attr(loom, allow(dead_code))] // used by the global-pool functions, absent under loom
+pub(crate) fn current() -> Option<(usize, usize)> {
+    frames(|frame| Some((frame.thread_id, frame.num_threads)))
+}
+
+/// The context of one team thread inside a parallel region.
+///
+/// A region's closure receives `&Team` on every team thread. It says which thread this is
+/// ([`thread_id`](Team::thread_id), 0 for the thread that started the region) and how many
+/// there are ([`num_threads`](Team::num_threads)), and lets the team synchronize with
+/// [`barrier`](Team::barrier). A `Team` cannot leave its thread or outlive its region.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// let pool = workshare_pool::Pool::new(3).unwrap();
+/// let ids = AtomicUsize::new(0);
+/// pool.region(|team| {
+///     assert_eq!(team.num_threads(), 3);
+///     ids.fetch_add(1 << team.thread_id(), Ordering::Relaxed);
+/// });
+/// assert_eq!(ids.into_inner(), 0b111);
+/// ```
+pub struct Team<'a> {
+    frame: Frame,
+    sync: &'a TeamSync,
+    spin: Spin,
+    next_construct: Cell<usize>,
+}
+
+impl fmt::Debug for Team<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Team")
+            .field("thread_id", &self.frame.thread_id)
+            .field("num_threads", &self.frame.num_threads)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Team<'a> {
+    pub(crate) fn new(
+        pool: usize,
+        thread_id: usize,
+        num_threads: usize,
+        sync: &'a TeamSync,
+        spin: Spin,
+    ) -> Self {
+        Self {
+            frame: Frame {
+                pool,
+                thread_id,
+                num_threads,
+                parent: CURRENT.with(Cell::get),
+            },
+            sync,
+            spin,
+            next_construct: Cell::new(0),
+        }
+    }
+
+    /// Links this team's frame into the thread's chain until the guard drops.
+    fn enter(&self) -> Entered<'_> {
+        CURRENT.with(|current| current.set(&self.frame));
+        Entered {
+            parent: self.frame.parent,
+            _frame: PhantomData,
+        }
+    }
+
+    /// Runs `share` as this (only) team thread, on the calling thread, with no catching.
+    pub(crate) fn run_solo(&self, share: impl FnOnce(&Team<'_>)) {
+        let _entered = self.enter();
+        share(self);
+    }
+
+    /// This thread's index in the team, from 0 (the thread that started the region) to
+    /// `num_threads() - 1`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = workshare_pool::Pool::new(2).unwrap();
+    /// pool.region(|team| assert!(team.thread_id() < team.num_threads()));
+    /// ```
+    #[inline]
+    pub fn thread_id(&self) -> usize {
+        self.frame.thread_id
+    }
+
+    /// The number of threads in the team.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = workshare_pool::Pool::new(2).unwrap();
+    /// pool.region(|team| assert_eq!(team.num_threads(), 2));
+    /// ```
+    #[inline]
+    pub fn num_threads(&self) -> usize {
+        self.frame.num_threads
+    }
+
+    /// Waits until every thread of the team has reached this barrier. What each thread wrote
+    /// before the barrier is visible to all of them after it. Reusable any number of times.
+    ///
+    /// # Panics
+    ///
+    /// Every team thread must call `barrier` the same number of times. If another team thread
+    /// panicked, or returned from the region without reaching this barrier, the barrier can never
+    /// complete: instead of hanging, it panics with a message that says which. The region then
+    /// resumes the first panic on the thread that started it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// let pool = workshare_pool::Pool::new(4).unwrap();
+    /// let arrived = AtomicUsize::new(0);
+    /// pool.region(|team| {
+    ///     arrived.fetch_add(1, Ordering::Relaxed);
+    ///     team.barrier();
+    ///     // Every thread has incremented before any gets here.
+    ///     assert_eq!(arrived.load(Ordering::Relaxed), team.num_threads());
+    /// });
+    /// ```
+    pub fn barrier(&self) {
+        let sync = self.sync;
+        let team_size = self.num_threads();
+        let result = sync.barrier.wait(team_size, &self.spin, &sync.sleep, || {
+            sync.abandoned(team_size)
+        });
+        if let Err(why) = result {
+            abandoned_panic("barrier", why);
+        }
+    }
+
+    /// Enters the team's next worksharing construct: a building block for loops shared by a
+    /// running team (`workshare-parfor` builds OpenMP's `for` and `single` on it).
+    ///
+    /// Every team thread must enter the same constructs in the same order. All of them get the
+    /// same [`WorkShare`], whose [`counter`](WorkShare::counter) starts at zero; a thread leaves
+    /// the construct when it drops its `WorkShare`. There is no barrier at the end: call
+    /// [`barrier`](Team::barrier) when the construct needs one.
+    ///
+    /// # Panics
+    ///
+    /// Like [`barrier`](Team::barrier), if the construct can never be entered because another
+    /// team thread panicked or left the region.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// let pool = workshare_pool::Pool::new(3).unwrap();
+    /// let winners = AtomicUsize::new(0);
+    /// pool.region(|team| {
+    ///     let ws = team.workshare();
+    ///     // Exactly one thread claims ticket 0: a `single` construct.
+    ///     if ws.counter().fetch_add(1, Ordering::Relaxed) == 0 {
+    ///         winners.fetch_add(1, Ordering::Relaxed);
+    ///     }
+    /// });
+    /// assert_eq!(winners.into_inner(), 1);
+    /// ```
+    pub fn workshare(&self) -> WorkShare<'_> {
+        let construct = self.next_construct.get();
+        self.next_construct.set(construct.wrapping_add(1));
+        let sync = self.sync;
+        let team_size = self.num_threads();
+        let entered = sync
+            .workshares
+            .enter(construct, &self.spin, &sync.sleep, || {
+                sync.abandoned(team_size)
+            });
+        match entered {
+            Ok(slot) => WorkShare {
+                slot,
+                team: self,
+                construct,
+            },
+            Err(why) => abandoned_panic("worksharing construct", why),
+        }
+    }
+}
+
+#[cold]
+fn abandoned_panic(what: &str, why: Abandoned) -> ! {
+    match why {
+        Abandoned::Panicked => {
+            panic!("workshare: {what} abandoned because another team thread panicked")
+        }
+        Abandoned::Left => panic!(
+            "workshare: {what} can never complete: another team thread returned from the \
+             region without reaching it (every team thread must reach the same barriers and \
+             worksharing constructs)"
+        ),
+    }
+}
+
+/// One team thread's handle on a worksharing construct; see [`Team::workshare`].
+///
+/// Dropping it marks this thread as done with the construct.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::atomic::Ordering;
+/// let pool = workshare_pool::Pool::new(2).unwrap();
+/// pool.region(|team| {
+///     let ws = team.workshare();
+///     let ticket = ws.counter().fetch_add(1, Ordering::Relaxed);
+///     assert!(ticket < 2);
+/// });
+/// ```
+pub struct WorkShare<'t> {
+    slot: &'t Slot,
+    team: &'t Team<'t>,
+    construct: usize,
+}
+
+impl fmt::Debug for WorkShare<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WorkShare")
+            .field("construct", &self.construct)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WorkShare<'_> {
+    /// The construct's shared claim counter: zero when the first thread enters, shared by the
+    /// whole team, reset when the last thread leaves.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::Ordering;
+    /// let pool = workshare_pool::Pool::new(2).unwrap();
+    /// pool.region(|team| {
+    ///     // Dynamic scheduling of 10 items inside a running region.
+    ///     let ws = team.workshare();
+    ///     while ws.counter().fetch_add(1, Ordering::Relaxed) < 10 {}
+    /// });
+    /// ```
+    #[inline]
+    pub fn counter(&self) -> &crate::sync::AtomicUsize {
+        self.slot.counter()
+    }
+
+    /// The team this construct belongs to.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = workshare_pool::Pool::new(2).unwrap();
+    /// pool.region(|team| {
+    ///     let ws = team.workshare();
+    ///     assert_eq!(ws.team().num_threads(), 2);
+    /// });
+    /// ```
+    #[inline]
+    pub fn team(&self) -> &Team<'_> {
+        self.team
+    }
+}
+
+impl Drop for WorkShare<'_> {
+    fn drop(&mut self) {
+        let team = self.team;
+        self.slot
+            .leave(self.construct, team.num_threads(), &team.sync.sleep);
+    }
+}

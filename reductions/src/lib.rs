@@ -1,0 +1,1 @@
+//! Reductions and per-thread slots (in progress).

@@ -1,0 +1,27 @@
+//! workshare: an OpenMP-style fork-join thread pool for Rust.
+//!
+//! This crate re-exports the three member crates: [`pool`] (the fork-join runtime),
+//! [`parfor`] (parallel loops and schedules) and [`reductions`] (reductions and per-thread
+//! slots). Depend on `workshare` alone.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::sync::atomic::{AtomicUsize, Ordering};
+//! let pool = workshare::Pool::new(2)?;
+//! let hits = AtomicUsize::new(0);
+//! pool.region(|team| {
+//!     hits.fetch_add(team.thread_id() + 1, Ordering::Relaxed);
+//! });
+//! assert_eq!(hits.into_inner(), 1 + 2);
+//! # Ok::<(), workshare::Error>(())
+//! ```
+
+pub use workshare_parfor as parfor;
+pub use workshare_pool as pool;
+pub use workshare_reductions as reductions;
+
+pub use workshare_pool::{
+    global, in_region, init_global, num_threads, region, set_num_threads, team_size, thread_id,
+    try_global, Error, Pool, PoolBuilder, Team, WorkShare, MAX_THREADS, NUM_THREADS_ENV,
+};
