@@ -1,2 +1,153 @@
-//! parfor benchmarks (W1, W3, W5) against serial and rayon.
-fn main() {}
+//! parfor benchmarks (W1, W3, W5 of WORKLOADS.md) against serial code and rayon.
+//!
+//! Run with `cargo bench --bench parfor`. Kept quick: 10 samples per point.
+
+// `criterion_group!` generates undocumented functions.
+#![allow(missing_docs)]
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use rayon::prelude::*;
+use std::time::Duration;
+use workshare_parfor::{for_each_mut_chunk, map_into, Pool, Schedule};
+
+/// W1: `out[i] = sqrt(x[i])`, f32.
+fn w1_sqrt(c: &mut Criterion) {
+    let pool = Pool::new(2).unwrap();
+    let mut group = c.benchmark_group("W1 sqrt");
+    configure(&mut group);
+    for n in [1_000, 10_000, 100_000, 1_000_000] {
+        let x: Vec<f32> = (0..n).map(|i| i as f32).collect();
+        let mut out = vec![0.0f32; n];
+        group.bench_function(BenchmarkId::new("serial", n), |b| {
+            b.iter(|| out.iter_mut().zip(&x).for_each(|(o, x)| *o = x.sqrt()))
+        });
+        group.bench_function(BenchmarkId::new("workshare auto", n), |b| {
+            b.iter(|| {
+                map_into(&pool, &mut out, &x[..], Schedule::Auto, |o, x| {
+                    *o = x.sqrt()
+                })
+            })
+        });
+        group.bench_function(BenchmarkId::new("rayon", n), |b| {
+            b.iter(|| out.par_iter_mut().zip(&x).for_each(|(o, x)| *o = x.sqrt()))
+        });
+        out.fill(0.0);
+        map_into(&pool, &mut out, &x[..], Schedule::Auto, |o, x| {
+            *o = x.sqrt()
+        });
+        assert_eq!(out[n - 1], ((n - 1) as f32).sqrt());
+    }
+    group.finish();
+}
+
+/// W3 at n = 2,000 (not 10,000, to keep the run short): `out[i] = sum_j sqrt(x[j])`.
+fn w3_sum_of_roots(c: &mut Criterion) {
+    let pool = Pool::new(2).unwrap();
+    let n = 2_000;
+    let x: Vec<f32> = (0..n).map(|i| i as f32).collect();
+    let roots = |_: usize| x.iter().map(|&v| f64::from(v.sqrt())).sum::<f64>() as f32;
+    let mut out = vec![0.0f32; n];
+    let mut group = c.benchmark_group("W3 sum of roots n=2000");
+    configure(&mut group);
+    group.bench_function("serial", |b| {
+        b.iter(|| out.iter_mut().enumerate().for_each(|(i, o)| *o = roots(i)))
+    });
+    group.bench_function("workshare auto", |b| {
+        b.iter(|| {
+            for_each_mut_chunk(&pool, &mut out, Schedule::Auto, |chunk, offset, _| {
+                chunk
+                    .iter_mut()
+                    .enumerate()
+                    .for_each(|(k, o)| *o = roots(offset + k))
+            })
+        })
+    });
+    group.bench_function("rayon", |b| {
+        b.iter(|| {
+            out.par_iter_mut()
+                .enumerate()
+                .for_each(|(i, o)| *o = roots(i))
+        })
+    });
+    out.fill(0.0);
+    for_each_mut_chunk(&pool, &mut out, Schedule::Auto, |chunk, offset, _| {
+        chunk
+            .iter_mut()
+            .enumerate()
+            .for_each(|(k, o)| *o = roots(offset + k))
+    });
+    assert_eq!(out[n - 1], roots(n - 1));
+    group.finish();
+}
+
+/// W5's iteration `i`: `i` cheap integer hash steps.
+fn imbalanced(i: usize) -> u64 {
+    let mut h = i as u64;
+    for _ in 0..i {
+        h = (h ^ (h >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    }
+    h
+}
+
+/// W5: imbalanced iterations (cost proportional to `i`), n = 20,000, under each schedule.
+fn w5_imbalanced(c: &mut Criterion) {
+    let pool = Pool::new(2).unwrap();
+    let n = 20_000;
+    let expected: Vec<u64> = (0..n).map(imbalanced).collect();
+    let mut out = vec![0u64; n];
+    let mut group = c.benchmark_group("W5 imbalanced n=20000");
+    configure(&mut group);
+    group.bench_function("serial", |b| {
+        b.iter(|| {
+            out.iter_mut()
+                .enumerate()
+                .for_each(|(i, o)| *o = imbalanced(i))
+        })
+    });
+    let schedules = [
+        Schedule::Auto,
+        Schedule::Static,
+        Schedule::StaticChunk(64),
+        Schedule::Dynamic(16),
+        Schedule::Guided(1),
+        Schedule::Stealing,
+    ];
+    for schedule in schedules {
+        out.fill(0);
+        for_each_mut_chunk(&pool, &mut out, schedule, |chunk, offset, _| {
+            chunk
+                .iter_mut()
+                .enumerate()
+                .for_each(|(k, o)| *o = imbalanced(offset + k))
+        });
+        assert_eq!(out, expected, "{schedule:?}");
+        group.bench_function(format!("workshare {schedule:?}"), |b| {
+            b.iter(|| {
+                for_each_mut_chunk(&pool, &mut out, schedule, |chunk, offset, _| {
+                    chunk
+                        .iter_mut()
+                        .enumerate()
+                        .for_each(|(k, o)| *o = imbalanced(offset + k))
+                })
+            })
+        });
+    }
+    group.bench_function("rayon", |b| {
+        b.iter(|| {
+            out.par_iter_mut()
+                .enumerate()
+                .for_each(|(i, o)| *o = imbalanced(i))
+        })
+    });
+    group.finish();
+}
+
+fn configure(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1));
+}
+
+criterion_group!(benches, w1_sqrt, w3_sum_of_roots, w5_imbalanced);
+criterion_main!(benches);

@@ -27,7 +27,7 @@
 use crate::sleep::Sleep;
 use crate::spin::Spin;
 use crate::sync::{AtomicU64, CachePadded, Ordering, UnsafeCell};
-use crate::team::Team;
+use crate::team::{Origin, Team};
 
 const SIZE_BITS: u32 = 16;
 const SIZE_MASK: u64 = (1 << SIZE_BITS) - 1;
@@ -50,11 +50,13 @@ fn size(state: u64) -> usize {
 pub(crate) struct Job {
     data: *const (),
     call: unsafe fn(*const (), &Team<'_>),
+    /// The owner's chain of regions, which the workers' team frames continue.
+    pub(crate) origin: Origin,
 }
 
 impl Job {
-    /// Erases `f`. The job may be run only while `f` is alive.
-    pub(crate) fn new<F: Fn(&Team<'_>) + Sync>(f: &F) -> Self {
+    /// Erases `f`, started from `origin`. The job may be run only while `f` is alive.
+    pub(crate) fn new<F: Fn(&Team<'_>) + Sync>(f: &F, origin: Origin) -> Self {
         /// # Safety
         /// `data` must come from `&F` in [`Job::new`] and `F` must still be alive.
         unsafe fn call<F: Fn(&Team<'_>) + Sync>(data: *const (), team: &Team<'_>) {
@@ -66,11 +68,12 @@ impl Job {
         Self {
             data: (f as *const F).cast(),
             call: call::<F>,
+            origin,
         }
     }
 
     fn noop() -> Self {
-        Self::new(&|_: &Team<'_>| {})
+        Self::new(&|_: &Team<'_>| {}, Origin::current())
     }
 
     /// Runs the job on `team`.

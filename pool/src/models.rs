@@ -11,7 +11,7 @@ use crate::region_lock::RegionLock;
 use crate::sleep::Sleep;
 use crate::spin::Spin;
 use crate::sync::{model, thread, Arc, AtomicBool, AtomicUsize, Ordering, UnsafeCell};
-use crate::team::{Team, TeamSync};
+use crate::team::{Origin, Team, TeamSync};
 use crate::{Pool, PoolBuilder};
 use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
@@ -88,7 +88,7 @@ fn bare_worker(parts: Arc<(Dispatch, TeamSync)>, index: usize) -> thread::JoinHa
         } = dispatch.wait_for_work(index, last, &no_spin())
         {
             last = epoch;
-            let team = Team::new(1, index, team_size, sync, no_spin());
+            let team = Team::new(1, index, team_size, sync, no_spin(), job.origin);
             // SAFETY: the owner below keeps the job alive until the join.
             sync.run_share(&team, |team| unsafe { job.run(team) });
             sync.finish();
@@ -101,8 +101,11 @@ fn bare_region(parts: &(Dispatch, TeamSync), team_size: usize, f: &(impl Fn(&Tea
     let (dispatch, sync) = parts;
     sync.prepare(team_size);
     // SAFETY: single owner; the previous region joined; `f` outlives the join below.
-    unsafe { dispatch.publish(Job::new(f), team_size) };
-    sync.run_share(&Team::new(1, 0, team_size, sync, no_spin()), f);
+    unsafe { dispatch.publish(Job::new(f, Origin::current()), team_size) };
+    sync.run_share(
+        &Team::new(1, 0, team_size, sync, no_spin(), Origin::current()),
+        f,
+    );
     sync.finish();
     sync.wait_all_finished(&no_spin());
 }
@@ -209,11 +212,14 @@ fn barrier_released_when_team_thread_leaves() {
         let leaver = {
             let sync = Arc::clone(&sync);
             thread::spawn(move || {
-                sync.run_share(&Team::new(1, 1, 2, &sync, no_spin()), |_| {});
+                sync.run_share(
+                    &Team::new(1, 1, 2, &sync, no_spin(), Origin::current()),
+                    |_| {},
+                );
                 sync.finish();
             })
         };
-        let team = Team::new(1, 0, 2, &sync, no_spin());
+        let team = Team::new(1, 0, 2, &sync, no_spin(), Origin::current());
         let waited = panic::catch_unwind(AssertUnwindSafe(|| team.barrier()));
         assert!(
             waited.is_err(),
@@ -267,7 +273,7 @@ fn workshare_slots_cover_each_construct_once() {
         sync.prepare(2);
         let claims = Arc::new([(); CONSTRUCTS].map(|_| AtomicUsize::new(0)));
         let run = |me: usize, sync: &TeamSync, claims: &[AtomicUsize; CONSTRUCTS]| {
-            let team = Team::new(1, me, 2, sync, no_spin());
+            let team = Team::new(1, me, 2, sync, no_spin(), Origin::current());
             for claimed in claims.iter() {
                 let ws = team.workshare();
                 // A `single`: ticket 0 wins; exactly one winner per construct.

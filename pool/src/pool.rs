@@ -5,7 +5,7 @@ use crate::error::Error;
 use crate::region_lock::RegionLock;
 use crate::spin::Spin;
 use crate::sync::{thread, Arc, AtomicUsize, CachePadded, Ordering};
-use crate::team::{self, Team, TeamSync};
+use crate::team::{self, Origin, Team, TeamSync};
 use std::fmt;
 use std::time::Duration;
 
@@ -42,7 +42,7 @@ impl Shared {
     fn run_solo<F: Fn(&Team<'_>)>(&self, f: &F) {
         let sync = TeamSync::default();
         sync.prepare(1);
-        let team = Team::new(self.id(), 0, 1, &sync, self.spin);
+        let team = Team::new(self.id(), 0, 1, &sync, self.spin, Origin::current());
         team.run_solo(f);
     }
 }
@@ -228,9 +228,11 @@ impl Pool {
         // 2. Publish the job.
         // SAFETY: we hold the region lock; the previous owner saw every participant finish
         // before releasing it; `f` outlives the join in step 4.
-        unsafe { shared.dispatch.publish(Job::new(f), team_size) };
+        let origin = Origin::current();
+        unsafe { shared.dispatch.publish(Job::new(f, origin), team_size) };
         // 3. Run our own share as team thread 0; a panic is caught into the team.
-        sync.run_share(&Team::new(shared.id(), 0, team_size, sync, shared.spin), f);
+        let team = Team::new(shared.id(), 0, team_size, sync, shared.spin, origin);
+        sync.run_share(&team, f);
         // 4. Join.
         sync.finish();
         sync.wait_all_finished(&shared.spin);
@@ -278,7 +280,14 @@ fn worker_main(shared: Arc<Shared>, index: usize) {
         .wait_for_work(index, last_epoch, &shared.spin)
     {
         last_epoch = epoch;
-        let team = Team::new(shared.id(), index, team_size, &shared.sync, shared.spin);
+        let team = Team::new(
+            shared.id(),
+            index,
+            team_size,
+            &shared.sync,
+            shared.spin,
+            job.origin,
+        );
         // SAFETY: we take part in this region, so its owner keeps the closure alive until we
         // call `finish` below.
         shared

@@ -123,6 +123,19 @@ crate::sync::thread_local! {
     static CURRENT: Cell<*const Frame> = const { Cell::new(std::ptr::null()) };
 }
 
+/// Where a region was started from: the owner's chain of regions. Workers continue that chain
+/// rather than their own (empty) one, so a region is nested in whatever its owner was running
+/// even on other threads: `P -> Q -> P` runs the inner `P` inline on Q's workers too.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Origin(*const Frame);
+
+impl Origin {
+    /// The calling thread's chain.
+    pub(crate) fn current() -> Self {
+        Self(CURRENT.with(Cell::get))
+    }
+}
+
 /// Restores the thread's previous frame when the region share ends, also on unwinding.
 struct Entered<'t> {
     parent: *const Frame,
@@ -139,9 +152,12 @@ impl Drop for Entered<'_> {
 fn frames<R>(mut visit: impl FnMut(&Frame) -> Option<R>) -> Option<R> {
     let mut frame = CURRENT.with(Cell::get);
     while !frame.is_null() {
-        // SAFETY: a frame is in the chain only while the `Team` that holds it is borrowed by an
-        // `Entered` guard on this thread's stack, which unlinks it before the team is dropped;
-        // outer frames outlive inner ones.
+        // SAFETY: a frame is in a chain only while the `Team` holding it is borrowed by an
+        // `Entered` guard, which unlinks it before the team is dropped, and outer frames outlive
+        // inner ones. A worker's chain continues its owner's (`Origin`): the owner is blocked in
+        // `Pool::region` until every worker has finished, so its frames outlive the worker's
+        // use. Frames are never written after construction, and the owner's were written before
+        // the job's Release publication that the worker acquired.
         let current = unsafe { &*frame };
         if let Some(found) = visit(current) {
             return Some(found);
@@ -204,13 +220,14 @@ impl<'a> Team<'a> {
         num_threads: usize,
         sync: &'a TeamSync,
         spin: Spin,
+        origin: Origin,
     ) -> Self {
         Self {
             frame: Frame {
                 pool,
                 thread_id,
                 num_threads,
-                parent: CURRENT.with(Cell::get),
+                parent: origin.0,
             },
             sync,
             spin,

@@ -1,1 +1,64 @@
-//! Reductions and per-thread slots (in progress).
+//! Reductions and per-thread storage slots on top of workshare's parallel loops.
+//!
+//! Every parallel loop that accumulates needs somewhere for each thread to add up its share.
+//! This crate gives that place a type, so that the shared-accumulator race of hand-written
+//! parallel loops cannot be written (see [`safety`]):
+//!
+//! * **Reductions** over an index range or a slice (any [`Input`]) under any [`Schedule`]:
+//!   the general [`reduce`] (identity, fold, combine), the ready-made [`sum`], [`product`],
+//!   [`min`], [`max`], [`count`], [`argmin`] and [`argmax`] (ties go to the lowest index), and
+//!   user-defined ones through the [`Monoid`] trait with [`reduce_monoid`]; tuples of monoids
+//!   run several reductions in one pass.
+//! * **Deterministic reductions**, [`reduce_deterministic`] and [`sum_deterministic`]:
+//!   bit-identical floating-point results for every thread count and schedule, from fixed
+//!   blocks of [`BLOCK_LEN`] items combined in a fixed tree.
+//! * **Per-thread slots**, [`Slots`]: one cache-line-padded value per pool thread, each reached
+//!   only by its own thread during a loop, and by the owner after it.
+//! * **Per-thread state**, [`for_each_init`]: `init` once per participating thread, the states
+//!   handed back.
+//! * **Random numbers**, [`SplitMix64`], with independent streams per thread or per chunk.
+//!
+//! Every function takes the [`Pool`] first; the module [`global`] has the same functions on the
+//! global pool. The crate depends on `workshare-pool` and `workshare-parfor` only.
+//!
+//! # Examples
+//!
+//! ```
+//! use workshare_reductions::{argmax, sum, Pool, Schedule};
+//! let pool = Pool::new(2)?;
+//! let n = 100_000i64;
+//! let a: Vec<i64> = (1..=n).collect();
+//! let b: Vec<i64> = a.iter().map(|x| x + 6).collect();
+//! let sq = sum(&pool, 0..a.len(), Schedule::Auto, |i| (a[i] - b[i]).pow(2));
+//! assert_eq!(sq, 36 * n);
+//! assert_eq!(argmax(&pool, &a[..], Schedule::Auto, |&x| x), Some(a.len() - 1));
+//! # Ok::<(), workshare_pool::Error>(())
+//! ```
+
+#![warn(missing_docs)]
+
+mod chunks;
+mod deterministic;
+#[cfg(not(loom))]
+pub mod global;
+mod init;
+mod input;
+mod monoid;
+mod num;
+mod reduce;
+mod rng;
+pub mod safety;
+mod slots;
+
+pub use deterministic::{reduce_deterministic, sum_deterministic, BLOCK_LEN};
+pub use init::for_each_init;
+pub use input::Input;
+pub use monoid::{ArgMax, ArgMin, Count, Max, Min, Monoid, Product, Sum};
+pub use num::Num;
+pub use reduce::{argmax, argmin, count, max, min, product, reduce, reduce_monoid, sum};
+pub use rng::SplitMix64;
+pub use slots::Slots;
+pub use workshare_parfor::{Pool, Schedule};
+
+#[cfg(test)]
+mod models;

@@ -1,0 +1,82 @@
+//! Loops over an index range on a pool.
+
+use crate::run::run_parallel;
+use crate::{Ctx, Schedule};
+use std::ops::Range;
+use workshare_pool::Pool;
+
+/// Runs `body` on the offsets `0..len` with any schedule, `Auto` included.
+pub(crate) fn run_offsets<F>(pool: &Pool, len: usize, schedule: Schedule, body: &F)
+where
+    F: Fn(Range<usize>, Ctx) + Sync,
+{
+    schedule.validate();
+    if len == 0 {
+        return;
+    }
+    match schedule {
+        Schedule::Auto => crate::auto::run(pool, len, body),
+        _ => run_parallel(pool, len, schedule, body),
+    }
+}
+
+/// Calls `body(chunk, ctx)` on disjoint sub-ranges covering `range` exactly once, on the team
+/// of `pool`, handing chunks out by `schedule`.
+///
+/// Within one call, chunks with the same [`ctx.thread_id()`](Ctx::thread_id) run on one
+/// thread, one after another (never concurrently). An empty or reversed range runs nothing.
+///
+/// # Panics
+///
+/// With a message starting `workshare: chunk size must be at least 1` when `schedule` has a
+/// chunk size of 0. A panic in `body` stops the loop from handing out more chunks (chunks
+/// already running finish), then resumes on the caller; the pool stays usable.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_parfor::{for_each_chunk, Pool, Schedule};
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// let pool = Pool::new(2)?;
+/// let sum = AtomicU64::new(0);
+/// for_each_chunk(&pool, 1..101, Schedule::Guided(4), |chunk, _ctx| {
+///     let part: u64 = chunk.map(|i| i as u64).sum();
+///     sum.fetch_add(part, Ordering::Relaxed);
+/// });
+/// assert_eq!(sum.into_inner(), 5050);
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn for_each_chunk<F>(pool: &Pool, range: Range<usize>, schedule: Schedule, body: F)
+where
+    F: Fn(Range<usize>, Ctx) + Sync,
+{
+    let start = range.start;
+    let len = range.end.saturating_sub(start);
+    // start + offset <= range.end for every offset <= len: no overflow.
+    run_offsets(pool, len, schedule, &|chunk: Range<usize>, ctx| {
+        body(start + chunk.start..start + chunk.end, ctx)
+    });
+}
+
+/// Calls `body(i)` once for every `i` in `range`, on the team of `pool`, handing chunks of
+/// indices out by `schedule`. Like [`for_each_chunk`], whose guarantees and panics it shares.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_parfor::{for_each, Pool, Schedule};
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// let pool = Pool::new(2)?;
+/// let hits: Vec<AtomicUsize> = (0..50).map(|_| AtomicUsize::new(0)).collect();
+/// for_each(&pool, 0..50, Schedule::Auto, |i| {
+///     hits[i].fetch_add(1, Ordering::Relaxed);
+/// });
+/// assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 1));
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn for_each<F>(pool: &Pool, range: Range<usize>, schedule: Schedule, body: F)
+where
+    F: Fn(usize) + Sync,
+{
+    for_each_chunk(pool, range, schedule, |chunk, _ctx| chunk.for_each(&body));
+}

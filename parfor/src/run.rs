@@ -1,0 +1,93 @@
+//! The driver of a loop on a pool: forks a region and runs each team thread's chunks.
+
+use crate::chunking::{claim, guided_size, round_robin, static_block};
+use crate::stealing::StealRanges;
+use crate::{Ctx, Schedule};
+use std::ops::Range;
+use workshare_pool::sync::{AtomicBool, AtomicUsize, CachePadded, Ordering};
+use workshare_pool::{Pool, Team};
+
+/// What the team shares for one loop over the offsets `0..len`.
+struct LoopState {
+    len: usize,
+    schedule: Schedule,
+    /// The next unclaimed offset, for `Dynamic` and `Guided`.
+    counter: CachePadded<AtomicUsize>,
+    /// The per-thread ranges, for `Stealing`.
+    steal: Option<StealRanges>,
+    /// Set when a body panicked: no thread starts another chunk.
+    stopped: AtomicBool,
+}
+
+/// Sets `stopped` if dropped while a body unwinds.
+struct StopOnUnwind<'a>(&'a AtomicBool);
+
+impl Drop for StopOnUnwind<'_> {
+    fn drop(&mut self) {
+        // Relaxed: only stops the hand-out early; the region's join orders everything else.
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Runs `body` on the offsets `0..len` of a loop with a concrete (not `Auto`) schedule,
+/// forking a region of `pool`. `len > 0`.
+pub(crate) fn run_parallel<F>(pool: &Pool, len: usize, schedule: Schedule, body: &F)
+where
+    F: Fn(Range<usize>, Ctx) + Sync,
+{
+    let steal = matches!(schedule, Schedule::Stealing | Schedule::Auto)
+        .then(|| StealRanges::new(len, pool.size()));
+    let state = LoopState {
+        len,
+        schedule,
+        counter: CachePadded::new(AtomicUsize::new(0)),
+        steal,
+        stopped: AtomicBool::new(false),
+    };
+    pool.region(|team| state.run_share(team, body));
+}
+
+impl LoopState {
+    /// One team thread's share of the loop.
+    fn run_share<F: Fn(Range<usize>, Ctx)>(&self, team: &Team<'_>, body: &F) {
+        let ctx = Ctx::new(team.thread_id(), team.num_threads());
+        let (me, threads, len) = (ctx.thread_id(), ctx.num_threads(), self.len);
+        let run = |chunk: Range<usize>| self.run_chunk(body, chunk, ctx);
+        match self.schedule {
+            Schedule::Static => {
+                run(static_block(len, threads, me));
+            }
+            Schedule::StaticChunk(size) => {
+                let _ = round_robin(len, size, threads, me).all(run);
+            }
+            Schedule::Dynamic(size) => {
+                while claim(&self.counter, len, |_| size).is_some_and(run) {}
+            }
+            Schedule::Guided(min) => {
+                let size = |remaining| guided_size(remaining, threads, min);
+                while claim(&self.counter, len, size).is_some_and(run) {}
+            }
+            Schedule::Stealing | Schedule::Auto => self.run_stealing(me, threads, run),
+        }
+    }
+
+    fn run_stealing(&self, me: usize, threads: usize, run: impl Fn(Range<usize>) -> bool) {
+        let Some(steal) = &self.steal else { return };
+        steal.init(me, threads);
+        while steal.next(me, threads).is_some_and(&run) {}
+    }
+
+    /// Runs one chunk unless the loop was stopped; whether the loop goes on.
+    #[inline]
+    fn run_chunk<F: Fn(Range<usize>, Ctx)>(&self, body: &F, chunk: Range<usize>, ctx: Ctx) -> bool {
+        if self.stopped.load(Ordering::Relaxed) {
+            return false;
+        }
+        if !chunk.is_empty() {
+            let guard = StopOnUnwind(&self.stopped);
+            body(chunk, ctx);
+            std::mem::forget(guard);
+        }
+        true
+    }
+}

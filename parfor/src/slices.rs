@@ -1,0 +1,226 @@
+//! Loops over slices: disjoint mutable sub-slices of an output, zipped with input slices.
+
+use crate::loops::run_offsets;
+use crate::{Ctx, Schedule};
+use std::marker::PhantomData;
+use std::ops::Range;
+use workshare_pool::Pool;
+
+/// A `&mut [T]` from which disjoint sub-slices are handed to the chunks of one loop.
+///
+/// The schedules hand out chunks at run time, so the sub-slices cannot be split up front with
+/// `split_at_mut`. This is the crate's one unsafe abstraction: it relies on the loop driver's
+/// guarantee that every offset of `0..len` belongs to exactly one chunk.
+struct DisjointSlice<'a, T> {
+    ptr: *mut T,
+    len: usize,
+    _borrow: PhantomData<&'a mut [T]>,
+}
+
+// SAFETY: it hands out `&mut T`s to other threads (so `T: Send`), never two for one element
+// (see `chunk`), exactly like `&mut [T]: Send` would across `split_at_mut`.
+unsafe impl<T: Send> Sync for DisjointSlice<'_, T> {}
+
+impl<'a, T> DisjointSlice<'a, T> {
+    fn new(slice: &'a mut [T]) -> Self {
+        Self {
+            ptr: slice.as_mut_ptr(),
+            len: slice.len(),
+            _borrow: PhantomData,
+        }
+    }
+
+    /// The elements `range` of the slice.
+    ///
+    /// # Safety
+    ///
+    /// No two sub-slices returned while the `DisjointSlice` lives may overlap.
+    #[inline]
+    unsafe fn chunk(&self, range: Range<usize>) -> &'a mut [T] {
+        assert!(range.start <= range.end && range.end <= self.len);
+        // SAFETY: `range` lies within the borrowed slice (asserted above); no other reference
+        // to these elements exists (the caller's contract) while the borrow `'a` lasts.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.add(range.start), range.len()) }
+    }
+}
+
+/// Calls `body(chunk, offset, ctx)` on disjoint sub-slices covering `out` exactly once, where
+/// `chunk` is `&mut out[offset..offset + chunk.len()]`, on the team of `pool`, handing chunks
+/// out by `schedule`. Like [`for_each_chunk`](crate::for_each_chunk), whose guarantees and
+/// panics it shares.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_parfor::{for_each_mut_chunk, Pool, Schedule};
+/// let pool = Pool::new(2)?;
+/// let mut squares = vec![0u64; 1000];
+/// for_each_mut_chunk(&pool, &mut squares, Schedule::Dynamic(64), |chunk, offset, _ctx| {
+///     for (k, out) in chunk.iter_mut().enumerate() {
+///         let i = (offset + k) as u64;
+///         *out = i * i;
+///     }
+/// });
+/// assert_eq!(squares[999], 999 * 999);
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn for_each_mut_chunk<T, F>(pool: &Pool, out: &mut [T], schedule: Schedule, body: F)
+where
+    T: Send,
+    F: Fn(&mut [T], usize, Ctx) + Sync,
+{
+    let out = DisjointSlice::new(out);
+    run_offsets(pool, out.len, schedule, &|range: Range<usize>, ctx| {
+        let offset = range.start;
+        // SAFETY: the loop driver hands every offset of `0..len` to exactly one chunk, so the
+        // chunks' sub-slices are disjoint.
+        body(unsafe { out.chunk(range) }, offset, ctx);
+    });
+}
+
+/// One or more equally long input slices, read in step with an output slice by
+/// [`map_into`]: `&[A]`, `(&[A],)`, `(&[A], &[B])` or `(&[A], &[B], &[C])`.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_parfor::Inputs;
+/// let (a, b) = ([1, 2, 3], [4.0, 5.0, 6.0]);
+/// let inputs = (&a[..], &b[..]);
+/// assert_eq!(inputs.lengths(), vec![3, 3]);
+/// let items: Vec<_> = inputs.sub(1..3).items().collect();
+/// assert_eq!(items, vec![(&2, &5.0), (&3, &6.0)]);
+/// ```
+pub trait Inputs: Copy + Sync {
+    /// One element of each input, by reference.
+    type Item;
+    /// Iterates over the inputs in step.
+    type Items: Iterator<Item = Self::Item>;
+
+    /// The length of each input, in order.
+    fn lengths(self) -> Vec<usize>;
+    /// The elements `range` of each input.
+    fn sub(self, range: Range<usize>) -> Self;
+    /// Iterates over the inputs in step (as long as the shortest).
+    fn items(self) -> Self::Items;
+}
+
+impl<'a, A: Sync> Inputs for &'a [A] {
+    type Item = &'a A;
+    type Items = std::slice::Iter<'a, A>;
+    fn lengths(self) -> Vec<usize> {
+        vec![self.len()]
+    }
+    fn sub(self, range: Range<usize>) -> Self {
+        &self[range]
+    }
+    fn items(self) -> Self::Items {
+        self.iter()
+    }
+}
+
+impl<'a, A: Sync> Inputs for (&'a [A],) {
+    type Item = &'a A;
+    type Items = std::slice::Iter<'a, A>;
+    fn lengths(self) -> Vec<usize> {
+        vec![self.0.len()]
+    }
+    fn sub(self, range: Range<usize>) -> Self {
+        (&self.0[range],)
+    }
+    fn items(self) -> Self::Items {
+        self.0.iter()
+    }
+}
+
+impl<'a, A: Sync, B: Sync> Inputs for (&'a [A], &'a [B]) {
+    type Item = (&'a A, &'a B);
+    type Items = std::iter::Zip<std::slice::Iter<'a, A>, std::slice::Iter<'a, B>>;
+    fn lengths(self) -> Vec<usize> {
+        vec![self.0.len(), self.1.len()]
+    }
+    fn sub(self, range: Range<usize>) -> Self {
+        (&self.0[range.clone()], &self.1[range])
+    }
+    fn items(self) -> Self::Items {
+        self.0.iter().zip(self.1)
+    }
+}
+
+/// Flattens the nested pairs of two `zip`s into a triple.
+type Flatten3<'a, A, B, C> = fn(((&'a A, &'a B), &'a C)) -> (&'a A, &'a B, &'a C);
+
+/// The item iterator of three inputs.
+type Zip3<'a, A, B, C> = std::iter::Map<
+    std::iter::Zip<
+        std::iter::Zip<std::slice::Iter<'a, A>, std::slice::Iter<'a, B>>,
+        std::slice::Iter<'a, C>,
+    >,
+    Flatten3<'a, A, B, C>,
+>;
+
+impl<'a, A: Sync, B: Sync, C: Sync> Inputs for (&'a [A], &'a [B], &'a [C]) {
+    type Item = (&'a A, &'a B, &'a C);
+    type Items = Zip3<'a, A, B, C>;
+    fn lengths(self) -> Vec<usize> {
+        vec![self.0.len(), self.1.len(), self.2.len()]
+    }
+    fn sub(self, range: Range<usize>) -> Self {
+        (
+            &self.0[range.clone()],
+            &self.1[range.clone()],
+            &self.2[range],
+        )
+    }
+    fn items(self) -> Self::Items {
+        let flatten: Flatten3<'a, A, B, C> = |((a, b), c)| (a, b, c);
+        self.0.iter().zip(self.1).zip(self.2).map(flatten)
+    }
+}
+
+/// Panics unless every input is as long as the output.
+fn check_lengths(what: &str, inputs: impl Inputs, out_len: usize) {
+    for (input, len) in inputs.lengths().into_iter().enumerate() {
+        if len != out_len {
+            mismatch(what, input, len, out_len);
+        }
+    }
+}
+
+#[cold]
+fn mismatch(what: &str, input: usize, len: usize, out_len: usize) -> ! {
+    panic!("workshare: {what}: input {input} has length {len} but the output has length {out_len}")
+}
+
+/// Sets every `out[i]` by `f(&mut out[i], item_i)`, where `item_i` holds the `i`-th element of
+/// each input, on the team of `pool`, handing chunks out by `schedule`: the safe way to write
+/// `out[i] = f(a[i], b[i])` in parallel.
+///
+/// # Panics
+///
+/// With `workshare: map_into: input K has length L but the output has length N` when the
+/// lengths differ (before anything runs); otherwise like [`for_each_chunk`](crate::for_each_chunk).
+///
+/// # Examples
+///
+/// ```
+/// use workshare_parfor::{map_into, Pool, Schedule};
+/// let pool = Pool::new(2)?;
+/// let (a, b) = (vec![1.0f32; 100], vec![2.0f32; 100]);
+/// let mut out = vec![0.0f32; 100];
+/// map_into(&pool, &mut out, (&a[..], &b[..]), Schedule::Auto, |o, (x, y)| *o = x + y);
+/// assert!(out.iter().all(|&v| v == 3.0));
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn map_into<T, I, F>(pool: &Pool, out: &mut [T], inputs: I, schedule: Schedule, f: F)
+where
+    T: Send,
+    I: Inputs,
+    F: Fn(&mut T, I::Item) + Sync,
+{
+    check_lengths("map_into", inputs, out.len());
+    for_each_mut_chunk(pool, out, schedule, |chunk, offset, _ctx| {
+        let items = inputs.sub(offset..offset + chunk.len()).items();
+        chunk.iter_mut().zip(items).for_each(|(o, item)| f(o, item));
+    });
+}

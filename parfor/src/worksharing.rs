@@ -1,0 +1,235 @@
+//! Worksharing inside a running region: OpenMP's `for` and `single` for a team.
+//!
+//! Every thread of the team must reach the same constructs in the same order, with the same
+//! range and schedule. `Static` and `StaticChunk` need no shared state; `Dynamic` and `Guided`
+//! claim chunks from the [`WorkShare`](workshare_pool::WorkShare) counter of the construct.
+//! `Stealing` and `Auto` run as `Guided(1)` here: the team is already running, so there is no
+//! fork to avoid, and guided chunks balance with one shared counter and no per-thread state.
+
+use crate::chunking::{claim, guided_size, round_robin, static_block, stop};
+use crate::{Ctx, Schedule};
+use std::ops::Range;
+use workshare_pool::sync::AtomicUsize;
+use workshare_pool::Team;
+
+/// Stops the construct's hand-out if dropped while a body unwinds.
+struct StopOnUnwind<'a>(&'a AtomicUsize);
+
+impl Drop for StopOnUnwind<'_> {
+    fn drop(&mut self) {
+        stop(self.0);
+    }
+}
+
+/// Shares the chunks of `range` among the threads of the running `team`, calling
+/// `body(chunk, ctx)` on this thread's chunks, then waits at a barrier for the whole team
+/// (OpenMP's `for` with its implicit barrier).
+///
+/// Every team thread must call it with the same range and schedule. `Stealing` and `Auto`
+/// run as `Guided(1)` (see the module docs).
+///
+/// # Panics
+///
+/// On a chunk size of 0 (`workshare: chunk size must be at least 1 ...`), on every thread. A
+/// panic in `body` stops the hand-out of `Dynamic` and `Guided` chunks; the region then resumes
+/// it on its caller.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_parfor::{team_for_each_chunk, Pool, Schedule};
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// let pool = Pool::new(2)?;
+/// let data: Vec<AtomicUsize> = (0..100).map(|_| AtomicUsize::new(0)).collect();
+/// pool.region(|team| {
+///     team_for_each_chunk(team, 0..100, Schedule::Dynamic(10), |chunk, _| {
+///         chunk.for_each(|i| data[i].store(i, Ordering::Relaxed));
+///     });
+///     // After the implicit barrier every thread sees every element written.
+///     assert_eq!(data[99].load(Ordering::Relaxed), 99);
+/// });
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn team_for_each_chunk<F>(team: &Team<'_>, range: Range<usize>, schedule: Schedule, body: F)
+where
+    F: FnMut(Range<usize>, Ctx),
+{
+    team_for_each_chunk_nowait(team, range, schedule, body);
+    team.barrier();
+}
+
+/// Like [`team_for_each_chunk`], without the barrier at the end (OpenMP's `nowait`): a thread
+/// that runs out of chunks goes on at once, while others may still run theirs.
+///
+/// # Panics
+///
+/// As [`team_for_each_chunk`].
+///
+/// # Examples
+///
+/// ```
+/// use workshare_parfor::{team_for_each_chunk_nowait, Pool, Schedule};
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// let pool = Pool::new(2)?;
+/// let count = AtomicUsize::new(0);
+/// pool.region(|team| {
+///     team_for_each_chunk_nowait(team, 0..10, Schedule::Static, |chunk, _| {
+///         count.fetch_add(chunk.len(), Ordering::Relaxed);
+///     });
+///     team.barrier();
+///     assert_eq!(count.load(Ordering::Relaxed), 10);
+/// });
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn team_for_each_chunk_nowait<F>(
+    team: &Team<'_>,
+    range: Range<usize>,
+    schedule: Schedule,
+    mut body: F,
+) where
+    F: FnMut(Range<usize>, Ctx),
+{
+    schedule.validate();
+    let start = range.start;
+    let len = range.end.saturating_sub(start);
+    let ctx = Ctx::new(team.thread_id(), team.num_threads());
+    let (me, threads) = (ctx.thread_id(), ctx.num_threads());
+    // start + offset <= range.end: no overflow.
+    let mut run = |chunk: Range<usize>| {
+        if !chunk.is_empty() {
+            body(start + chunk.start..start + chunk.end, ctx);
+        }
+    };
+    match schedule {
+        Schedule::Static => run(static_block(len, threads, me)),
+        Schedule::StaticChunk(size) => round_robin(len, size, threads, me).for_each(run),
+        Schedule::Dynamic(size) => claim_all(team, len, |_| size, run),
+        Schedule::Guided(min) => claim_all(team, len, |r| guided_size(r, threads, min), run),
+        Schedule::Stealing | Schedule::Auto => {
+            claim_all(team, len, |r| guided_size(r, threads, 1), run)
+        }
+    }
+}
+
+/// Claims chunks of `0..len` from a new worksharing construct until none are left.
+fn claim_all(
+    team: &Team<'_>,
+    len: usize,
+    size: impl Fn(usize) -> usize,
+    mut run: impl FnMut(Range<usize>),
+) {
+    let construct = team.workshare();
+    let counter = construct.counter();
+    while let Some(chunk) = claim(counter, len, &size) {
+        let guard = StopOnUnwind(counter);
+        run(chunk);
+        std::mem::forget(guard);
+    }
+}
+
+/// Calls `body(i)` for this thread's share of `range` in the running `team`, then waits at a
+/// barrier. Like [`team_for_each_chunk`], whose rules and panics it shares.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_parfor::{team_for_each, Pool, Schedule};
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// let pool = Pool::new(2)?;
+/// let sum = AtomicUsize::new(0);
+/// pool.region(|team| {
+///     team_for_each(team, 0..10, Schedule::Guided(2), |i| {
+///         sum.fetch_add(i, Ordering::Relaxed);
+///     });
+/// });
+/// assert_eq!(sum.into_inner(), 45);
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn team_for_each<F>(team: &Team<'_>, range: Range<usize>, schedule: Schedule, mut body: F)
+where
+    F: FnMut(usize),
+{
+    team_for_each_chunk(team, range, schedule, |chunk, _| chunk.for_each(&mut body));
+}
+
+/// Like [`team_for_each`], without the barrier at the end (OpenMP's `nowait`).
+///
+/// # Examples
+///
+/// ```
+/// use workshare_parfor::{team_for_each_nowait, Pool, Schedule};
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// let pool = Pool::new(2)?;
+/// let sum = AtomicUsize::new(0);
+/// pool.region(|team| {
+///     team_for_each_nowait(team, 0..10, Schedule::Dynamic(1), |i| {
+///         sum.fetch_add(i, Ordering::Relaxed);
+///     });
+/// });
+/// assert_eq!(sum.into_inner(), 45);
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn team_for_each_nowait<F>(
+    team: &Team<'_>,
+    range: Range<usize>,
+    schedule: Schedule,
+    mut body: F,
+) where
+    F: FnMut(usize),
+{
+    team_for_each_chunk_nowait(team, range, schedule, |chunk, _| chunk.for_each(&mut body));
+}
+
+/// Runs `block` on exactly one thread of the running `team` (the first to arrive), then waits
+/// at a barrier for the whole team (OpenMP's `single`). Returns `Some` of the block's result on
+/// the thread that ran it, `None` on the others.
+///
+/// # Panics
+///
+/// If `block` panics, the other threads are released from the barrier and the region resumes
+/// the panic on its caller.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_parfor::{single, Pool};
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// let pool = Pool::new(3)?;
+/// let runs = AtomicUsize::new(0);
+/// pool.region(|team| {
+///     single(team, || runs.fetch_add(1, Ordering::Relaxed));
+///     // Everyone waits for the block: it has run once.
+///     assert_eq!(runs.load(Ordering::Relaxed), 1);
+/// });
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn single<R>(team: &Team<'_>, block: impl FnOnce() -> R) -> Option<R> {
+    let result = single_nowait(team, block);
+    team.barrier();
+    result
+}
+
+/// Like [`single`], without the barrier at the end: the other threads go on at once.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_parfor::{single_nowait, Pool};
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// let pool = Pool::new(3)?;
+/// let runs = AtomicUsize::new(0);
+/// pool.region(|team| {
+///     single_nowait(team, || runs.fetch_add(1, Ordering::Relaxed));
+/// });
+/// assert_eq!(runs.into_inner(), 1);
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn single_nowait<R>(team: &Team<'_>, block: impl FnOnce() -> R) -> Option<R> {
+    let construct = team.workshare();
+    // Relaxed: the ticket only picks the winner; the counter never exceeds the team size.
+    let ticket = construct
+        .counter()
+        .fetch_add(1, workshare_pool::sync::Ordering::Relaxed);
+    drop(construct);
+    (ticket == 0).then(block)
+}

@@ -1,0 +1,235 @@
+//! The reductions on the global pool: the same names and arguments, without the pool.
+//!
+//! Each function here calls its namesake at the crate root with
+//! [`workshare_pool::global()`], the pool sized by `WORKSHARE_NUM_THREADS` (or the number of
+//! cores). For [`Slots`](crate::Slots), pass `workshare_pool::global()` explicitly.
+//!
+//! # Examples
+//!
+//! ```
+//! use workshare_reductions::{global, Schedule};
+//! assert_eq!(global::sum(0..10, Schedule::Auto, |i| i), 45);
+//! ```
+
+use crate::input::Input;
+use crate::monoid::Monoid;
+use crate::num::Num;
+use workshare_parfor::Schedule;
+use workshare_pool::global as pool;
+
+/// [`reduce`](crate::reduce) on the global pool.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{global, Schedule};
+/// assert_eq!(global::reduce(0..4, Schedule::Auto, || 1, |a, i| a * (i + 1), |a, b| a * b), 24);
+/// ```
+pub fn reduce<I, T, Id, F, C>(input: I, schedule: Schedule, identity: Id, fold: F, combine: C) -> T
+where
+    I: Input,
+    T: Send,
+    Id: Fn() -> T + Sync,
+    F: Fn(T, I::Item) -> T + Sync,
+    C: Fn(T, T) -> T + Sync,
+{
+    crate::reduce(pool(), input, schedule, identity, fold, combine)
+}
+
+/// [`reduce_monoid`](crate::reduce_monoid) on the global pool.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{global, Max, Schedule, Sum};
+/// let (s, m) = global::reduce_monoid(0..5, Schedule::Auto, |i| (Sum(i), Max(i)));
+/// assert_eq!((s.0, m.0), (10, 4));
+/// ```
+pub fn reduce_monoid<I, M, F>(input: I, schedule: Schedule, f: F) -> M
+where
+    I: Input,
+    M: Monoid,
+    F: Fn(I::Item) -> M + Sync,
+{
+    crate::reduce_monoid(pool(), input, schedule, f)
+}
+
+/// [`sum`](crate::sum) on the global pool.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{global, Schedule};
+/// assert_eq!(global::sum(&[1.5, 2.5][..], Schedule::Auto, |&x| x), 4.0);
+/// ```
+pub fn sum<I, T, F>(input: I, schedule: Schedule, f: F) -> T
+where
+    I: Input,
+    T: Num,
+    F: Fn(I::Item) -> T + Sync,
+{
+    crate::sum(pool(), input, schedule, f)
+}
+
+/// [`product`](crate::product) on the global pool.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{global, Schedule};
+/// assert_eq!(global::product(1..5, Schedule::Auto, |i| i), 24);
+/// ```
+pub fn product<I, T, F>(input: I, schedule: Schedule, f: F) -> T
+where
+    I: Input,
+    T: Num,
+    F: Fn(I::Item) -> T + Sync,
+{
+    crate::product(pool(), input, schedule, f)
+}
+
+/// [`min`](crate::min) on the global pool.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{global, Schedule};
+/// assert_eq!(global::min(&[3, 1, 2][..], Schedule::Auto, |&x| x), Some(1));
+/// ```
+pub fn min<I, T, F>(input: I, schedule: Schedule, f: F) -> Option<T>
+where
+    I: Input,
+    T: Num,
+    F: Fn(I::Item) -> T + Sync,
+{
+    crate::min(pool(), input, schedule, f)
+}
+
+/// [`max`](crate::max) on the global pool.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{global, Schedule};
+/// assert_eq!(global::max(&[3, 1, 2][..], Schedule::Auto, |&x| x), Some(3));
+/// ```
+pub fn max<I, T, F>(input: I, schedule: Schedule, f: F) -> Option<T>
+where
+    I: Input,
+    T: Num,
+    F: Fn(I::Item) -> T + Sync,
+{
+    crate::max(pool(), input, schedule, f)
+}
+
+/// [`count`](crate::count) on the global pool.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{global, Schedule};
+/// assert_eq!(global::count(0..10, Schedule::Auto, |i| i % 2 == 0), 5);
+/// ```
+pub fn count<I, F>(input: I, schedule: Schedule, predicate: F) -> usize
+where
+    I: Input,
+    F: Fn(I::Item) -> bool + Sync,
+{
+    crate::count(pool(), input, schedule, predicate)
+}
+
+/// [`argmin`](crate::argmin) on the global pool.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{global, Schedule};
+/// assert_eq!(global::argmin(&[3, 1, 1][..], Schedule::Auto, |&x| x), Some(1));
+/// ```
+pub fn argmin<I, T, F>(input: I, schedule: Schedule, key: F) -> Option<usize>
+where
+    I: Input,
+    T: Num,
+    F: Fn(I::Item) -> T + Sync,
+{
+    crate::argmin(pool(), input, schedule, key)
+}
+
+/// [`argmax`](crate::argmax) on the global pool.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{global, Schedule};
+/// assert_eq!(global::argmax(&[3, 1, 3][..], Schedule::Auto, |&x| x), Some(0));
+/// ```
+pub fn argmax<I, T, F>(input: I, schedule: Schedule, key: F) -> Option<usize>
+where
+    I: Input,
+    T: Num,
+    F: Fn(I::Item) -> T + Sync,
+{
+    crate::argmax(pool(), input, schedule, key)
+}
+
+/// [`reduce_deterministic`](crate::reduce_deterministic) on the global pool.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{global, Schedule};
+/// let s = global::reduce_deterministic(0..10, Schedule::Auto, || 0.0, |a, i| a + i as f64, |a, b| a + b);
+/// assert_eq!(s, 45.0);
+/// ```
+pub fn reduce_deterministic<I, T, Id, F, C>(
+    input: I,
+    schedule: Schedule,
+    identity: Id,
+    fold: F,
+    combine: C,
+) -> T
+where
+    I: Input,
+    T: Send,
+    Id: Fn() -> T + Sync,
+    F: Fn(T, I::Item) -> T + Sync,
+    C: Fn(T, T) -> T,
+{
+    crate::reduce_deterministic(pool(), input, schedule, identity, fold, combine)
+}
+
+/// [`sum_deterministic`](crate::sum_deterministic) on the global pool.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{global, Schedule};
+/// assert_eq!(global::sum_deterministic(0..4, Schedule::Auto, |i| i as f64 * 0.5), 3.0);
+/// ```
+pub fn sum_deterministic<I, T, F>(input: I, schedule: Schedule, f: F) -> T
+where
+    I: Input,
+    T: Num,
+    F: Fn(I::Item) -> T + Sync,
+{
+    crate::sum_deterministic(pool(), input, schedule, f)
+}
+
+/// [`for_each_init`](crate::for_each_init) on the global pool.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{global, Schedule};
+/// let states = global::for_each_init(0..100, Schedule::Auto, |_| 0, |n, i| *n += i);
+/// assert_eq!(states.iter().sum::<usize>(), 4950);
+/// ```
+pub fn for_each_init<I, S, Init, F>(input: I, schedule: Schedule, init: Init, body: F) -> Vec<S>
+where
+    I: Input,
+    S: Send,
+    Init: Fn(usize) -> S + Sync,
+    F: Fn(&mut S, I::Item) + Sync,
+{
+    crate::for_each_init(pool(), input, schedule, init, body)
+}

@@ -1,0 +1,325 @@
+//! The ordinary reductions: per-thread partial results, combined after the loop.
+
+use crate::input::Input;
+use crate::monoid::{ArgMax, ArgMin, Count, Max, Min, Monoid, Product};
+use crate::num::Num;
+use crate::slots::Slots;
+use workshare_parfor::{Pool, Schedule};
+
+/// Reduces `input` in parallel: each chunk is folded from `identity()` with `fold`, in index
+/// order, and the partial results are merged with `combine`.
+///
+/// `combine` must be associative and commutative, with `identity()` neutral: partial results are
+/// merged in an order that depends on the schedule and the timing. For floating point, whose
+/// addition is not associative, the result may differ in its last bits from run to run; use
+/// [`reduce_deterministic`](crate::reduce_deterministic) for bit-identical results.
+///
+/// # Panics
+///
+/// On the schedule's errors (a chunk size of 0); a panic in a closure propagates to the caller.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{reduce, Pool, Schedule};
+/// let pool = Pool::new(2)?;
+/// let a: Vec<i64> = (1..=1000).collect();
+/// // sum((a[i] - b[i])^2) with b = a + 6, with no shared accumulator.
+/// let total = reduce(&pool, &a[..], Schedule::Auto, || 0, |acc, &x| acc + (x - (x + 6)).pow(2), |x, y| x + y);
+/// assert_eq!(total, 36 * 1000);
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn reduce<I, T, Id, F, C>(
+    pool: &Pool,
+    input: I,
+    schedule: Schedule,
+    identity: Id,
+    fold: F,
+    combine: C,
+) -> T
+where
+    I: Input,
+    T: Send,
+    Id: Fn() -> T + Sync,
+    F: Fn(T, I::Item) -> T + Sync,
+    C: Fn(T, T) -> T + Sync,
+{
+    let mut partials: Slots<Option<T>> = Slots::from_fn(pool, |_| None);
+    partials.for_each_chunk(pool, 0..input.len(), schedule, |partial, positions| {
+        let chunk = input.fold(positions, identity(), &fold);
+        merge_into(partial, chunk, &combine);
+    });
+    finish(partials, identity, combine)
+}
+
+/// Merges a chunk's result into the running thread's partial result. Each chunk starts from the
+/// identity, so a thread's chunks need not arrive in index order for a fold that is sensitive to
+/// it (ties in [`argmax`]).
+#[inline]
+fn merge_into<T>(partial: &mut Option<T>, chunk: T, combine: impl Fn(T, T) -> T) {
+    *partial = Some(match partial.take() {
+        None => chunk,
+        Some(before) => combine(before, chunk),
+    });
+}
+
+/// Merges the per-thread partial results, in thread order.
+fn finish<T>(
+    partials: Slots<Option<T>>,
+    identity: impl Fn() -> T,
+    combine: impl Fn(T, T) -> T,
+) -> T {
+    partials
+        .into_iter()
+        .flatten()
+        .reduce(combine)
+        .unwrap_or_else(identity)
+}
+
+/// Reduces `input` with a [`Monoid`]: `f` maps each item to a monoid value, and the values are
+/// combined. The monoid's `combine` must be commutative (see [`reduce`]).
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{reduce_monoid, Count, Max, Pool, Schedule, Sum};
+/// let pool = Pool::new(2)?;
+/// let data = [4.0, -1.5, 8.25, 0.0];
+/// let (sum, max, positive) = reduce_monoid(&pool, &data[..], Schedule::Auto, |&x| {
+///     (Sum(x), Max(x), Count(usize::from(x > 0.0)))
+/// });
+/// assert_eq!((sum.0, max.0, positive.0), (10.75, 8.25, 2));
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn reduce_monoid<I, M, F>(pool: &Pool, input: I, schedule: Schedule, f: F) -> M
+where
+    I: Input,
+    M: Monoid,
+    F: Fn(I::Item) -> M + Sync,
+{
+    reduce(
+        pool,
+        input,
+        schedule,
+        M::identity,
+        |acc, item| acc.combine(f(item)),
+        M::combine,
+    )
+}
+
+/// The sum of `f(item)` over `input` (integer overflow behaves as in the serial loop).
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{sum, Pool, Schedule};
+/// let pool = Pool::new(2)?;
+/// assert_eq!(sum(&pool, 1..101, Schedule::Auto, |i| i as u64), 5050);
+/// let data = [0.5, 0.25];
+/// assert_eq!(sum(&pool, &data[..], Schedule::Static, |&x| x), 0.75);
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn sum<I, T, F>(pool: &Pool, input: I, schedule: Schedule, f: F) -> T
+where
+    I: Input,
+    T: Num,
+    F: Fn(I::Item) -> T + Sync,
+{
+    let add = |a: T, b: T| a + b;
+    reduce(
+        pool,
+        input,
+        schedule,
+        || T::ZERO,
+        |acc, item| acc + f(item),
+        add,
+    )
+}
+
+/// The product of `f(item)` over `input` (one for an empty input).
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{product, Pool, Schedule};
+/// let pool = Pool::new(2)?;
+/// assert_eq!(product(&pool, 1..11, Schedule::Auto, |i| i as u64), 3_628_800);
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn product<I, T, F>(pool: &Pool, input: I, schedule: Schedule, f: F) -> T
+where
+    I: Input,
+    T: Num,
+    F: Fn(I::Item) -> T + Sync,
+{
+    reduce_monoid(pool, input, schedule, |item| Product(f(item))).0
+}
+
+/// The smallest `f(item)` over `input`, `None` for an empty input. NaNs are skipped (a
+/// float input of NaNs only gives positive infinity).
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{min, Pool, Schedule};
+/// let pool = Pool::new(2)?;
+/// let data = [3, -7, 5];
+/// assert_eq!(min(&pool, &data[..], Schedule::Auto, |&x| x), Some(-7));
+/// assert_eq!(min(&pool, 0..0, Schedule::Auto, |i| i), None);
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn min<I, T, F>(pool: &Pool, input: I, schedule: Schedule, f: F) -> Option<T>
+where
+    I: Input,
+    T: Num,
+    F: Fn(I::Item) -> T + Sync,
+{
+    let empty = input.is_empty();
+    let best = reduce_monoid(pool, input, schedule, |item| Min(f(item))).0;
+    (!empty).then_some(best)
+}
+
+/// The largest `f(item)` over `input`, `None` for an empty input. NaNs are skipped.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{max, Pool, Schedule};
+/// let pool = Pool::new(2)?;
+/// assert_eq!(max(&pool, 0..10, Schedule::Dynamic(3), |i| (i % 7) as u8), Some(6));
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn max<I, T, F>(pool: &Pool, input: I, schedule: Schedule, f: F) -> Option<T>
+where
+    I: Input,
+    T: Num,
+    F: Fn(I::Item) -> T + Sync,
+{
+    let empty = input.is_empty();
+    let best = reduce_monoid(pool, input, schedule, |item| Max(f(item))).0;
+    (!empty).then_some(best)
+}
+
+/// The number of items for which `predicate` holds.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{count, Pool, Schedule};
+/// let pool = Pool::new(2)?;
+/// assert_eq!(count(&pool, 0..100, Schedule::Auto, |i| i % 3 == 0), 34);
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn count<I, F>(pool: &Pool, input: I, schedule: Schedule, predicate: F) -> usize
+where
+    I: Input,
+    F: Fn(I::Item) -> bool + Sync,
+{
+    let counted = |acc: Count, item| Count(acc.0 + usize::from(predicate(item)));
+    reduce(
+        pool,
+        input,
+        schedule,
+        Count::identity,
+        counted,
+        Count::combine,
+    )
+    .0
+}
+
+/// The index of the item with the smallest `key`; ties go to the lowest index, as in the serial
+/// loop. `None` for an empty input. The index is the item itself for a range, the position for a
+/// slice. With keys that do not compare (NaN) the index is some item's, unspecified which.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{argmin, Pool, Schedule};
+/// let pool = Pool::new(2)?;
+/// let scores = [4, 1, 9, 1];
+/// assert_eq!(argmin(&pool, &scores[..], Schedule::Auto, |&s| s), Some(1));
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn argmin<I, T, F>(pool: &Pool, input: I, schedule: Schedule, key: F) -> Option<usize>
+where
+    I: Input,
+    T: Num,
+    F: Fn(I::Item) -> T + Sync,
+{
+    arg_best::<I, ArgMin<T>, T>(pool, input, schedule, |a, b| a < b, key)
+}
+
+/// The index of the item with the largest `key`; ties go to the lowest index, as in the serial
+/// loop. `None` for an empty input. NaN keys as in [`argmin`].
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{argmax, Pool, Schedule};
+/// let pool = Pool::new(2)?;
+/// let scores = [4, 9, 1, 9];
+/// assert_eq!(argmax(&pool, &scores[..], Schedule::Dynamic(1), |&s| s), Some(1));
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn argmax<I, T, F>(pool: &Pool, input: I, schedule: Schedule, key: F) -> Option<usize>
+where
+    I: Input,
+    T: Num,
+    F: Fn(I::Item) -> T + Sync,
+{
+    arg_best::<I, ArgMax<T>, T>(pool, input, schedule, |a, b| a > b, key)
+}
+
+/// An [`ArgMin`] or [`ArgMax`] monoid: built from an index and a value.
+trait Arg<T>: Monoid {
+    fn at(index: usize, value: T) -> Self;
+    fn parts(&self) -> (Option<usize>, T);
+}
+
+impl<T: Num> Arg<T> for ArgMin<T> {
+    fn at(index: usize, value: T) -> Self {
+        ArgMin::new(index, value)
+    }
+    fn parts(&self) -> (Option<usize>, T) {
+        (self.index(), self.value)
+    }
+}
+
+impl<T: Num> Arg<T> for ArgMax<T> {
+    fn at(index: usize, value: T) -> Self {
+        ArgMax::new(index, value)
+    }
+    fn parts(&self) -> (Option<usize>, T) {
+        (self.index(), self.value)
+    }
+}
+
+/// Within a chunk items come in increasing index order, so a strict `better` keeps the lowest
+/// index on ties; across chunks the monoid's tie rule does.
+fn arg_best<I, M, T>(
+    pool: &Pool,
+    input: I,
+    schedule: Schedule,
+    better: impl Fn(T, T) -> bool + Sync,
+    key: impl Fn(I::Item) -> T + Sync,
+) -> Option<usize>
+where
+    I: Input,
+    M: Arg<T>,
+    T: Num,
+{
+    let mut partials: Slots<Option<M>> = Slots::from_fn(pool, |_| None);
+    partials.for_each_chunk(pool, 0..input.len(), schedule, |partial, positions| {
+        let (mut best_index, mut best) = M::identity().parts();
+        input.fold_indexed(positions, (), |(), index, item| {
+            let value = key(item);
+            if best_index.is_none() || better(value, best) {
+                (best_index, best) = (Some(index), value);
+            }
+        });
+        if let Some(index) = best_index {
+            merge_into(partial, M::at(index, best), M::combine);
+        }
+    });
+    finish(partials, M::identity, M::combine).parts().0
+}

@@ -1,0 +1,279 @@
+//! Per-thread storage slots: one cache-line-padded value per team thread.
+
+use crate::chunks;
+use crate::input::Input;
+use std::fmt;
+use std::ops::Range;
+use workshare_parfor::{Pool, Schedule};
+use workshare_pool::sync::{CachePadded, UnsafeCell};
+
+/// One value per thread of a pool, each on its own cache line: the "array sized to the number of
+/// threads" of hand-written OpenMP reductions, made safe.
+///
+/// During a loop ([`for_each`](Slots::for_each), [`for_each_chunk`](Slots::for_each_chunk))
+/// each running thread reaches its own slot only, mutably, with no locking: the loop borrows the
+/// `Slots` exclusively, and the body's `&mut T` cannot outlive the call that received it. After
+/// the loop the owner reads, iterates, folds or takes the values.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{Pool, Schedule, Slots};
+///
+/// let pool = Pool::new(2)?;
+/// let mut partial: Slots<u64> = Slots::new(&pool);
+/// partial.for_each(&pool, 0..1000, Schedule::Dynamic(64), |slot, i| *slot += i as u64);
+/// let total: u64 = partial.iter().sum();
+/// assert_eq!(total, 999 * 1000 / 2);
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub struct Slots<T> {
+    pub(crate) cells: Box<[CachePadded<UnsafeCell<T>>]>,
+}
+
+// SAFETY: through `&Slots` only shared reads happen (every mutable access needs `&mut Slots`),
+// so sharing `Slots<T>` is sharing `&T`s, which `T: Sync` allows.
+unsafe impl<T: Sync> Sync for Slots<T> {}
+
+impl<T> Slots<T> {
+    /// One slot per thread of `pool` (its [`size`](Pool::size)), slot `i` holding `f(i)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = workshare_reductions::Pool::new(3)?;
+    /// let slots = workshare_reductions::Slots::from_fn(&pool, |thread_id| thread_id * 10);
+    /// assert_eq!(slots.into_vec(), [0, 10, 20]);
+    /// # Ok::<(), workshare_pool::Error>(())
+    /// ```
+    pub fn from_fn(pool: &Pool, mut f: impl FnMut(usize) -> T) -> Self {
+        let cells = (0..pool.size())
+            .map(|i| CachePadded::new(UnsafeCell::new(f(i))))
+            .collect();
+        Self { cells }
+    }
+
+    /// One slot per thread of `pool`, each holding `T::default()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = workshare_reductions::Pool::new(2)?;
+    /// let slots: workshare_reductions::Slots<Vec<u8>> = workshare_reductions::Slots::new(&pool);
+    /// assert_eq!(slots.len(), 2);
+    /// # Ok::<(), workshare_pool::Error>(())
+    /// ```
+    pub fn new(pool: &Pool) -> Self
+    where
+        T: Default,
+    {
+        Self::from_fn(pool, |_| T::default())
+    }
+
+    /// The number of slots (the size of the pool they were made for).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = workshare_reductions::Pool::new(2)?;
+    /// assert_eq!(workshare_reductions::Slots::<u8>::new(&pool).len(), 2);
+    /// # Ok::<(), workshare_pool::Error>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    /// Whether there are no slots (never true for slots made for a pool).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = workshare_reductions::Pool::new(1)?;
+    /// assert!(!workshare_reductions::Slots::<u8>::new(&pool).is_empty());
+    /// # Ok::<(), workshare_pool::Error>(())
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+
+    /// The slots in thread order, for reading after a loop.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = workshare_reductions::Pool::new(2)?;
+    /// let slots = workshare_reductions::Slots::from_fn(&pool, |i| i + 1);
+    /// assert_eq!(slots.iter().sum::<usize>(), 3);
+    /// # Ok::<(), workshare_pool::Error>(())
+    /// ```
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &T> + '_ {
+        self.cells.iter().map(|cell| {
+            // SAFETY: no loop runs while `&self` is held (loops take `&mut self`), so nothing
+            // writes the slot while this shared reference lives.
+            cell.with(|slot| unsafe { &*slot })
+        })
+    }
+
+    /// The slots in thread order, mutably, for the owner between loops.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = workshare_reductions::Pool::new(2)?;
+    /// let mut slots = workshare_reductions::Slots::from_fn(&pool, |i| i);
+    /// slots.iter_mut().for_each(|slot| *slot = 7);
+    /// assert_eq!(slots.into_vec(), [7, 7]);
+    /// # Ok::<(), workshare_pool::Error>(())
+    /// ```
+    pub fn iter_mut(&mut self) -> impl ExactSizeIterator<Item = &mut T> + '_ {
+        self.cells.iter_mut().map(|cell| {
+            // SAFETY: `&mut self` is exclusive: no loop runs and no other reference exists; each
+            // cell is yielded once.
+            cell.with_mut(|slot| unsafe { &mut *slot })
+        })
+    }
+
+    /// Takes the values out, in thread order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = workshare_reductions::Pool::new(2)?;
+    /// let slots = workshare_reductions::Slots::from_fn(&pool, |i| i);
+    /// assert_eq!(slots.into_vec(), vec![0, 1]);
+    /// # Ok::<(), workshare_pool::Error>(())
+    /// ```
+    pub fn into_vec(self) -> Vec<T> {
+        self.cells
+            .into_vec()
+            .into_iter()
+            .map(|cell| CachePadded::into_inner(cell).into_inner())
+            .collect()
+    }
+
+    /// Runs `body(slot, item)` for every item of `input`, in parallel under `schedule`, where
+    /// `slot` is the running thread's own slot.
+    ///
+    /// # Panics
+    ///
+    /// If the slots were made for a smaller pool than `pool` (`workshare: ...`), or on the
+    /// schedule's errors; a panic in `body` propagates and leaves each slot as `body` left it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workshare_reductions::{Pool, Schedule, Slots};
+    /// let pool = Pool::new(2)?;
+    /// let words = ["a", "bb", "ccc"];
+    /// let mut longest: Slots<usize> = Slots::new(&pool);
+    /// longest.for_each(&pool, &words[..], Schedule::Auto, |slot, w| *slot = (*slot).max(w.len()));
+    /// assert_eq!(longest.iter().max(), Some(&3));
+    /// # Ok::<(), workshare_pool::Error>(())
+    /// ```
+    pub fn for_each<I, F>(&mut self, pool: &Pool, input: I, schedule: Schedule, body: F)
+    where
+        T: Send,
+        I: Input,
+        F: Fn(&mut T, I::Item) + Sync,
+    {
+        self.for_each_chunk(pool, 0..input.len(), schedule, |slot, positions| {
+            input.fold(positions, (), |(), item| body(slot, item));
+        });
+    }
+
+    /// Runs `body(slot, chunk)` on disjoint chunks covering `range`, in parallel under
+    /// `schedule`, where `slot` is the running thread's own slot. A thread may get several
+    /// chunks, one after another.
+    ///
+    /// # Panics
+    ///
+    /// As [`for_each`](Slots::for_each).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workshare_reductions::{Pool, Schedule, Slots};
+    /// let pool = Pool::new(2)?;
+    /// let data: Vec<u32> = (0..100).collect();
+    /// let mut sums: Slots<u32> = Slots::new(&pool);
+    /// sums.for_each_chunk(&pool, 0..data.len(), Schedule::Static, |slot, chunk| {
+    ///     *slot += data[chunk].iter().sum::<u32>();
+    /// });
+    /// assert_eq!(sums.iter().sum::<u32>(), 4950);
+    /// # Ok::<(), workshare_pool::Error>(())
+    /// ```
+    pub fn for_each_chunk<F>(
+        &mut self,
+        pool: &Pool,
+        range: Range<usize>,
+        schedule: Schedule,
+        body: F,
+    ) where
+        T: Send,
+        F: Fn(&mut T, Range<usize>) + Sync,
+    {
+        self.run(pool, range, schedule, |slot, chunk, _| body(slot, chunk));
+    }
+
+    /// [`for_each_chunk`](Slots::for_each_chunk) whose body also gets the running thread's id.
+    pub(crate) fn run<F>(&mut self, pool: &Pool, range: Range<usize>, schedule: Schedule, body: F)
+    where
+        T: Send,
+        F: Fn(&mut T, Range<usize>, usize) + Sync,
+    {
+        assert!(
+            pool.size() <= self.len(),
+            "workshare: {} slots cannot serve a pool of {} threads",
+            self.len(),
+            pool.size()
+        );
+        let view = Exclusive(&self.cells);
+        chunks::for_each_chunk(pool, range, schedule, |chunk, thread_id| {
+            // SAFETY: `view` borrows the slots exclusively for the whole loop, and by the
+            // `chunks::for_each_chunk` contract the chunks of one thread id run on one thread,
+            // one after another: no two accesses to slot `thread_id` overlap.
+            unsafe { view.with_slot(thread_id, |slot| body(slot, chunk, thread_id)) }
+        });
+    }
+}
+
+/// The slots as seen by the threads of one loop: slot `i` belongs to thread id `i`.
+pub(crate) struct Exclusive<'s, T>(pub(crate) &'s [CachePadded<UnsafeCell<T>>]);
+
+// SAFETY: the view only hands out `&mut T` through `with_slot`, whose contract keeps accesses to
+// one slot from overlapping; a slot may be reached from another thread than its creator's, which
+// `T: Send` allows.
+unsafe impl<T: Send> Sync for Exclusive<'_, T> {}
+
+impl<T> Exclusive<'_, T> {
+    /// Runs `f` on slot `thread_id`.
+    ///
+    /// # Safety
+    ///
+    /// No other access to slot `thread_id` may overlap this call: only one thread at a time
+    /// may act as `thread_id`.
+    #[inline]
+    pub(crate) unsafe fn with_slot<R>(&self, thread_id: usize, f: impl FnOnce(&mut T) -> R) -> R {
+        self.0[thread_id].with_mut(|slot| {
+            // SAFETY: the pointer is valid (the view borrows the slots) and, by this function's
+            // contract, this is the only access to the slot while `f` runs.
+            f(unsafe { &mut *slot })
+        })
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Slots<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<T> IntoIterator for Slots<T> {
+    type Item = T;
+    type IntoIter = std::vec::IntoIter<T>;
+
+    /// Takes the values out, in thread order.
+    fn into_iter(self) -> Self::IntoIter {
+        self.into_vec().into_iter()
+    }
+}
