@@ -1,2 +1,139 @@
-//! Fork-join benchmark (W0), filled in below.
-fn main() {}
+//! W0: the cost of one fork-join round trip, workshare beside rayon and `std::thread::scope`.
+//!
+//! Run: `cargo bench --bench fork_join` (all thread counts in `WORKSHARE_BENCH_THREADS`,
+//! default `2,8`). Each benchmark is a region (or its closest rayon construct) of `threads`
+//! trivial tasks, and a 1,000-iteration loop writing `i` into a slice, timed from the calling
+//! thread (an outside thread for rayon, like a library calling into it) and, for rayon, also from
+//! inside its pool.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use rayon::prelude::*;
+use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use workshare::parfor::{self, Schedule};
+
+fn thread_counts() -> Vec<usize> {
+    std::env::var("WORKSHARE_BENCH_THREADS")
+        .ok()
+        .and_then(|v| v.split(',').map(|t| t.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![2, 8])
+}
+
+fn empty_region(c: &mut Criterion) {
+    let mut group = c.benchmark_group("W0_empty_fork_join");
+    group
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(50);
+    for threads in thread_counts() {
+        let pool = workshare::Pool::new(threads).unwrap();
+        let rayon_pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let hits = AtomicUsize::new(0);
+        group.bench_with_input(
+            BenchmarkId::new("workshare_region", threads),
+            &(),
+            |b, _| {
+                b.iter(|| {
+                    pool.region(|team| {
+                        black_box(team.thread_id());
+                    })
+                })
+            },
+        );
+        group.bench_with_input(
+            BenchmarkId::new("rayon_broadcast_outside", threads),
+            &(),
+            |b, _| b.iter(|| rayon_pool.broadcast(|ctx| black_box(ctx.index()))),
+        );
+        group.bench_with_input(
+            BenchmarkId::new("rayon_broadcast_inside", threads),
+            &(),
+            |b, _| rayon_pool.install(|| b.iter(|| rayon::broadcast(|ctx| black_box(ctx.index())))),
+        );
+        group.bench_with_input(BenchmarkId::new("rayon_par_iter", threads), &(), |b, _| {
+            rayon_pool.install(|| {
+                b.iter(|| {
+                    (0..threads).into_par_iter().for_each(|i| {
+                        hits.fetch_add(black_box(i), Ordering::Relaxed);
+                    })
+                })
+            })
+        });
+        if threads <= 4 {
+            group.bench_with_input(
+                BenchmarkId::new("std_thread_scope", threads),
+                &(),
+                |b, _| {
+                    b.iter(|| {
+                        std::thread::scope(|s| {
+                            for i in 1..threads {
+                                s.spawn(move || black_box(i));
+                            }
+                            black_box(0);
+                        })
+                    })
+                },
+            );
+        }
+    }
+    group.finish();
+}
+
+fn write_index_loop(c: &mut Criterion) {
+    let mut group = c.benchmark_group("W0_write_1000");
+    group
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(50);
+    let mut out = vec![0usize; 1000];
+    group.bench_function("serial", |b| {
+        b.iter(|| {
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = black_box(i);
+            }
+        })
+    });
+    for threads in thread_counts() {
+        let pool = workshare::Pool::new(threads).unwrap();
+        let rayon_pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        group.bench_with_input(
+            BenchmarkId::new("workshare_static", threads),
+            &(),
+            |b, _| {
+                b.iter(|| {
+                    parfor::for_each_mut_chunk(
+                        &pool,
+                        &mut out,
+                        Schedule::Static,
+                        |chunk, offset, _| {
+                            for (i, o) in chunk.iter_mut().enumerate() {
+                                *o = black_box(offset + i);
+                            }
+                        },
+                    )
+                })
+            },
+        );
+        group.bench_with_input(BenchmarkId::new("rayon_par_iter", threads), &(), |b, _| {
+            rayon_pool.install(|| {
+                b.iter(|| {
+                    out.par_iter_mut()
+                        .enumerate()
+                        .for_each(|(i, o)| *o = black_box(i))
+                })
+            })
+        });
+    }
+    group.finish();
+    assert!(out.iter().enumerate().all(|(i, &o)| o == i));
+}
+
+criterion_group!(benches, empty_region, write_index_loop);
+criterion_main!(benches);

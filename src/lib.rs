@@ -25,3 +25,8 @@ pub use workshare_pool::{
     global, in_region, init_global, num_threads, region, set_num_threads, team_size, thread_id,
     try_global, Error, Pool, PoolBuilder, Team, WorkShare, MAX_THREADS, NUM_THREADS_ENV,
 };
+
+/// The README's examples, compiled and run as doctests so that they stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

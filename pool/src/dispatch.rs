@@ -27,7 +27,7 @@
 use crate::sleep::Sleep;
 use crate::spin::Spin;
 use crate::sync::{AtomicU64, CachePadded, Ordering, UnsafeCell};
-use crate::team::{Origin, Team};
+use crate::team::{Origin, RegionInfo, Team};
 
 const SIZE_BITS: u32 = 16;
 const SIZE_MASK: u64 = (1 << SIZE_BITS) - 1;
@@ -50,13 +50,13 @@ fn size(state: u64) -> usize {
 pub(crate) struct Job {
     data: *const (),
     call: unsafe fn(*const (), &Team<'_>),
-    /// The owner's chain of regions, which the workers' team frames continue.
-    pub(crate) origin: Origin,
+    /// The region the job belongs to.
+    pub(crate) region: RegionInfo,
 }
 
 impl Job {
-    /// Erases `f`, started from `origin`. The job may be run only while `f` is alive.
-    pub(crate) fn new<F: Fn(&Team<'_>) + Sync>(f: &F, origin: Origin) -> Self {
+    /// Erases `f`, to run as `region`. The job may be run only while `f` is alive.
+    pub(crate) fn new<F: Fn(&Team<'_>) + Sync>(f: &F, region: RegionInfo) -> Self {
         /// # Safety
         /// `data` must come from `&F` in [`Job::new`] and `F` must still be alive.
         unsafe fn call<F: Fn(&Team<'_>) + Sync>(data: *const (), team: &Team<'_>) {
@@ -68,12 +68,18 @@ impl Job {
         Self {
             data: (f as *const F).cast(),
             call: call::<F>,
-            origin,
+            region,
         }
     }
 
     fn noop() -> Self {
-        Self::new(&|_: &Team<'_>| {}, Origin::current())
+        let region = RegionInfo {
+            pool: 0,
+            num_threads: 1,
+            origin: Origin::current(),
+            base: 0,
+        };
+        Self::new(&|_: &Team<'_>| {}, region)
     }
 
     /// Runs the job on `team`.
@@ -88,12 +94,8 @@ impl Job {
 
 /// What a worker is to do next.
 pub(crate) enum Work {
-    /// Take part in the region of this epoch with this team size.
-    Run {
-        epoch: u64,
-        team_size: usize,
-        job: Job,
-    },
+    /// Take part in the region of this epoch.
+    Run { epoch: u64, job: Job },
     /// The pool is shutting down.
     Exit,
 }
@@ -134,13 +136,15 @@ impl Dispatch {
         dispatch
     }
 
-    /// Starts the next region with `team_size` threads (1 < team_size <= MAX_TEAM).
+    /// Starts the next region, for `job.region.num_threads` threads (more than 1, at most
+    /// `MAX_TEAM`).
     ///
     /// # Safety
     /// The caller is the only owner (holds the region lock), every participant of the previous
     /// region has finished, and the closure behind `job` stays alive until every participant of
     /// this region has finished.
-    pub(crate) unsafe fn publish(&self, job: Job, team_size: usize) {
+    pub(crate) unsafe fn publish(&self, job: Job) {
+        let team_size = job.region.num_threads;
         debug_assert!(team_size > 1 && team_size <= MAX_TEAM);
         let published = &*self.published;
         // Relaxed: only owners store `state`, and the region lock orders successive owners.
@@ -196,7 +200,6 @@ impl Dispatch {
                 });
                 return Work::Run {
                     epoch: epoch(current),
-                    team_size,
                     job: job.expect("a published job"),
                 };
             }

@@ -11,7 +11,7 @@ use crate::region_lock::RegionLock;
 use crate::sleep::Sleep;
 use crate::spin::Spin;
 use crate::sync::{model, thread, Arc, AtomicBool, AtomicUsize, Ordering, UnsafeCell};
-use crate::team::{Origin, Team, TeamSync};
+use crate::team::{Origin, RegionInfo, Team, TeamSync};
 use crate::{Pool, PoolBuilder};
 use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
@@ -81,14 +81,9 @@ fn bare_worker(parts: Arc<(Dispatch, TeamSync)>, index: usize) -> thread::JoinHa
     thread::spawn(move || {
         let (dispatch, sync) = &*parts;
         let mut last = 0;
-        while let Work::Run {
-            epoch,
-            team_size,
-            job,
-        } = dispatch.wait_for_work(index, last, &no_spin())
-        {
+        while let Work::Run { epoch, job } = dispatch.wait_for_work(index, last, &no_spin()) {
             last = epoch;
-            let team = Team::new(1, index, team_size, sync, no_spin(), job.origin);
+            let team = Team::new(job.region, index, sync, no_spin());
             // SAFETY: the owner below keeps the job alive until the join.
             sync.run_share(&team, |team| unsafe { job.run(team) });
             sync.finish();
@@ -96,18 +91,25 @@ fn bare_worker(parts: Arc<(Dispatch, TeamSync)>, index: usize) -> thread::JoinHa
     })
 }
 
+/// The region description for a bare team of `num_threads` starting now on `sync`.
+fn region_info(sync: &TeamSync, num_threads: usize) -> RegionInfo {
+    RegionInfo {
+        pool: 1,
+        num_threads,
+        origin: Origin::current(),
+        base: sync.begin(),
+    }
+}
+
 /// Runs one region as its owner over a bare `Dispatch` + `TeamSync`.
 fn bare_region(parts: &(Dispatch, TeamSync), team_size: usize, f: &(impl Fn(&Team<'_>) + Sync)) {
     let (dispatch, sync) = parts;
-    sync.prepare(team_size);
+    let region = region_info(sync, team_size);
     // SAFETY: single owner; the previous region joined; `f` outlives the join below.
-    unsafe { dispatch.publish(Job::new(f, Origin::current()), team_size) };
-    sync.run_share(
-        &Team::new(1, 0, team_size, sync, no_spin(), Origin::current()),
-        f,
-    );
+    unsafe { dispatch.publish(Job::new(f, region)) };
+    sync.run_share(&Team::new(region, 0, sync, no_spin()), f);
     sync.finish();
-    sync.wait_all_finished(&no_spin());
+    sync.wait_all_finished(&region, &no_spin());
 }
 
 #[test]
@@ -208,18 +210,15 @@ fn barrier_released_when_team_thread_leaves() {
     model(|| {
         // A team of 2 where thread 1 leaves the region without reaching the barrier.
         let sync = Arc::new(TeamSync::default());
-        sync.prepare(2);
+        let region = region_info(&sync, 2);
         let leaver = {
             let sync = Arc::clone(&sync);
             thread::spawn(move || {
-                sync.run_share(
-                    &Team::new(1, 1, 2, &sync, no_spin(), Origin::current()),
-                    |_| {},
-                );
+                sync.run_share(&Team::new(region, 1, &sync, no_spin()), |_| {});
                 sync.finish();
             })
         };
-        let team = Team::new(1, 0, 2, &sync, no_spin(), Origin::current());
+        let team = Team::new(region, 0, &sync, no_spin());
         let waited = panic::catch_unwind(AssertUnwindSafe(|| team.barrier()));
         assert!(
             waited.is_err(),
@@ -270,10 +269,10 @@ fn workshare_slots_cover_each_construct_once() {
         // (no barrier between constructs) thread 1 may run ahead of thread 0.
         const CONSTRUCTS: usize = crate::workshare::RING + 1;
         let sync = Arc::new(TeamSync::default());
-        sync.prepare(2);
+        let region = region_info(&sync, 2);
         let claims = Arc::new([(); CONSTRUCTS].map(|_| AtomicUsize::new(0)));
-        let run = |me: usize, sync: &TeamSync, claims: &[AtomicUsize; CONSTRUCTS]| {
-            let team = Team::new(1, me, 2, sync, no_spin(), Origin::current());
+        let run = move |me: usize, sync: &TeamSync, claims: &[AtomicUsize; CONSTRUCTS]| {
+            let team = Team::new(region, me, sync, no_spin());
             for claimed in claims.iter() {
                 let ws = team.workshare();
                 // A `single`: ticket 0 wins; exactly one winner per construct.

@@ -5,7 +5,7 @@ use crate::error::Error;
 use crate::region_lock::RegionLock;
 use crate::spin::Spin;
 use crate::sync::{thread, Arc, AtomicUsize, CachePadded, Ordering};
-use crate::team::{self, Origin, Team, TeamSync};
+use crate::team::{self, Origin, RegionInfo, Team, TeamSync};
 use std::fmt;
 use std::time::Duration;
 
@@ -41,9 +41,13 @@ impl Shared {
     /// Runs `f` on the calling thread alone, as a team of one.
     fn run_solo<F: Fn(&Team<'_>)>(&self, f: &F) {
         let sync = TeamSync::default();
-        sync.prepare(1);
-        let team = Team::new(self.id(), 0, 1, &sync, self.spin, Origin::current());
-        team.run_solo(f);
+        let region = RegionInfo {
+            pool: self.id(),
+            num_threads: 1,
+            origin: Origin::current(),
+            base: sync.begin(),
+        };
+        Team::new(region, 0, &sync, self.spin).run_solo(f);
     }
 }
 
@@ -223,19 +227,22 @@ impl Pool {
         // Nothing below may unwind before the join: workers hold references into `f`.
         let abort = AbortOnUnwind;
         let sync = &shared.sync;
-        // 1. Prepare the team: the join counter, and state a panic or workshare left behind.
-        sync.prepare(team_size);
+        // 1. Prepare the team: clear what a panic or workshare left, note the join's base.
+        let region = RegionInfo {
+            pool: shared.id(),
+            num_threads: team_size,
+            origin: Origin::current(),
+            base: sync.begin(),
+        };
         // 2. Publish the job.
         // SAFETY: we hold the region lock; the previous owner saw every participant finish
         // before releasing it; `f` outlives the join in step 4.
-        let origin = Origin::current();
-        unsafe { shared.dispatch.publish(Job::new(f, origin), team_size) };
+        unsafe { shared.dispatch.publish(Job::new(f, region)) };
         // 3. Run our own share as team thread 0; a panic is caught into the team.
-        let team = Team::new(shared.id(), 0, team_size, sync, shared.spin, origin);
-        sync.run_share(&team, f);
+        sync.run_share(&Team::new(region, 0, sync, shared.spin), f);
         // 4. Join.
         sync.finish();
-        sync.wait_all_finished(&shared.spin);
+        sync.wait_all_finished(&region, &shared.spin);
         std::mem::forget(abort);
         // 5. Resume the first panic, after releasing the pool for the next region.
         let panic = sync.take_panic();
@@ -271,23 +278,10 @@ impl Drop for AbortOnUnwind {
 fn worker_main(shared: Arc<Shared>, index: usize) {
     let abort = AbortOnUnwind;
     let mut last_epoch = 0;
-    while let Work::Run {
-        epoch,
-        team_size,
-        job,
-    } = shared
-        .dispatch
-        .wait_for_work(index, last_epoch, &shared.spin)
-    {
+    let spin = shared.spin;
+    while let Work::Run { epoch, job } = shared.dispatch.wait_for_work(index, last_epoch, &spin) {
         last_epoch = epoch;
-        let team = Team::new(
-            shared.id(),
-            index,
-            team_size,
-            &shared.sync,
-            shared.spin,
-            job.origin,
-        );
+        let team = Team::new(job.region, index, &shared.sync, spin);
         // SAFETY: we take part in this region, so its owner keeps the closure alive until we
         // call `finish` below.
         shared

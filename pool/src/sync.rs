@@ -64,46 +64,57 @@ pub const LOOM: bool = cfg!(loom);
 
 /// A mutual-exclusion lock with parking_lot's interface (no poisoning).
 ///
-/// Poisoning is not needed: no code of ours panics while holding one of these locks.
+/// Poisoning is not needed: no code of ours panics while holding one of these locks. Under
+/// loom it is loom's lock; under Miri it is `std`'s (parking_lot's word lock casts integers to
+/// pointers, which Miri's strict-provenance mode rejects); otherwise parking_lot's.
 #[derive(Debug, Default)]
 pub struct Mutex<T> {
-    #[cfg(loom)]
-    inner: loom::sync::Mutex<T>,
-    #[cfg(not(loom))]
-    inner: parking_lot::Mutex<T>,
+    inner: backend::Mutex<T>,
 }
 
 /// The guard of a [`Mutex`].
+pub type MutexGuard<'a, T> = backend::MutexGuard<'a, T>;
+
 #[cfg(loom)]
-pub type MutexGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
-/// The guard of a [`Mutex`].
-#[cfg(not(loom))]
-pub type MutexGuard<'a, T> = parking_lot::MutexGuard<'a, T>;
+mod backend {
+    pub use loom::sync::{Condvar, Mutex, MutexGuard};
+}
+#[cfg(all(not(loom), miri))]
+mod backend {
+    pub use std::sync::{Condvar, Mutex, MutexGuard};
+}
+#[cfg(all(not(loom), not(miri)))]
+mod backend {
+    pub use parking_lot::{Condvar, Mutex, MutexGuard};
+}
+
+/// Unwraps a `std`/loom lock result: a poisoned lock is still usable for our plain data.
+#[cfg(any(loom, miri))]
+fn unpoison<G>(result: Result<G, std::sync::PoisonError<G>>) -> G {
+    result.unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 impl<T> Mutex<T> {
     /// Creates a new unlocked mutex holding `value`.
     pub fn new(value: T) -> Self {
         Self {
-            #[cfg(loom)]
-            inner: loom::sync::Mutex::new(value),
-            #[cfg(not(loom))]
-            inner: parking_lot::Mutex::new(value),
+            inner: backend::Mutex::new(value),
         }
     }
 
     /// Locks the mutex, blocking until it is available.
     pub fn lock(&self) -> MutexGuard<'_, T> {
-        #[cfg(loom)]
-        return self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        #[cfg(not(loom))]
+        #[cfg(any(loom, miri))]
+        return unpoison(self.inner.lock());
+        #[cfg(not(any(loom, miri)))]
         return self.inner.lock();
     }
 
     /// Consumes the mutex and returns the value.
     pub fn into_inner(self) -> T {
-        #[cfg(loom)]
-        return self.inner.into_inner().unwrap_or_else(|e| e.into_inner());
-        #[cfg(not(loom))]
+        #[cfg(any(loom, miri))]
+        return unpoison(self.inner.into_inner());
+        #[cfg(not(any(loom, miri)))]
         return self.inner.into_inner();
     }
 }
@@ -111,10 +122,7 @@ impl<T> Mutex<T> {
 /// A condition variable paired with [`Mutex`].
 #[derive(Debug, Default)]
 pub struct Condvar {
-    #[cfg(loom)]
-    inner: loom::sync::Condvar,
-    #[cfg(not(loom))]
-    inner: parking_lot::Condvar,
+    inner: backend::Condvar,
 }
 
 impl Condvar {
@@ -126,9 +134,9 @@ impl Condvar {
     /// Atomically releases the lock behind `guard` and blocks until notified; relocks before
     /// returning. Spurious wake-ups are possible: callers re-check their condition in a loop.
     pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
-        #[cfg(loom)]
-        return self.inner.wait(guard).unwrap_or_else(|e| e.into_inner());
-        #[cfg(not(loom))]
+        #[cfg(any(loom, miri))]
+        return unpoison(self.inner.wait(guard));
+        #[cfg(not(any(loom, miri)))]
         {
             let mut guard = guard;
             self.inner.wait(&mut guard);

@@ -17,8 +17,10 @@ pub(crate) type Payload = Box<dyn Any + Send + 'static>;
 /// What the threads of one team share for the length of a region.
 #[derive(Debug, Default)]
 pub(crate) struct TeamSync {
-    /// Team threads that have not finished their share yet: the join counter.
-    remaining: CachePadded<AtomicUsize>,
+    /// Team threads that have finished their share, counted up forever (wrapping): the join
+    /// counter. Never reset, so that starting a region stores nothing to a line the workers
+    /// hold (on x86 such a store would hold back the publication behind it).
+    finished: CachePadded<AtomicUsize>,
     barrier: Barrier,
     workshares: WorkShareRing,
     /// Set once a team thread panicked; the first payload is kept in `payload`.
@@ -29,9 +31,9 @@ pub(crate) struct TeamSync {
 }
 
 impl TeamSync {
-    /// Prepares for a region of `team_size` threads. Only while no team thread runs.
-    pub(crate) fn prepare(&self, team_size: usize) {
-        self.remaining.store(team_size, Ordering::Relaxed);
+    /// Prepares for a region and returns the join counter's value at its start (its *base*).
+    /// Only while no team thread runs.
+    pub(crate) fn begin(&self) -> usize {
         if self.panicked.load(Ordering::Relaxed) {
             self.barrier.reset();
             self.panicked.store(false, Ordering::Relaxed);
@@ -39,13 +41,16 @@ impl TeamSync {
         if self.workshares.used() {
             self.workshares.reset();
         }
+        // Relaxed: no team thread runs, and the previous join (or the region lock) ordered
+        // every earlier increment before us.
+        self.finished.load(Ordering::Relaxed)
     }
 
-    /// Why a wait inside a team of `team_size` threads can never end, if it cannot.
-    fn abandoned(&self, team_size: usize) -> Option<Abandoned> {
+    /// Why a wait inside the team of `region` can never end, if it cannot.
+    fn abandoned(&self, region: &RegionInfo) -> Option<Abandoned> {
         if self.panicked.load(Ordering::Acquire) {
             Some(Abandoned::Panicked)
-        } else if self.remaining.load(Ordering::Acquire) < team_size {
+        } else if self.finished.load(Ordering::Acquire) != region.base {
             Some(Abandoned::Left)
         } else {
             None
@@ -77,17 +82,21 @@ impl TeamSync {
     #[inline]
     pub(crate) fn finish(&self) {
         // Release: everything this thread did in the region happens-before the owner's Acquire
-        // load of zero (the decrements form one release sequence).
-        self.remaining.fetch_sub(1, Ordering::Release);
+        // load of the final count (the increments form one release sequence).
+        self.finished.fetch_add(1, Ordering::Release);
         // The owner may sleep on the join; barrier waiters watch departures.
         self.sleep.notify();
     }
 
-    /// Waits (as the owner, after its own `finish`) until every team thread has finished.
+    /// Waits (as the owner, after its own `finish`) until every team thread of `region` has
+    /// finished.
     #[inline]
-    pub(crate) fn wait_all_finished(&self, spin: &Spin) {
-        // Acquire: pairs with the Release decrements in `finish`.
-        let done = || self.remaining.load(Ordering::Acquire) == 0;
+    pub(crate) fn wait_all_finished(&self, region: &RegionInfo, spin: &Spin) {
+        // Acquire: pairs with the Release increments in `finish`.
+        let done = || {
+            let count = self.finished.load(Ordering::Acquire);
+            count.wrapping_sub(region.base) == region.num_threads
+        };
         if !spin.until(done) {
             self.sleep.sleep_while(|| !done());
         }
@@ -129,11 +138,30 @@ crate::sync::thread_local! {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Origin(*const Frame);
 
+// SAFETY: an `Origin` travels to the workers of a region inside its job, and is dereferenced
+// only by `frames`, while the owner (whose stack holds the frames) waits for those workers; the
+// frames are never written after construction.
+unsafe impl Send for Origin {}
+// SAFETY: as for `Send`: shared access only reads immutable frames that outlive the readers.
+unsafe impl Sync for Origin {}
+
 impl Origin {
     /// The calling thread's chain.
     pub(crate) fn current() -> Self {
         Self(CURRENT.with(Cell::get))
     }
+}
+
+/// What every thread of one region needs to know besides the closure; the job carries it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RegionInfo {
+    /// Identifies the pool (see `inside_pool`).
+    pub(crate) pool: usize,
+    pub(crate) num_threads: usize,
+    /// The owner's chain of regions.
+    pub(crate) origin: Origin,
+    /// The join counter's value when the region started (`TeamSync::begin`).
+    pub(crate) base: usize,
 }
 
 /// Restores the thread's previous frame when the region share ends, also on unwinding.
@@ -199,6 +227,7 @@ pub(crate) fn current() -> Option<(usize, usize)> {
 /// ```
 pub struct Team<'a> {
     frame: Frame,
+    region: RegionInfo,
     sync: &'a TeamSync,
     spin: Spin,
     next_construct: Cell<usize>,
@@ -215,20 +244,19 @@ impl fmt::Debug for Team<'_> {
 
 impl<'a> Team<'a> {
     pub(crate) fn new(
-        pool: usize,
+        region: RegionInfo,
         thread_id: usize,
-        num_threads: usize,
         sync: &'a TeamSync,
         spin: Spin,
-        origin: Origin,
     ) -> Self {
         Self {
             frame: Frame {
-                pool,
+                pool: region.pool,
                 thread_id,
-                num_threads,
-                parent: origin.0,
+                num_threads: region.num_threads,
+                parent: region.origin.0,
             },
+            region,
             sync,
             spin,
             next_construct: Cell::new(0),
@@ -304,7 +332,7 @@ impl<'a> Team<'a> {
         let sync = self.sync;
         let team_size = self.num_threads();
         let result = sync.barrier.wait(team_size, &self.spin, &sync.sleep, || {
-            sync.abandoned(team_size)
+            sync.abandoned(&self.region)
         });
         if let Err(why) = result {
             abandoned_panic("barrier", why);
@@ -343,11 +371,10 @@ impl<'a> Team<'a> {
         let construct = self.next_construct.get();
         self.next_construct.set(construct.wrapping_add(1));
         let sync = self.sync;
-        let team_size = self.num_threads();
         let entered = sync
             .workshares
             .enter(construct, &self.spin, &sync.sleep, || {
-                sync.abandoned(team_size)
+                sync.abandoned(&self.region)
             });
         match entered {
             Ok(slot) => WorkShare {

@@ -8,6 +8,9 @@ use std::sync::{Arc, Barrier};
 use std::time::Duration;
 use workshare_pool::{Error, Pool, PoolBuilder, MAX_THREADS};
 
+/// Repetitions: Miri interprets every instruction, so it gets a few instead of hundreds.
+const REPEAT: usize = if cfg!(miri) { 3 } else { 200 };
+
 fn pool(n: usize) -> Pool {
     Pool::new(n).expect("pool")
 }
@@ -16,7 +19,7 @@ fn pool(n: usize) -> Pool {
 fn every_team_thread_runs_once_per_region() {
     for n in 1..=8 {
         let pool = pool(n);
-        for _ in 0..200 {
+        for _ in 0..REPEAT {
             let seen = AtomicUsize::new(0);
             pool.region(|team| {
                 assert_eq!(team.num_threads(), n);
@@ -35,7 +38,7 @@ fn every_team_thread_runs_once_per_region() {
 #[test]
 fn region_borrows_and_mutates_through_sync_types() {
     let pool = pool(4);
-    let input: Vec<u64> = (0..10_000).collect();
+    let input: Vec<u64> = (0..if cfg!(miri) { 100 } else { 10_000 }).collect();
     let partial: Vec<AtomicUsize> = (0..4).map(|_| AtomicUsize::new(0)).collect();
     pool.region(|team| {
         let me = team.thread_id();
@@ -69,7 +72,7 @@ fn barrier_orders_phases_many_times() {
     let pool = pool(4);
     let counter = AtomicUsize::new(0);
     pool.region(|team| {
-        for phase in 1..=100 {
+        for phase in 1..=REPEAT / 2 {
             counter.fetch_add(1, Ordering::Relaxed);
             team.barrier();
             assert_eq!(counter.load(Ordering::Relaxed), phase * 4);
@@ -88,7 +91,7 @@ fn panic_on_worker_resumes_on_caller_after_all_finish() {
                 if team.thread_id() == victim {
                     panic!("boom {victim}");
                 }
-                std::thread::sleep(Duration::from_millis(5));
+                std::thread::sleep(Duration::from_millis(if cfg!(miri) { 0 } else { 5 }));
                 finished.fetch_add(1, Ordering::Relaxed);
             })
         }));
@@ -198,14 +201,15 @@ fn concurrent_callers_are_serialized_and_all_run() {
     let pool = Arc::new(pool(3));
     let inside = Arc::new(AtomicBool::new(false));
     let total = Arc::new(AtomicUsize::new(0));
-    let start = Arc::new(Barrier::new(8));
-    let callers: Vec<_> = (0..8)
+    let callers_n = if cfg!(miri) { 3 } else { 8 };
+    let start = Arc::new(Barrier::new(callers_n));
+    let callers: Vec<_> = (0..callers_n)
         .map(|_| {
             let (pool, inside, total, start) =
                 (pool.clone(), inside.clone(), total.clone(), start.clone());
             std::thread::spawn(move || {
                 start.wait();
-                for _ in 0..200 {
+                for _ in 0..REPEAT {
                     pool.region(|team| {
                         if team.thread_id() == 0 {
                             assert!(!inside.swap(true, Ordering::AcqRel), "regions overlapped");
@@ -224,7 +228,7 @@ fn concurrent_callers_are_serialized_and_all_run() {
     for caller in callers {
         caller.join().unwrap();
     }
-    assert_eq!(total.load(Ordering::Relaxed), 8 * 200 * 3);
+    assert_eq!(total.load(Ordering::Relaxed), callers_n * REPEAT * 3);
 }
 
 #[test]
@@ -286,7 +290,7 @@ fn sleeping_workers_wake_for_the_next_region() {
         .spin_time(Duration::ZERO)
         .build()
         .unwrap();
-    for _ in 0..50 {
+    for _ in 0..(REPEAT / 4).max(1) {
         std::thread::sleep(Duration::from_micros(200));
         let runs = AtomicUsize::new(0);
         pool.region(|team| {
@@ -302,13 +306,13 @@ fn oversubscribed_pool_completes() {
     // 8 threads on however few cores: spinning yields, so this finishes promptly.
     let pool = pool(8);
     let total = AtomicUsize::new(0);
-    for _ in 0..500 {
+    for _ in 0..REPEAT {
         pool.region(|team| {
             total.fetch_add(1, Ordering::Relaxed);
             team.barrier();
         });
     }
-    assert_eq!(total.into_inner(), 8 * 500);
+    assert_eq!(total.into_inner(), 8 * REPEAT);
 }
 
 #[test]
@@ -344,6 +348,7 @@ fn pool_names(n: usize) -> Vec<String> {
 
 #[cfg(target_os = "linux")]
 #[test]
+#[cfg_attr(miri, ignore = "Miri does not emulate CPU affinity")]
 fn pinned_workers_run_on_one_cpu() {
     let pool = match PoolBuilder::new().num_threads(2).pin_threads(true).build() {
         Ok(pool) => pool,
@@ -378,11 +383,11 @@ fn regions_from_worker_threads_of_another_pool_in_parallel() {
     let inner = pool(2);
     let total = AtomicUsize::new(0);
     outer.region(|_| {
-        for _ in 0..100 {
+        for _ in 0..REPEAT / 2 {
             inner.region(|_| {
                 total.fetch_add(1, Ordering::Relaxed);
             });
         }
     });
-    assert_eq!(total.into_inner(), 4 * 100 * 2);
+    assert_eq!(total.into_inner(), 4 * (REPEAT / 2) * 2);
 }

@@ -26,6 +26,7 @@ fn settled_count(expected: usize) -> Option<usize> {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "reads /proc and needs a real thread-spawn failure")]
 fn pools_leave_no_threads_behind() {
     let Some(before) = thread_count() else {
         return; // no /proc: nothing to count with

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs every benchmark and regenerates BENCHMARKS.md from the results.
+# WORKSHARE_BENCH_THREADS (default "2,8") sets the thread counts of the fork-join benchmark.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rm -rf target/criterion
+cargo bench --bench fork_join --bench parfor --bench reductions
+python3 scripts/benchmarks.py > BENCHMARKS.md
+echo "wrote BENCHMARKS.md"
