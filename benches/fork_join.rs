@@ -6,6 +6,9 @@
 //! thread (an outside thread for rayon, like a library calling into it) and, for rayon, also from
 //! inside its pool.
 
+// criterion_group! and criterion_main! generate undocumented items.
+#![allow(missing_docs)]
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use rayon::prelude::*;
 use std::hint::black_box;
