@@ -86,6 +86,19 @@ fn empty_region(c: &mut Criterion) {
     group.finish();
 }
 
+/// Runs `write` once on a zeroed slice and checks that it wrote `i` at every index.
+fn checked(mut write: impl FnMut(&mut [usize])) {
+    let mut out = vec![0usize; 1000];
+    write(&mut out);
+    assert!(out.iter().enumerate().all(|(i, &o)| o == i), "wrong result");
+}
+
+fn serial_write(out: &mut [usize]) {
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = black_box(i);
+    }
+}
+
 fn write_index_loop(c: &mut Criterion) {
     let mut group = c.benchmark_group("W0_write_1000");
     group
@@ -93,37 +106,36 @@ fn write_index_loop(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(2))
         .sample_size(50);
     let mut out = vec![0usize; 1000];
-    group.bench_function("serial", |b| {
-        b.iter(|| {
-            for (i, o) in out.iter_mut().enumerate() {
-                *o = black_box(i);
-            }
-        })
-    });
+    checked(serial_write);
+    group.bench_function("serial", |b| b.iter(|| serial_write(&mut out)));
     for threads in thread_counts() {
         let pool = workshare::Pool::new(threads).unwrap();
         let rayon_pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .unwrap();
+        let workshare_write = |out: &mut [usize]| {
+            parfor::for_each_mut_chunk(&pool, out, Schedule::Static, |chunk, offset, _| {
+                for (i, o) in chunk.iter_mut().enumerate() {
+                    *o = black_box(offset + i);
+                }
+            })
+        };
+        let rayon_write = |out: &mut [usize]| {
+            rayon_pool.install(|| {
+                out.par_iter_mut()
+                    .enumerate()
+                    .for_each(|(i, o)| *o = black_box(i))
+            })
+        };
+        checked(workshare_write);
+        checked(rayon_write);
         group.bench_with_input(
             BenchmarkId::new("workshare_static", threads),
             &(),
-            |b, _| {
-                b.iter(|| {
-                    parfor::for_each_mut_chunk(
-                        &pool,
-                        &mut out,
-                        Schedule::Static,
-                        |chunk, offset, _| {
-                            for (i, o) in chunk.iter_mut().enumerate() {
-                                *o = black_box(offset + i);
-                            }
-                        },
-                    )
-                })
-            },
+            |b, _| b.iter(|| workshare_write(&mut out)),
         );
+        // Timed from inside rayon's pool, its fastest case.
         group.bench_with_input(BenchmarkId::new("rayon_par_iter", threads), &(), |b, _| {
             rayon_pool.install(|| {
                 b.iter(|| {
@@ -135,7 +147,6 @@ fn write_index_loop(c: &mut Criterion) {
         });
     }
     group.finish();
-    assert!(out.iter().enumerate().all(|(i, &o)| o == i));
 }
 
 criterion_group!(benches, empty_region, write_index_loop);

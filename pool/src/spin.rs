@@ -50,6 +50,9 @@ impl Spin {
 
     #[inline(never)]
     fn until_slow(&self, mut done: impl FnMut() -> bool) -> bool {
+        if self.yield_at_once {
+            return self.until_yielding(done);
+        }
         // The clock is read from the end of the first round on: short waits never pay for it.
         let mut start = None;
         let mut round = 0u32;
@@ -61,13 +64,32 @@ impl Spin {
                 }
             }
             round = round.saturating_add(1);
-            if self.yield_at_once || round > PURE_SPIN_ROUNDS {
+            if round > PURE_SPIN_ROUNDS {
                 yield_now();
                 if done() {
                     return true;
                 }
             }
             if start.get_or_insert_with(Instant::now).elapsed() >= self.budget {
+                return done();
+            }
+        }
+    }
+}
+
+impl Spin {
+    /// With more threads than cores, the thread we wait for may need our core: yield after
+    /// every check, so that a waiter never burns a time slice.
+    fn until_yielding(&self, mut done: impl FnMut() -> bool) -> bool {
+        let start = Instant::now();
+        loop {
+            for _ in 0..CHECKS_PER_ROUND {
+                yield_now();
+                if done() {
+                    return true;
+                }
+            }
+            if start.elapsed() >= self.budget {
                 return done();
             }
         }
