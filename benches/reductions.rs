@@ -45,16 +45,22 @@ fn w2(c: &mut Criterion, rt: &Runtimes, n: usize) {
     let b: Vec<i64> = a.iter().map(|x| x + 6).collect();
     let serial = || a.iter().zip(&b).map(|(x, y)| (x - y).pow(2)).sum::<i64>();
     let ours = || sum(&rt.pool, 0..n, Schedule::Auto, |i| (a[i] - b[i]).pow(2));
+    // The slices zipped, like rayon's and the serial loop: no indexing, no bounds checks.
+    let zipped = (&a[..], &b[..]);
+    let ours_zip = || sum(&rt.pool, zipped, Schedule::Auto, |(x, y)| (x - y).pow(2));
     let theirs = || {
         let it = a.par_iter().zip(&b).map(|(x, y)| (x - y).pow(2));
         rt.rayon.install(|| it.sum::<i64>())
     };
-    for result in [serial(), ours(), theirs()] {
+    for result in [serial(), ours(), ours_zip(), theirs()] {
         assert_eq!(result, 36 * n as i64);
     }
     let mut group = quick(c, &format!("W2_sq_diff_n{n}"));
     group.bench_function("serial", |bench| bench.iter(|| black_box(serial())));
     group.bench_function("workshare", |bench| bench.iter(|| black_box(ours())));
+    group.bench_function("workshare_zip", |bench| {
+        bench.iter(|| black_box(ours_zip()))
+    });
     group.bench_function("rayon", |bench| bench.iter(|| black_box(theirs())));
     group.finish();
 }

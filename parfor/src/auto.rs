@@ -2,25 +2,33 @@
 //!
 //! The decision is made from measured costs, not from a fixed threshold:
 //!
-//! 1. **Fork-join cost.** Calibrated once per pool (and team size): the median time of a few
+//! 1. **Fork-join cost.** Calibrated once per pool (and team size): the shortest time of a few
 //!    empty regions after a warm-up one, cached per thread and in a small process-wide table.
 //! 2. **Probe.** The caller runs the loop's first indices itself, as team thread 0, in growing
-//!    chunks, timing them. After each chunk it estimates the serial time of the rest from the
-//!    rate so far. If running the rest on `T` threads would save less than [`PAYOFF`] times the
-//!    fork-join cost, it finishes the loop serially without further timing. Once the probe has
-//!    run for a quarter of the fork-join cost (long enough to trust the clock), it forks.
-//! 3. **Fork.** The rest runs under `Stealing`.
-//! 4. **Memory.** The measured cost per index is remembered per loop body (per thread, in a
-//!    small table keyed by the body's type). The next calls with that body decide from it
-//!    without reading the clock, and every 32nd call probes again. A clock read costs 20 to
-//!    50 ns, a tenth of a 1,000-element `sqrt` loop; the memory keeps such loops within a few
-//!    percent of serial.
+//!    chunks, timing them (all but the first index, which runs cold). After each chunk it
+//!    estimates the serial time of the rest from the rate so far. If running the rest on `T`
+//!    threads would save less than [`PAYOFF`] times the fork-join cost, it finishes the loop
+//!    serially without further timing. Only once the probe has run for half the fork-join cost
+//!    (long enough that the clock reads cannot inflate the rate) does it fork.
+//! 3. **Fork.** The rest runs under `Static` when it is shorter than [`STEAL_FROM`] times the
+//!    shortest paying length (an even rate was just measured, and a static fork is the
+//!    cheapest), under `Stealing` otherwise.
+//! 4. **Memory.** From the measured cost per index, the shortest loop length that pays off is
+//!    remembered per loop body and team (per thread, in a small table keyed by the body's
+//!    type). The next calls with that body decide by one comparison, without reading the clock,
+//!    and every 32nd call probes again. A clock read costs 20 to 50 ns, a tenth of a
+//!    1,000-element `sqrt` loop; the memory keeps such loops within a few percent of serial.
 //!
-//! So a loop pays at most about a quarter of one fork-join for a probe, and a loop too small to
-//! gain pays a table look-up. Under loom (no clock), `Auto` is `Stealing`.
+//! So a loop pays at most about half of one fork-join for a probe (one call in 32), and a loop
+//! too small to gain pays a table look-up. Under loom (no clock), `Auto` is `Stealing`.
+//!
+//! Earlier versions timed from the first index and forked after a quarter of a fork-join: the
+//! first, cold index and the clock reads inflated the rate up to tenfold (a 5,000-index `sqrt`
+//! loop measured 3.5 ns per index instead of 0.3), so `Auto` forked loops that lose to serial,
+//! and remembered the mistake for 32 calls.
 
 use crate::run::run_parallel;
-use crate::{Ctx, Schedule};
+use crate::Ctx;
 use std::ops::Range;
 use workshare_pool::Pool;
 
@@ -30,27 +38,36 @@ where
     F: Fn(Range<usize>, Ctx) + Sync,
 {
     #[cfg(not(loom))]
-    let done = probe::decide(pool, len, body);
+    let (done, schedule) = probe::decide(pool, len, body);
     #[cfg(loom)]
-    let done = 0;
+    let (done, schedule) = (0, crate::Schedule::Stealing);
     if done < len {
         // done + offset <= len: no overflow.
         let rest = |chunk: Range<usize>, ctx| body(done + chunk.start..done + chunk.end, ctx);
-        run_parallel(pool, len - done, Schedule::Stealing, &rest);
+        run_parallel(pool, len - done, schedule, &rest);
     }
 }
 
-/// How many times the fork-join cost a fork must save before `Auto` forks. The calibrated cost
-/// is that of an empty loop on warm workers; a real loop also moves its data's cache lines
-/// between cores, and its rest is estimated from a short prefix. On W1 (`sqrt`, 2 threads) a
-/// real fork cost about twice the calibrated one, so a factor of four keeps loops that cannot
-/// gain within a few percent of serial.
+/// How many times the fork-join cost (as a fraction: 3/2) a fork must save before `Auto` forks.
+/// The calibrated cost is that of an empty stealing loop on warm workers (about 1.4 us with 2
+/// threads on a 2-core VM, against 0.5-0.6 us for an empty region); a real loop also moves its
+/// data's cache lines between cores. With the probe's rate now timed over half a fork-join, a
+/// margin of one half is enough: W1 (`sqrt`) forks from about 10,000 indices on.
 #[cfg(not(loom))]
-const PAYOFF: u128 = 4;
+const PAYOFF: (u128, u128) = (3, 2);
+
+/// A forked loop shorter than this many times the shortest paying length runs `Static`, longer
+/// ones `Stealing`. An empty stealing loop costs about 0.8 us more than an empty static one
+/// (its slots' cache lines move between cores, and each thread scans the others' before it
+/// leaves), which is a third of a 10,000-index `sqrt` loop; a short loop whose rate was just
+/// measured as even gains little from balancing. Beyond 16 times the paying length (about 50
+/// fork-joins of work) the extra cost is under 2% and `Stealing` guards against imbalance.
+#[cfg(not(loom))]
+const STEAL_FROM: usize = 16;
 
 #[cfg(not(loom))]
 mod probe {
-    use super::PAYOFF;
+    use super::{PAYOFF, STEAL_FROM};
     use crate::run::run_parallel;
     use crate::Ctx;
     use crate::Schedule;
@@ -60,64 +77,102 @@ mod probe {
     use std::time::Instant;
     use workshare_pool::Pool;
 
-    /// Runs what the caller should run serially; returns where the parallel part starts.
-    pub(super) fn decide<F>(pool: &Pool, len: usize, body: &F) -> usize
+    /// Runs what the caller should run serially; returns where the parallel part starts and
+    /// the schedule of that part.
+    pub(super) fn decide<F>(pool: &Pool, len: usize, body: &F) -> (usize, Schedule)
     where
         F: Fn(Range<usize>, Ctx),
     {
         match pool.num_threads() {
             1 => {
                 body(0..len, Ctx::new(0, 1));
-                len
+                (len, Schedule::Stealing)
             }
             // Inside a region the fork cost is not the calibrated one (a nested region of the
             // same pool runs inline): no probe, just balance.
-            _ if workshare_pool::in_region() => 0,
-            threads => decide_from_memory(pool, len, threads, body),
+            _ if workshare_pool::in_region() => (0, Schedule::Stealing),
+            threads => {
+                let (done, fork_len) = decide_from_memory(pool, len, threads, body);
+                let schedule = if len - done < fork_len.saturating_mul(STEAL_FROM) {
+                    Schedule::Static
+                } else {
+                    Schedule::Stealing
+                };
+                (done, schedule)
+            }
         }
     }
 
     /// Step 2 with a memory: a loop body (told apart by its type, through the address of this
-    /// function's instance for it) whose cost per index was measured recently is judged from
-    /// that cost without reading the clock; every [`REMEASURE`]th call probes again.
-    fn decide_from_memory<F>(pool: &Pool, len: usize, threads: usize, body: &F) -> usize
+    /// function's instance for it) whose cost per index was measured recently on this pool is
+    /// judged without reading the clock or the calibration: the memory holds the shortest loop
+    /// that pays off, so the decision is one comparison. Every [`REMEASURE`]th call probes again.
+    /// Returns where the parallel part starts, and the shortest paying length.
+    fn decide_from_memory<F>(pool: &Pool, len: usize, threads: usize, body: &F) -> (usize, usize)
     where
         F: Fn(Range<usize>, Ctx),
     {
-        let key = decide_from_memory::<F> as fn(&Pool, usize, usize, &F) -> usize as usize;
-        let fork = fork_join_nanos(pool);
-        if let Some(picos) = memory::recall(key) {
-            let rest = picos * len as u128 / 1000;
-            if !pays_off(rest, threads, fork) {
+        type Decide<F> = fn(&Pool, usize, usize, &F) -> (usize, usize);
+        let key = decide_from_memory::<F> as Decide<F> as usize;
+        let team = (pool as *const Pool as usize, threads);
+        if let Some(fork_len) = memory::recall(key, team) {
+            if len < fork_len {
                 body(0..len, Ctx::new(0, threads));
-                return len;
+                return (len, fork_len);
             }
-            return 0;
+            return (0, fork_len);
         }
+        let fork = fork_join_nanos(pool);
         let (done, picos) = run_serial_prefix(len, threads, fork, body);
-        memory::remember(key, picos);
-        done
+        let fork_len = shortest_paying_len(picos, threads, fork);
+        memory::remember(key, team, fork_len);
+        (done, fork_len)
     }
 
     /// Whether running `rest` nanoseconds of serial work on `threads` threads saves at least
-    /// [`PAYOFF`] fork-joins of `fork` nanoseconds.
+    /// [`PAYOFF`] fork-joins of `fork` nanoseconds: `rest * (threads - 1) / threads` is what
+    /// the other threads take off the caller.
     fn pays_off(rest: u128, threads: usize, fork: u128) -> bool {
-        rest * (threads as u128 - 1) >= PAYOFF * fork * threads as u128
+        rest * (threads as u128 - 1) * PAYOFF.1 >= PAYOFF.0 * fork * threads as u128
+    }
+
+    /// The shortest loop of `picos` picoseconds per index that [`pays_off`].
+    fn shortest_paying_len(picos: u128, threads: usize, fork: u128) -> usize {
+        let needed = PAYOFF.0 * fork * threads as u128 * 1000;
+        let per_index = (picos * (threads as u128 - 1) * PAYOFF.1).max(1);
+        usize::try_from(needed.div_ceil(per_index)).unwrap_or(usize::MAX)
     }
 
     /// Calls between two probes of the same loop body.
     const REMEASURE: u32 = 32;
 
-    /// A small per-thread, direct-mapped table: loop body -> picoseconds per index.
+    /// A small per-thread, direct-mapped table: loop body and team -> the shortest loop that
+    /// pays off a fork.
     mod memory {
         use std::cell::Cell;
 
         const SLOTS: usize = 64;
 
+        /// What is remembered of one loop body.
+        #[derive(Clone, Copy)]
+        struct Entry {
+            body: usize,
+            /// (pool address, team size): a body run on another team is probed again.
+            team: (usize, usize),
+            fork_len: usize,
+            /// Calls since the last probe.
+            calls: u32,
+        }
+
+        const UNKNOWN: Entry = Entry {
+            body: 0,
+            team: (0, 0),
+            fork_len: 0,
+            calls: 0,
+        };
+
         std::thread_local! {
-            /// (key, picoseconds per index, calls since the last probe).
-            static TABLE: [Cell<(usize, u128, u32)>; SLOTS] =
-                const { [const { Cell::new((0, 0, 0)) }; SLOTS] };
+            static TABLE: [Cell<Entry>; SLOTS] = const { [const { Cell::new(UNKNOWN) }; SLOTS] };
         }
 
         fn slot(key: usize) -> usize {
@@ -125,19 +180,31 @@ mod probe {
             (key >> 4) % SLOTS
         }
 
-        /// The remembered cost of `key`, unless it is unknown or due for a new probe.
-        pub(super) fn recall(key: usize) -> Option<u128> {
+        /// The remembered shortest paying loop of `body` on `team`, unless it is unknown or
+        /// due for a new probe.
+        #[inline]
+        pub(super) fn recall(body: usize, team: (usize, usize)) -> Option<usize> {
             TABLE.with(|table| {
-                let cell = &table[slot(key)];
-                let (known, picos, calls) = cell.get();
-                let fresh = known == key && calls < super::REMEASURE;
-                cell.set((known, picos, calls.saturating_add(1)));
-                fresh.then_some(picos)
+                let cell = &table[slot(body)];
+                let mut entry = cell.get();
+                let fresh = entry.body == body && entry.team == team;
+                if !fresh || entry.calls >= super::REMEASURE {
+                    return None;
+                }
+                entry.calls += 1;
+                cell.set(entry);
+                Some(entry.fork_len)
             })
         }
 
-        pub(super) fn remember(key: usize, picos: u128) {
-            TABLE.with(|table| table[slot(key)].set((key, picos, 0)));
+        pub(super) fn remember(body: usize, team: (usize, usize), fork_len: usize) {
+            let entry = Entry {
+                body,
+                team,
+                fork_len,
+                calls: 0,
+            };
+            TABLE.with(|table| table[slot(body)].set(entry));
         }
     }
 
@@ -149,9 +216,16 @@ mod probe {
         F: Fn(Range<usize>, Ctx),
     {
         let ctx = Ctx::new(0, threads);
+        // The first index runs untimed: its code and data are cold, and one index is too short
+        // to time against a clock read anyway.
+        body(0..1, ctx);
         let started = Instant::now();
-        let (mut done, mut size, mut probes) = (0usize, 1usize, 0u128);
+        let (mut done, mut size, mut probes) = (1usize, 1usize, 0u128);
         loop {
+            if done == len {
+                // Too short to time: one index per fork-join is as fast as it can be judged.
+                return (len, 0);
+            }
             probes += 1;
             let end = done + size.min(len - done);
             body(done..end, ctx);
@@ -163,19 +237,22 @@ mod probe {
                 .as_nanos()
                 .saturating_sub(clock_reads)
                 .max(1);
-            let picos = elapsed * 1000 / done as u128;
+            let timed = (done - 1) as u128;
+            let picos = elapsed * 1000 / timed;
             if done == len {
                 return (len, picos);
             }
-            let rest = elapsed * (len - done) as u128 / done as u128;
+            let rest = elapsed * (len - done) as u128 / timed;
             if !pays_off(rest, threads, fork) {
                 body(done..len, ctx);
                 return (len, picos);
             }
-            if elapsed * 4 >= fork {
+            // Fork only on a rate timed over half a fork-join: a few clock reads cannot skew
+            // it much, and the memory keeps it for the next calls.
+            if elapsed * 2 >= fork {
                 return (done, picos);
             }
-            size = next_probe_size(fork / 4 - elapsed, elapsed, done);
+            size = next_probe_size(fork / 2 - elapsed, elapsed, done - 1);
         }
     }
 
@@ -232,20 +309,23 @@ mod probe {
         nanos
     }
 
-    /// The median time of a few empty stealing loops (one index per thread: fork, slots, join),
-    /// after one that wakes the workers.
+    /// The shortest time of a few empty stealing loops (one index per thread: fork, slots,
+    /// join), after one that wakes the workers. The shortest, not the median: it is measured
+    /// once per pool, and on a busy machine a descheduled worker makes a fork 20 to 40 times
+    /// dearer (23 us instead of 0.6 us on a 2-core VM running a build), which would keep every
+    /// later loop of the pool serial.
     fn measure_fork_join(pool: &Pool) -> u128 {
         let threads = pool.num_threads();
         let empty_loop = || run_parallel(pool, threads, Schedule::Stealing, &|_, _| {});
         empty_loop();
-        let mut samples: Vec<u128> = (0..7)
+        (0..15)
             .map(|_| {
                 let started = Instant::now();
                 empty_loop();
                 started.elapsed().as_nanos()
             })
-            .collect();
-        samples.sort_unstable();
-        samples[samples.len() / 2].max(1)
+            .min()
+            .unwrap_or(1)
+            .max(1)
     }
 }

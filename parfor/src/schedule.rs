@@ -23,7 +23,8 @@
 pub enum Schedule {
     /// The default: runs serially on the caller when the loop is too small for a fork to pay
     /// off (judged from the pool's measured fork-join cost and the timed first iterations),
-    /// otherwise balances the rest like [`Stealing`](Schedule::Stealing).
+    /// otherwise splits the rest like [`Static`](Schedule::Static) when it is short and
+    /// balances it like [`Stealing`](Schedule::Stealing) when it is long.
     #[default]
     Auto,
     /// One contiguous block per team thread; block sizes differ by at most one.

@@ -99,6 +99,21 @@ pub trait Inputs: Copy + Sync {
 
     /// The length of each input, in order.
     fn lengths(self) -> Vec<usize>;
+    /// The first input whose length differs from `len`, as `(input, its length)`; `None` when
+    /// all are `len` long. The implementations here allocate nothing (unlike
+    /// [`lengths`](Inputs::lengths)): [`map_into`] checks with it on every call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workshare_parfor::Inputs;
+    /// let (a, b) = ([1, 2, 3], [4.0, 5.0]);
+    /// assert_eq!((&a[..], &b[..]).mismatch(3), Some((1, 2)));
+    /// assert_eq!((&a[..],).mismatch(3), None);
+    /// ```
+    fn mismatch(self, len: usize) -> Option<(usize, usize)> {
+        (self.lengths().into_iter().enumerate()).find(|&(_, actual)| actual != len)
+    }
     /// The elements `range` of each input.
     fn sub(self, range: Range<usize>) -> Self;
     /// Iterates over the inputs in step (as long as the shortest).
@@ -110,6 +125,9 @@ impl<'a, A: Sync> Inputs for &'a [A] {
     type Items = std::slice::Iter<'a, A>;
     fn lengths(self) -> Vec<usize> {
         vec![self.len()]
+    }
+    fn mismatch(self, len: usize) -> Option<(usize, usize)> {
+        first_mismatch([self.len()], len)
     }
     fn sub(self, range: Range<usize>) -> Self {
         &self[range]
@@ -125,6 +143,9 @@ impl<'a, A: Sync> Inputs for (&'a [A],) {
     fn lengths(self) -> Vec<usize> {
         vec![self.0.len()]
     }
+    fn mismatch(self, len: usize) -> Option<(usize, usize)> {
+        first_mismatch([self.0.len()], len)
+    }
     fn sub(self, range: Range<usize>) -> Self {
         (&self.0[range],)
     }
@@ -138,6 +159,9 @@ impl<'a, A: Sync, B: Sync> Inputs for (&'a [A], &'a [B]) {
     type Items = std::iter::Zip<std::slice::Iter<'a, A>, std::slice::Iter<'a, B>>;
     fn lengths(self) -> Vec<usize> {
         vec![self.0.len(), self.1.len()]
+    }
+    fn mismatch(self, len: usize) -> Option<(usize, usize)> {
+        first_mismatch([self.0.len(), self.1.len()], len)
     }
     fn sub(self, range: Range<usize>) -> Self {
         (&self.0[range.clone()], &self.1[range])
@@ -165,6 +189,9 @@ impl<'a, A: Sync, B: Sync, C: Sync> Inputs for (&'a [A], &'a [B], &'a [C]) {
     fn lengths(self) -> Vec<usize> {
         vec![self.0.len(), self.1.len(), self.2.len()]
     }
+    fn mismatch(self, len: usize) -> Option<(usize, usize)> {
+        first_mismatch([self.0.len(), self.1.len(), self.2.len()], len)
+    }
     fn sub(self, range: Range<usize>) -> Self {
         (
             &self.0[range.clone()],
@@ -178,12 +205,17 @@ impl<'a, A: Sync, B: Sync, C: Sync> Inputs for (&'a [A], &'a [B], &'a [C]) {
     }
 }
 
+/// The first of `lengths` that is not `len`, with its position.
+#[inline]
+fn first_mismatch<const N: usize>(lengths: [usize; N], len: usize) -> Option<(usize, usize)> {
+    (lengths.into_iter().enumerate()).find(|&(_, actual)| actual != len)
+}
+
 /// Panics unless every input is as long as the output.
+#[inline]
 fn check_lengths(what: &str, inputs: impl Inputs, out_len: usize) {
-    for (input, len) in inputs.lengths().into_iter().enumerate() {
-        if len != out_len {
-            mismatch(what, input, len, out_len);
-        }
+    if let Some((input, len)) = inputs.mismatch(out_len) {
+        mismatch(what, input, len, out_len);
     }
 }
 
