@@ -13,7 +13,9 @@
 //! 3. **Fork.** The rest runs under `Static` when it is shorter than [`STEAL_FROM`] times the
 //!    shortest paying length (an even rate was just measured, and a static fork is the
 //!    cheapest), under `Stealing` otherwise.
-//! 4. **Memory.** From the measured cost per index, the shortest loop length that pays off is
+//! 4. **Memory.** From the cheapest cost per index measured so far (interference only ever
+//!    inflates a measurement: one interrupted 1 us probe made `Auto` fork a loop that loses to
+//!    serial for the next 32 calls), the shortest loop length that pays off is
 //!    remembered per loop body and team (per thread, in a small table keyed by the body's
 //!    type). The next calls with that body decide by one comparison, without reading the clock,
 //!    and every 32nd call probes again. A clock read costs 20 to 50 ns, a tenth of a
@@ -48,13 +50,14 @@ where
     }
 }
 
-/// How many times the fork-join cost (as a fraction: 3/2) a fork must save before `Auto` forks.
-/// The calibrated cost is that of an empty stealing loop on warm workers (about 1.4 us with 2
-/// threads on a 2-core VM, against 0.5-0.6 us for an empty region); a real loop also moves its
-/// data's cache lines between cores. With the probe's rate now timed over half a fork-join, a
-/// margin of one half is enough: W1 (`sqrt`) forks from about 10,000 indices on.
+/// How many times the fork-join cost (as a fraction: 2/1) a fork must save before `Auto` forks.
+/// The calibrated cost is that of an empty loop on warm workers; a real loop also moves its
+/// data's cache lines between cores and wakes workers that may have gone to sleep, which made a
+/// 1,000-index loop (1.2 us serial) take 1.7 us when forked with a margin of 1.5. Forking a loop
+/// that cannot gain costs up to a whole fork-join per call, while not forking one that could
+/// gain a little costs at most that little: the margin errs towards serial.
 #[cfg(not(loom))]
-const PAYOFF: (u128, u128) = (3, 2);
+const PAYOFF: (u128, u128) = (2, 1);
 
 /// A forked loop shorter than this many times the shortest paying length runs `Static`, longer
 /// ones `Stealing`. An empty stealing loop costs about 0.8 us more than an empty static one
@@ -124,8 +127,11 @@ mod probe {
         }
         let fork = fork_join_nanos(pool);
         let (done, picos) = run_serial_prefix(len, threads, fork, body);
+        // Interference (an interrupt, a descheduled thread) only ever inflates a measured time,
+        // so the cheapest rate seen for this body is the best estimate of its cost.
+        let picos = memory::cheapest_rate(key, team, picos);
         let fork_len = shortest_paying_len(picos, threads, fork);
-        memory::remember(key, team, fork_len);
+        memory::remember(key, team, fork_len, picos);
         (done, fork_len)
     }
 
@@ -160,6 +166,8 @@ mod probe {
             /// (pool address, team size): a body run on another team is probed again.
             team: (usize, usize),
             fork_len: usize,
+            /// The cheapest cost per index measured, in picoseconds (0: none yet).
+            picos: u128,
             /// Calls since the last probe.
             calls: u32,
         }
@@ -168,6 +176,7 @@ mod probe {
             body: 0,
             team: (0, 0),
             fork_len: 0,
+            picos: 0,
             calls: 0,
         };
 
@@ -197,11 +206,23 @@ mod probe {
             })
         }
 
-        pub(super) fn remember(body: usize, team: (usize, usize), fork_len: usize) {
+        /// The lower of `picos` and the cheapest rate remembered for `body` on `team`.
+        pub(super) fn cheapest_rate(body: usize, team: (usize, usize), picos: u128) -> u128 {
+            let entry = TABLE.with(|table| table[slot(body)].get());
+            let known = entry.body == body && entry.team == team && entry.picos > 0;
+            if known && (picos == 0 || entry.picos < picos) {
+                entry.picos
+            } else {
+                picos
+            }
+        }
+
+        pub(super) fn remember(body: usize, team: (usize, usize), fork_len: usize, picos: u128) {
             let entry = Entry {
                 body,
                 team,
                 fork_len,
+                picos,
                 calls: 0,
             };
             TABLE.with(|table| table[slot(body)].set(entry));
@@ -219,30 +240,30 @@ mod probe {
         // The first index runs untimed: its code and data are cold, and one index is too short
         // to time against a clock read anyway.
         body(0..1, ctx);
-        let started = Instant::now();
-        let (mut done, mut size, mut probes) = (1usize, 1usize, 0u128);
+        let (mut done, mut size, mut elapsed) = (1usize, 1usize, 0u128);
         loop {
             if done == len {
                 // Too short to time: one index per fork-join is as fast as it can be judged.
                 return (len, 0);
             }
-            probes += 1;
             let end = done + size.min(len - done);
+            // Each chunk is timed on its own and judged by its own rate: chunks grow eightfold,
+            // so the latest is most of what ran, and the fixed cost of calling the body and
+            // reading the clock, large against the first tiny chunks, does not inflate it.
+            let started = Instant::now();
             body(done..end, ctx);
-            done = end;
-            // Each probe read the clock once: that time is not the body's.
-            let clock_reads = probes * clock_nanos();
-            let elapsed = started
+            let chunk = started
                 .elapsed()
                 .as_nanos()
-                .saturating_sub(clock_reads)
+                .saturating_sub(clock_nanos())
                 .max(1);
-            let timed = (done - 1) as u128;
-            let picos = elapsed * 1000 / timed;
+            let picos = chunk * 1000 / (end - done) as u128;
+            elapsed += chunk;
+            done = end;
             if done == len {
                 return (len, picos);
             }
-            let rest = elapsed * (len - done) as u128 / timed;
+            let rest = picos * (len - done) as u128 / 1000;
             if !pays_off(rest, threads, fork) {
                 body(done..len, ctx);
                 return (len, picos);
@@ -309,23 +330,23 @@ mod probe {
         nanos
     }
 
-    /// The shortest time of a few empty stealing loops (one index per thread: fork, slots,
-    /// join), after one that wakes the workers. The shortest, not the median: it is measured
-    /// once per pool, and on a busy machine a descheduled worker makes a fork 20 to 40 times
-    /// dearer (23 us instead of 0.6 us on a 2-core VM running a build), which would keep every
-    /// later loop of the pool serial.
+    /// The median time of a few empty stealing loops (one index per thread: fork, slots,
+    /// join), after one that wakes the workers. The median, not the shortest: the shortest is
+    /// a lucky case that real loops do not see, and an underestimate makes `Auto` fork loops
+    /// that lose to serial. On a busy machine the median can come out high, which keeps small
+    /// loops serial (the safe side); every `REMEASURE`th call of a loop probes its rate again.
     fn measure_fork_join(pool: &Pool) -> u128 {
         let threads = pool.num_threads();
         let empty_loop = || run_parallel(pool, threads, Schedule::Stealing, &|_, _| {});
         empty_loop();
-        (0..15)
+        let mut samples: Vec<u128> = (0..15)
             .map(|_| {
                 let started = Instant::now();
                 empty_loop();
                 started.elapsed().as_nanos()
             })
-            .min()
-            .unwrap_or(1)
-            .max(1)
+            .collect();
+        samples.sort_unstable();
+        samples[samples.len() / 2].max(1)
     }
 }
