@@ -23,12 +23,41 @@ fn thread_counts() -> Vec<usize> {
         .unwrap_or_else(|| vec![2, 8])
 }
 
+/// The hardware floor of a fork-join between two threads: one cache-line round trip (the caller
+/// writes a line the partner spins on; the partner answers on a second line).
+fn ping_pong(iters: u64) -> Duration {
+    #[repr(align(128))]
+    struct Line(AtomicUsize);
+    let (ping, pong) = (Line(AtomicUsize::new(0)), Line(AtomicUsize::new(0)));
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for i in 1..=iters as usize {
+                while ping.0.load(Ordering::Acquire) != i {
+                    std::hint::spin_loop();
+                }
+                pong.0.store(i, Ordering::Release);
+            }
+        });
+        let started = std::time::Instant::now();
+        for i in 1..=iters as usize {
+            ping.0.store(i, Ordering::Release);
+            while pong.0.load(Ordering::Acquire) != i {
+                std::hint::spin_loop();
+            }
+        }
+        started.elapsed()
+    })
+}
+
 fn empty_region(c: &mut Criterion) {
     let mut group = c.benchmark_group("W0_empty_fork_join");
     group
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2))
         .sample_size(50);
+    group.bench_with_input(BenchmarkId::new("hardware_ping_pong", 2), &(), |b, _| {
+        b.iter_custom(ping_pong)
+    });
     for threads in thread_counts() {
         let pool = workshare::Pool::new(threads).unwrap();
         let rayon_pool = rayon::ThreadPoolBuilder::new()
