@@ -229,9 +229,9 @@ impl<T> Slots<T> {
         );
         let view = Exclusive(&self.cells);
         chunks::for_each_chunk(pool, range, schedule, |chunk, thread_id| {
-            // SAFETY: `view` borrows the slots exclusively for the whole loop, and by the
+            // `view` borrows the slots exclusively for the whole loop, and by the
             // `chunks::for_each_chunk` contract the chunks of one thread id run on one thread,
-            // one after another: no two accesses to slot `thread_id` overlap.
+            // SAFETY: one after another, so no two accesses to slot `thread_id` overlap.
             unsafe { view.with_slot(thread_id, |slot| body(slot, chunk, thread_id)) }
         });
     }
