@@ -229,9 +229,8 @@ impl<T> Slots<T> {
         );
         let view = Exclusive(&self.cells);
         chunks::for_each_chunk(pool, range, schedule, |chunk, thread_id| {
-            // `view` borrows the slots exclusively for the whole loop, and by the
-            // `chunks::for_each_chunk` contract the chunks of one thread id run on one thread,
-            // SAFETY: one after another, so no two accesses to slot `thread_id` overlap.
+            // SAFETY: the loop holds the slots exclusively (`view`), and the chunks of one thread
+            // id run one after another on one thread (`chunks::for_each_chunk`): no overlap.
             unsafe { view.with_slot(thread_id, |slot| body(slot, chunk, thread_id)) }
         });
     }
