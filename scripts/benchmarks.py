@@ -79,6 +79,11 @@ def machine():
     return f"{os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}, {rustc}"
 
 
+def commit():
+    """The commit the benchmarks ran on (BENCHMARK_COMMIT, set by benchmarks.sh before the run)."""
+    return os.environ.get("BENCHMARK_COMMIT") or "unknown (run through scripts/benchmarks.sh)"
+
+
 def main():
     groups = collect()
     if not groups:
@@ -88,6 +93,7 @@ def main():
     print("Ratios are within one run: `vs serial` divides by the group's serial row, `vs rayon` by")
     print("the fastest rayon row with the same parameter (below 1.00x is faster).\n")
     print(f"Machine: {machine()}.\n")
+    print(f"Code measured: {commit()}.\n")
     print("Reproduce: `bash scripts/benchmarks.sh` (or one bench: `cargo bench --bench NAME`).\n")
     notes = os.path.join(ROOT, "benches", "NOTES.md")
     if os.path.exists(notes):
