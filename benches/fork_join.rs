@@ -9,7 +9,8 @@
 // criterion_group! and criterion_main! generate undocumented items.
 #![allow(missing_docs)]
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion};
 use rayon::prelude::*;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -49,12 +50,27 @@ fn ping_pong(iters: u64) -> Duration {
     })
 }
 
-fn empty_region(c: &mut Criterion) {
-    let mut group = c.benchmark_group("W0_empty_fork_join");
+/// A benchmark group with the timing settings every group here uses.
+fn group<'c>(c: &'c mut Criterion, name: &str) -> BenchmarkGroup<'c, WallTime> {
+    let mut group = c.benchmark_group(name);
     group
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2))
         .sample_size(50);
+    group
+}
+
+/// A workshare pool and a rayon pool of `threads` threads each.
+fn pools(threads: usize) -> (workshare::Pool, rayon::ThreadPool) {
+    let rayon_pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    (workshare::Pool::new(threads).unwrap(), rayon_pool)
+}
+
+fn empty_region(c: &mut Criterion) {
+    let mut group = group(c, "W0_empty_fork_join");
     group.bench_with_input(BenchmarkId::new("hardware_ping_pong", 2), &(), |b, _| {
         b.iter_custom(ping_pong)
     });
@@ -129,20 +145,12 @@ fn serial_write(out: &mut [usize]) {
 }
 
 fn write_index_loop(c: &mut Criterion) {
-    let mut group = c.benchmark_group("W0_write_1000");
-    group
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-        .sample_size(50);
+    let mut group = group(c, "W0_write_1000");
     let mut out = vec![0usize; 1000];
     checked(serial_write);
     group.bench_function("serial", |b| b.iter(|| serial_write(&mut out)));
     for threads in thread_counts() {
-        let pool = workshare::Pool::new(threads).unwrap();
-        let rayon_pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
+        let (pool, rayon_pool) = pools(threads);
         let workshare_write = |out: &mut [usize]| {
             parfor::for_each_mut_chunk(&pool, out, Schedule::Static, |chunk, offset, _| {
                 for (i, o) in chunk.iter_mut().enumerate() {
