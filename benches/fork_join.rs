@@ -75,11 +75,7 @@ fn empty_region(c: &mut Criterion) {
         b.iter_custom(ping_pong)
     });
     for threads in thread_counts() {
-        let pool = workshare::Pool::new(threads).unwrap();
-        let rayon_pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
+        let (pool, rayon_pool) = pools(threads);
         let hits = AtomicUsize::new(0);
         group.bench_with_input(
             BenchmarkId::new("workshare_region", threads),
@@ -92,6 +88,20 @@ fn empty_region(c: &mut Criterion) {
                 })
             },
         );
+        // An empty loop of `threads` indices: the region plus the loop's own set-up and claims.
+        for (name, schedule) in [
+            ("workshare_loop_static", Schedule::Static),
+            ("workshare_loop_dynamic", Schedule::Dynamic(1)),
+            ("workshare_loop_stealing", Schedule::Stealing),
+        ] {
+            group.bench_with_input(BenchmarkId::new(name, threads), &(), |b, _| {
+                b.iter(|| {
+                    parfor::for_each_chunk(&pool, 0..threads, schedule, |chunk, _| {
+                        black_box(chunk);
+                    })
+                })
+            });
+        }
         group.bench_with_input(
             BenchmarkId::new("rayon_broadcast_outside", threads),
             &(),
