@@ -18,7 +18,8 @@
 //!    serial for the next 32 calls), the shortest loop length that pays off is
 //!    remembered per loop body and team (per thread, in a small table keyed by the body's
 //!    type). The next calls with that body decide by one comparison, without reading the clock,
-//!    and every 32nd call probes again. A clock read costs 20 to 50 ns, a tenth of a
+//!    and every 32nd call probes again (every 256th for a loop under an eighth of the paying
+//!    length, whose probe would otherwise cost it a few percent). A clock read costs 20 to 50 ns, a tenth of a
 //!    1,000-element `sqrt` loop; the memory keeps such loops within a few percent of serial.
 //!
 //! So a loop pays at most about half of one fork-join for a probe (one call in 32), and a loop
@@ -118,7 +119,7 @@ mod probe {
         type Decide<F> = fn(&Pool, usize, usize, &F) -> (usize, usize);
         let key = decide_from_memory::<F> as Decide<F> as usize;
         let team = (pool as *const Pool as usize, threads);
-        if let Some(fork_len) = memory::recall(key, team) {
+        if let Some(fork_len) = memory::recall(key, team, len) {
             if len < fork_len {
                 body(0..len, Ctx::new(0, threads));
                 return (len, fork_len);
@@ -151,6 +152,9 @@ mod probe {
 
     /// Calls between two probes of the same loop body.
     const REMEASURE: u32 = 32;
+    /// Calls between two probes of a loop far too short to fork (under an eighth of the
+    /// shortest paying length): its probe's clock reads would be a few percent of every call.
+    const REMEASURE_FAR: u32 = 256;
 
     /// A small per-thread, direct-mapped table: loop body and team -> the shortest loop that
     /// pays off a fork.
@@ -192,12 +196,18 @@ mod probe {
         /// The remembered shortest paying loop of `body` on `team`, unless it is unknown or
         /// due for a new probe.
         #[inline]
-        pub(super) fn recall(body: usize, team: (usize, usize)) -> Option<usize> {
+        pub(super) fn recall(body: usize, team: (usize, usize), len: usize) -> Option<usize> {
             TABLE.with(|table| {
                 let cell = &table[slot(body)];
                 let mut entry = cell.get();
                 let fresh = entry.body == body && entry.team == team;
-                if !fresh || entry.calls >= super::REMEASURE {
+                let far = len < entry.fork_len / 8;
+                let due = if far {
+                    super::REMEASURE_FAR
+                } else {
+                    super::REMEASURE
+                };
+                if !fresh || entry.calls >= due {
                     return None;
                 }
                 entry.calls += 1;
