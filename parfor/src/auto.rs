@@ -14,21 +14,21 @@
 //!    shortest paying length (an even rate was just measured, and a static fork is the
 //!    cheapest), under `Stealing` otherwise.
 //! 4. **Memory.** From the cheapest cost per index measured so far (interference only ever
-//!    inflates a measurement: one interrupted 1 us probe made `Auto` fork a loop that loses to
-//!    serial for the next 32 calls), the shortest loop length that pays off is
+//!    inflates a measurement: one interrupted probe of a short loop used to make `Auto` fork a
+//!    loop that loses to serial for the next 32 calls), the shortest loop length that pays off is
 //!    remembered per loop body and team (per thread, in a small table keyed by the body's
 //!    type). The next calls with that body decide by one comparison, without reading the clock,
 //!    and every 32nd call probes again (every 256th for a loop under an eighth of the paying
-//!    length, whose probe would otherwise cost it a few percent). A clock read costs 20 to 50 ns, a tenth of a
-//!    1,000-element `sqrt` loop; the memory keeps such loops within a few percent of serial.
+//!    length, whose probe would otherwise cost it a few percent). A clock read costs a
+//!    noticeable share of a 1,000-element `sqrt` loop; the memory keeps such loops close to
+//!    serial (`W1 sqrt` in `BENCHMARKS.md`).
 //!
 //! So a loop pays at most about half of one fork-join for a probe (one call in 32), and a loop
 //! too small to gain pays a table look-up. Under loom (no clock), `Auto` is `Stealing`.
 //!
 //! Earlier versions timed from the first index and forked after a quarter of a fork-join: the
-//! first, cold index and the clock reads inflated the rate up to tenfold (a 5,000-index `sqrt`
-//! loop measured 3.5 ns per index instead of 0.3), so `Auto` forked loops that lose to serial,
-//! and remembered the mistake for 32 calls.
+//! first, cold index and the clock reads inflated the rate of short loops several times over,
+//! so `Auto` forked loops that lose to serial, and remembered the mistake for 32 calls.
 
 use crate::run::run_parallel;
 use crate::Ctx;
@@ -53,19 +53,20 @@ where
 
 /// How many times the fork-join cost (as a fraction: 2/1) a fork must save before `Auto` forks.
 /// The calibrated cost is that of an empty loop on warm workers; a real loop also moves its
-/// data's cache lines between cores and wakes workers that may have gone to sleep, which made a
-/// 1,000-index loop (1.2 us serial) take 1.7 us when forked with a margin of 1.5. Forking a loop
+/// data's cache lines between cores and wakes workers that may have gone to sleep, so with a
+/// margin of 1.5 loops of about a microsecond were forked and ran slower than serial. Forking a loop
 /// that cannot gain costs up to a whole fork-join per call, while not forking one that could
 /// gain a little costs at most that little: the margin errs towards serial.
 #[cfg(not(loom))]
 const PAYOFF: (u128, u128) = (2, 1);
 
 /// A forked loop shorter than this many times the shortest paying length runs `Static`, longer
-/// ones `Stealing`. An empty stealing loop costs about 0.8 us more than an empty static one
-/// (its slots' cache lines move between cores, and each thread scans the others' before it
-/// leaves), which is a third of a 10,000-index `sqrt` loop; a short loop whose rate was just
-/// measured as even gains little from balancing. Beyond 16 times the paying length (about 50
-/// fork-joins of work) the extra cost is under 2% and `Stealing` guards against imbalance.
+/// ones `Stealing`. An empty stealing loop costs more than an empty static one (its slots'
+/// cache lines move between cores, and each thread scans the others' before it leaves; the
+/// `workshare_loop_*` rows of `W0_empty_fork_join` in `BENCHMARKS.md`), and a short loop whose
+/// rate was just measured as even gains little from balancing. Beyond 16 times the paying
+/// length (tens of fork-joins of work) the extra cost is a few percent at most, and `Stealing`
+/// guards against imbalance.
 #[cfg(not(loom))]
 const STEAL_FROM: usize = 16;
 

@@ -9,12 +9,12 @@
 use crate::sync::{spin_loop, yield_now, LOOM};
 use std::time::{Duration, Instant};
 
-/// Checks of the condition per round; one `Instant::now()` (about 20 ns through the vDSO) per
-/// round keeps the clock's share of the loop small.
+/// Checks of the condition per round; one `Instant::now()` (a vDSO call, tens of nanoseconds)
+/// per round keeps the clock's share of the loop small.
 const CHECKS_PER_ROUND: u32 = 32;
-/// Rounds of pure spinning before yielding starts, when the pool fits on the cores. About
-/// 1-4 us on current x86 parts, longer than a fork-join round trip, so back-to-back regions
-/// never pay for a `sched_yield`.
+/// Rounds of pure spinning before yielding starts, when the pool fits on the cores: 512 checks
+/// with a pause each, a few microseconds, longer than a fork-join round trip, so back-to-back
+/// regions never pay for a `sched_yield`.
 const PURE_SPIN_ROUNDS: u32 = 16;
 
 /// How long, and how, a thread busy-waits before sleeping.
