@@ -26,6 +26,17 @@ pub use workshare_pool::{
     try_global, Error, Pool, PoolBuilder, Team, WorkShare, MAX_THREADS, NUM_THREADS_ENV,
 };
 
+/// Guides: porting from Numba, OpenMP and rayon; choosing a schedule and a thread count; what
+/// every kind of bad input gets. Their code blocks are compiled and run as doctests.
+pub mod guide {
+    #[doc = include_str!("../docs/porting.md")]
+    pub mod porting {}
+    #[doc = include_str!("../docs/schedules.md")]
+    pub mod schedules {}
+    #[doc = include_str!("../docs/bad-input.md")]
+    pub mod bad_input {}
+}
+
 /// The README's examples, compiled and run as doctests so that they stay true.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
