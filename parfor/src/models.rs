@@ -78,7 +78,7 @@ fn stealing_two_threads_cover_once() {
         let ranges = Arc::new(StealRanges::new(4, 2));
         claim_concurrently(ranges, Claims::new(4), 2, |ranges, claims, me| {
             ranges.init(me, 2);
-            while let Some(chunk) = ranges.next(me, 2) {
+            while let Some(chunk) = ranges.next(me, 2, &mut 0) {
                 claims.record(chunk);
             }
         });
@@ -94,7 +94,7 @@ fn stealing_three_threads_cover_once() {
             if me < 2 {
                 ranges.init(me, 2);
             }
-            while let Some(chunk) = ranges.next(me, 3) {
+            while let Some(chunk) = ranges.next(me, 3, &mut 0) {
                 claims.record(chunk);
             }
         });

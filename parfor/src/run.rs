@@ -26,6 +26,14 @@ struct LoopState<'a, F> {
     stopped: AtomicBool,
 }
 
+/// What one thread ran of a loop, for the pool's statistics.
+#[derive(Clone, Copy, Default)]
+struct Tally {
+    chunks: u64,
+    iterations: u64,
+    steals: u64,
+}
+
 /// Sets `stopped` if dropped while a body unwinds.
 struct StopOnUnwind<'a>(&'a AtomicBool);
 
@@ -60,9 +68,29 @@ where
 impl<F: Fn(Range<usize>, Ctx)> LoopState<'_, F> {
     /// One team thread's share of the loop.
     fn run_share(&self, team: &Team<'_>) {
+        if team.collecting_stats() {
+            let tally = self.share::<true>(team);
+            team.record_work(tally.chunks, tally.iterations, tally.steals);
+        } else {
+            self.share::<false>(team);
+        }
+    }
+
+    /// Runs this thread's chunks; with `COUNT`, counts them (compiled out without).
+    #[inline(always)]
+    fn share<const COUNT: bool>(&self, team: &Team<'_>) -> Tally {
         let ctx = Ctx::new(team.thread_id(), team.num_threads());
         let (me, threads, len) = (ctx.thread_id(), ctx.num_threads(), self.len);
-        let run = |chunk: Range<usize>| self.run_chunk(chunk, ctx);
+        let tally = std::cell::Cell::new(Tally::default());
+        let run = |chunk: Range<usize>| {
+            if COUNT && !chunk.is_empty() {
+                let mut t = tally.get();
+                t.chunks += 1;
+                t.iterations += chunk.len() as u64;
+                tally.set(t);
+            }
+            self.run_chunk(chunk, ctx)
+        };
         match self.schedule {
             Schedule::Static => {
                 run(static_block(len, threads, me));
@@ -75,14 +103,25 @@ impl<F: Fn(Range<usize>, Ctx)> LoopState<'_, F> {
                 let size = |remaining| guided_size(remaining, threads, min);
                 while claim(self.counter, len, size).is_some_and(run) {}
             }
-            Schedule::Stealing | Schedule::Auto => self.run_stealing(me, threads, run),
+            Schedule::Stealing | Schedule::Auto => {
+                let steals = self.run_stealing(me, threads, run);
+                if COUNT {
+                    let mut t = tally.get();
+                    t.steals = steals;
+                    tally.set(t);
+                }
+            }
         }
+        tally.get()
     }
 
-    fn run_stealing(&self, me: usize, threads: usize, run: impl Fn(Range<usize>) -> bool) {
-        let Some(steal) = self.steal else { return };
+    /// Runs this thread's stealing share; how many chunks it stole.
+    fn run_stealing(&self, me: usize, threads: usize, run: impl Fn(Range<usize>) -> bool) -> u64 {
+        let Some(steal) = self.steal else { return 0 };
         steal.init(me, threads);
-        while steal.next(me, threads).is_some_and(&run) {}
+        let mut steals = 0;
+        while steal.next(me, threads, &mut steals).is_some_and(&run) {}
+        steals
     }
 
     /// Runs one chunk unless the loop was stopped; whether the loop goes on.

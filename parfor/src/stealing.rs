@@ -130,13 +130,14 @@ impl StealRanges {
     }
 
     /// The next chunk for thread `me` of `threads`, popped from its own slot or stolen; `None`
-    /// when no work is left anywhere.
-    pub(crate) fn next(&self, me: usize, threads: usize) -> Option<Range<usize>> {
+    /// when no work is left anywhere. Adds one to `steals` for every steal.
+    pub(crate) fn next(&self, me: usize, threads: usize, steals: &mut u64) -> Option<Range<usize>> {
         loop {
             if let Some(units) = self.pop(me) {
                 return Some(self.indices(units));
             }
             let stolen = self.steal(me, threads)?;
+            *steals += 1;
             // Relaxed: our slot is empty and no other thread stores into it (module docs).
             self.slots[me].store(pack(stolen), Ordering::Relaxed);
         }
@@ -204,7 +205,7 @@ mod tests {
         let ranges = StealRanges::new(100, 1);
         ranges.init(0, 1);
         let mut next = 0;
-        while let Some(chunk) = ranges.next(0, 1) {
+        while let Some(chunk) = ranges.next(0, 1, &mut 0) {
             assert_eq!(chunk.start, next);
             next = chunk.end;
         }
@@ -216,8 +217,8 @@ mod tests {
         let ranges = StealRanges::new(100, 2);
         ranges.init(0, 2);
         // Thread 1 never started: its slot is empty, so it steals 25..50 and pops an eighth.
-        assert_eq!(ranges.next(1, 2), Some(25..28));
-        assert_eq!(ranges.next(0, 2), Some(0..3));
+        assert_eq!(ranges.next(1, 2, &mut 0), Some(25..28));
+        assert_eq!(ranges.next(0, 2, &mut 0), Some(0..3));
     }
 
     #[test]
@@ -227,7 +228,7 @@ mod tests {
         ranges.init(1, 2);
         let mut covered = 0usize;
         let mut max_end = 0;
-        while let Some(chunk) = ranges.next(0, 2) {
+        while let Some(chunk) = ranges.next(0, 2, &mut 0) {
             covered += chunk.len();
             max_end = max_end.max(chunk.end);
         }

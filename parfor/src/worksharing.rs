@@ -92,6 +92,25 @@ pub fn team_for_each_chunk_nowait<F>(
     schedule.validate();
     let start = range.start;
     let len = range.end.saturating_sub(start);
+    if team.collecting_stats() {
+        let (mut chunks, mut iterations) = (0u64, 0u64);
+        share(team, start, len, schedule, |chunk, ctx| {
+            chunks += 1;
+            iterations += chunk.len() as u64;
+            body(chunk, ctx);
+        });
+        team.record_work(chunks, iterations, 0);
+    } else {
+        share(team, start, len, schedule, body);
+    }
+}
+
+/// This thread's chunks of `start..start + len` in `team`'s construct.
+#[inline(always)]
+fn share<F>(team: &Team<'_>, start: usize, len: usize, schedule: Schedule, mut body: F)
+where
+    F: FnMut(Range<usize>, Ctx),
+{
     let ctx = Ctx::new(team.thread_id(), team.num_threads());
     let (me, threads) = (ctx.thread_id(), ctx.num_threads());
     // start + offset <= range.end: no overflow.

@@ -78,6 +78,7 @@ impl Job {
             num_threads: 1,
             origin: Origin::current(),
             base: 0,
+            stats: 0,
         };
         Self::new(&|_: &Team<'_>| {}, region)
     }
@@ -105,6 +106,10 @@ struct Published {
     state: AtomicU64,
     job: UnsafeCell<Option<Job>>,
 }
+
+// The state word and the job share one cache line: a worker's first miss brings both.
+#[cfg(all(not(loom), target_pointer_width = "64"))]
+const _: () = assert!(std::mem::size_of::<Published>() <= 64);
 
 /// The owner-to-workers channel of a pool.
 #[derive(Default)]

@@ -45,6 +45,7 @@ mod pool;
 mod region_lock;
 mod sleep;
 mod spin;
+mod stats;
 #[doc(hidden)]
 pub mod sync;
 mod team;
@@ -57,6 +58,7 @@ pub use global::{
     try_global, NUM_THREADS_ENV,
 };
 pub use pool::{Pool, PoolBuilder, DEFAULT_SPIN_TIME, MAX_THREADS};
+pub use stats::{Stats, ThreadStats};
 pub use team::{Team, WorkShare};
 
 #[cfg(test)]

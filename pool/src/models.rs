@@ -98,6 +98,7 @@ fn region_info(sync: &TeamSync, num_threads: usize) -> RegionInfo {
         num_threads,
         origin: Origin::current(),
         base: sync.begin(),
+        stats: 0,
     }
 }
 
@@ -359,5 +360,29 @@ fn pool_end_to_end_nested_and_panic() {
             ran.fetch_add(1, Ordering::Relaxed);
         });
         assert_eq!(ran.load(Ordering::Relaxed), 2);
+    });
+}
+
+/// Statistics: every participant's figures, written to its own cell with Relaxed stores before
+/// it finishes, are all visible to the owner after the join, for the last region and in the
+/// totals; a region started with statistics off is not counted.
+#[test]
+fn stats_visible_to_the_owner_after_the_join() {
+    model(|| {
+        let pool = sleepy_pool(2);
+        pool.set_collect_stats(true);
+        pool.region(|team| team.record_work(1, team.thread_id() as u64 + 1, 0));
+        let last = pool.last_region_stats();
+        assert_eq!(last.threads().len(), 2);
+        assert_eq!(last.threads()[0].iterations, 1);
+        assert_eq!(last.threads()[1].iterations, 2);
+        assert_eq!(last.threads()[1].regions, 1);
+        pool.set_collect_stats(false);
+        pool.region(|team| {
+            assert!(!team.collecting_stats());
+            team.record_work(1, 100, 0);
+        });
+        let total = pool.stats().total();
+        assert_eq!((total.regions, total.chunks, total.iterations), (2, 2, 3));
     });
 }

@@ -4,10 +4,11 @@ use crate::dispatch::{Dispatch, Job, Work, MAX_TEAM};
 use crate::error::Error;
 use crate::region_lock::RegionLock;
 use crate::spin::Spin;
+use crate::stats::{Stats, StatsCells};
 use crate::sync::{thread, Arc, AtomicUsize, CachePadded, Ordering};
 use crate::team::{self, Origin, RegionInfo, Team, TeamSync};
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The largest number of threads a pool may have.
 ///
@@ -30,6 +31,7 @@ pub(crate) struct Shared {
     dispatch: Dispatch,
     sync: TeamSync,
     spin: Spin,
+    stats: StatsCells,
 }
 
 impl Shared {
@@ -38,16 +40,23 @@ impl Shared {
         self as *const Self as usize
     }
 
-    /// Runs `f` on the calling thread alone, as a team of one.
-    fn run_solo<F: Fn(&Team<'_>)>(&self, f: &F) {
+    /// Runs `f` on the calling thread alone, as a team of one; `counted`: a top-level region
+    /// (not one nested in a region of this pool), which statistics count as thread 0's.
+    fn run_solo<F: Fn(&Team<'_>)>(&self, f: &F, counted: bool) {
         let sync = TeamSync::default();
         let region = RegionInfo {
             pool: self.id(),
             num_threads: 1,
             origin: Origin::current(),
             base: sync.begin(),
+            stats: if counted { self.stats.begin(1) } else { 0 },
         };
-        Team::new(region, 0, &sync, self.spin).run_solo(f);
+        let team = Team::new(region, 0, &sync, self.spin).with_stats(self.stats.cell(0));
+        let start = (region.stats != 0).then(Instant::now);
+        team.run_solo(f);
+        if let Some(start) = start {
+            team.record_busy(start.elapsed());
+        }
     }
 }
 
@@ -215,14 +224,17 @@ impl Pool {
 
     fn run<F: Fn(&Team<'_>) + Sync>(&self, f: &F) {
         let shared = &*self.shared;
-        if team::inside_pool(shared.id()) || shared.active.load(Ordering::Relaxed) == 1 {
-            return shared.run_solo(f);
+        if team::inside_pool(shared.id()) {
+            return shared.run_solo(f, false);
+        }
+        if shared.active.load(Ordering::Relaxed) == 1 {
+            return shared.run_solo(f, true);
         }
         let guard = shared.lock.lock(&shared.spin);
         let team_size = shared.active.load(Ordering::Relaxed);
         if team_size == 1 {
             drop(guard);
-            return shared.run_solo(f);
+            return shared.run_solo(f, true);
         }
         // Nothing below may unwind before the join: workers hold references into `f`.
         let abort = AbortOnUnwind;
@@ -233,13 +245,15 @@ impl Pool {
             num_threads: team_size,
             origin: Origin::current(),
             base: sync.begin(),
+            stats: shared.stats.begin(team_size),
         };
         // 2. Publish the job.
         // SAFETY: we hold the region lock; the previous owner saw every participant finish
         // before releasing it; `f` outlives the join in step 4.
         unsafe { shared.dispatch.publish(Job::new(f, region)) };
         // 3. Run our own share as team thread 0; a panic is caught into the team.
-        sync.run_share(&Team::new(region, 0, sync, shared.spin), f);
+        let team = Team::new(region, 0, sync, shared.spin).with_stats(shared.stats.cell(0));
+        run_counted(sync, &team, f);
         // 4. Join.
         sync.finish();
         sync.wait_all_finished(&region, &shared.spin);
@@ -250,6 +264,84 @@ impl Pool {
         if let Some(payload) = panic {
             std::panic::resume_unwind(payload);
         }
+    }
+}
+
+/// Per-thread statistics (opt-in).
+impl Pool {
+    /// Starts (`true`) or stops collecting per-thread statistics for the regions started
+    /// from now on. Off by default; when off, a region's only cost is one load of the flag.
+    ///
+    /// Each team thread then records its busy time (the time in its share of a region), and
+    /// the loops of `workshare-parfor` the chunks, iterations and steals it ran. Read them
+    /// with [`last_region_stats`](Pool::last_region_stats) and [`stats`](Pool::stats), from
+    /// the thread that ran the regions, after they returned. Regions nested in a region of the
+    /// same pool count as part of the enclosing thread's share.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workshare_pool::Pool;
+    /// let pool = Pool::new(2)?;
+    /// pool.set_collect_stats(true);
+    /// pool.region(|team| team.record_work(1, 100, 0));
+    /// assert_eq!(pool.last_region_stats().total().iterations, 200);
+    /// # Ok::<(), workshare_pool::Error>(())
+    /// ```
+    pub fn set_collect_stats(&self, on: bool) {
+        self.shared.stats.set_enabled(on);
+    }
+
+    /// The statistics accumulated since the pool was built or last
+    /// [reset](Pool::reset_stats), one entry per pool thread index (thread 0 is whichever
+    /// thread started each region).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = workshare_pool::Pool::builder().num_threads(2).collect_stats(true).build()?;
+    /// for _ in 0..3 {
+    ///     pool.region(|_| {});
+    /// }
+    /// assert_eq!(pool.stats().threads()[1].regions, 3);
+    /// # Ok::<(), workshare_pool::Error>(())
+    /// ```
+    pub fn stats(&self) -> Stats {
+        self.shared.stats.totals()
+    }
+
+    /// The statistics of the last region started with statistics on, one entry per thread of
+    /// its team; empty before the first such region.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = workshare_pool::Pool::builder().num_threads(3).collect_stats(true).build()?;
+    /// pool.set_num_threads(2)?;
+    /// pool.region(|team| team.record_work(1, 7, 0));
+    /// let last = pool.last_region_stats();
+    /// assert_eq!(last.threads().len(), 2);
+    /// assert_eq!(last.total().iterations, 14);
+    /// # Ok::<(), workshare_pool::Error>(())
+    /// ```
+    pub fn last_region_stats(&self) -> Stats {
+        self.shared.stats.last_region()
+    }
+
+    /// Sets every statistic back to zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = workshare_pool::Pool::builder().num_threads(2).collect_stats(true).build()?;
+    /// pool.region(|_| {});
+    /// pool.reset_stats();
+    /// assert_eq!(pool.stats().total().regions, 0);
+    /// assert!(pool.last_region_stats().threads().is_empty());
+    /// # Ok::<(), workshare_pool::Error>(())
+    /// ```
+    pub fn reset_stats(&self) {
+        self.shared.stats.reset();
     }
 }
 
@@ -274,6 +366,18 @@ impl Drop for AbortOnUnwind {
     }
 }
 
+/// Runs one team thread's share, timing it when the region collects statistics.
+#[inline]
+fn run_counted(sync: &TeamSync, team: &Team<'_>, share: impl FnOnce(&Team<'_>)) {
+    if team.collecting_stats() {
+        let start = Instant::now();
+        sync.run_share(team, share);
+        team.record_busy(start.elapsed());
+    } else {
+        sync.run_share(team, share);
+    }
+}
+
 /// The loop every worker runs until the pool shuts down.
 fn worker_main(shared: Arc<Shared>, index: usize) {
     let abort = AbortOnUnwind;
@@ -281,12 +385,11 @@ fn worker_main(shared: Arc<Shared>, index: usize) {
     let spin = shared.spin;
     while let Work::Run { epoch, job } = shared.dispatch.wait_for_work(index, last_epoch, &spin) {
         last_epoch = epoch;
-        let team = Team::new(job.region, index, &shared.sync, spin);
+        let team = Team::new(job.region, index, &shared.sync, spin)
+            .with_stats(shared.stats.cell(index));
         // SAFETY: we take part in this region, so its owner keeps the closure alive until we
         // call `finish` below.
-        shared
-            .sync
-            .run_share(&team, |team| unsafe { job.run(team) });
+        run_counted(&shared.sync, &team, |team| unsafe { job.run(team) });
         shared.sync.finish();
     }
     std::mem::forget(abort);
@@ -315,6 +418,7 @@ pub struct PoolBuilder {
     pin: bool,
     name: Option<NameFn>,
     stack_size: Option<usize>,
+    stats: bool,
 }
 
 impl fmt::Debug for PoolBuilder {
@@ -324,6 +428,7 @@ impl fmt::Debug for PoolBuilder {
             .field("spin_time", &self.spin_time)
             .field("pin", &self.pin)
             .field("stack_size", &self.stack_size)
+            .field("collect_stats", &self.stats)
             .finish_non_exhaustive()
     }
 }
@@ -356,6 +461,7 @@ impl PoolBuilder {
             pin: false,
             name: None,
             stack_size: None,
+            stats: false,
         }
     }
 
@@ -438,6 +544,22 @@ impl PoolBuilder {
         self
     }
 
+    /// Whether the pool starts collecting per-thread statistics at once (default: no); see
+    /// [`Pool::set_collect_stats`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = workshare_pool::Pool::builder().num_threads(2).collect_stats(true).build()?;
+    /// pool.region(|_| {});
+    /// assert_eq!(pool.stats().total().regions, 2);
+    /// # Ok::<(), workshare_pool::Error>(())
+    /// ```
+    pub fn collect_stats(mut self, on: bool) -> Self {
+        self.stats = on;
+        self
+    }
+
     /// Starts the workers.
     ///
     /// # Errors
@@ -484,6 +606,7 @@ impl PoolBuilder {
             dispatch: Dispatch::new(),
             sync: TeamSync::default(),
             spin,
+            stats: StatsCells::new(size, self.stats),
         });
         let mut pool = Pool {
             shared,

@@ -3,6 +3,7 @@
 use crate::barrier::{Abandoned, Barrier};
 use crate::sleep::Sleep;
 use crate::spin::Spin;
+use crate::stats::{ThreadCell, ThreadStats};
 use crate::sync::{AtomicBool, AtomicUsize, CachePadded, Mutex, Ordering};
 use crate::workshare::{Slot, WorkShareRing};
 use std::any::Any;
@@ -10,6 +11,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
 use std::panic::{self, AssertUnwindSafe};
+use std::time::Duration;
 
 /// A panic payload, as `catch_unwind` returns it.
 pub(crate) type Payload = Box<dyn Any + Send + 'static>;
@@ -162,6 +164,8 @@ pub(crate) struct RegionInfo {
     pub(crate) origin: Origin,
     /// The join counter's value when the region started (`TeamSync::begin`).
     pub(crate) base: usize,
+    /// The region's statistics id, 0 when it is not counted (see the stats module).
+    pub(crate) stats: u64,
 }
 
 /// Restores the thread's previous frame when the region share ends, also on unwinding.
@@ -231,6 +235,8 @@ pub struct Team<'a> {
     sync: &'a TeamSync,
     spin: Spin,
     next_construct: Cell<usize>,
+    /// This thread's statistics cell, when the region is counted.
+    stats: Option<&'a ThreadCell>,
 }
 
 impl fmt::Debug for Team<'_> {
@@ -260,6 +266,27 @@ impl<'a> Team<'a> {
             sync,
             spin,
             next_construct: Cell::new(0),
+            stats: None,
+        }
+    }
+
+    /// Counts this thread's share in `cell` (when the region has a statistics id).
+    pub(crate) fn with_stats(mut self, cell: &'a ThreadCell) -> Self {
+        if self.region.stats != 0 {
+            self.stats = Some(cell);
+        }
+        self
+    }
+
+    /// Records this thread's busy time for the region, if it is counted.
+    pub(crate) fn record_busy(&self, busy: Duration) {
+        if let Some(cell) = self.stats {
+            let work = ThreadStats {
+                busy,
+                regions: 1,
+                ..ThreadStats::default()
+            };
+            cell.add(self.region.stats, &work);
         }
     }
 
@@ -303,6 +330,50 @@ impl<'a> Team<'a> {
     #[inline]
     pub fn num_threads(&self) -> usize {
         self.frame.num_threads
+    }
+
+    /// Whether this region collects statistics (see
+    /// [`Pool::set_collect_stats`](crate::Pool::set_collect_stats)): loops can skip counting
+    /// their chunks when it does not.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = workshare_pool::Pool::builder().num_threads(2).collect_stats(true).build()?;
+    /// pool.region(|team| assert!(team.collecting_stats()));
+    /// pool.set_collect_stats(false);
+    /// pool.region(|team| assert!(!team.collecting_stats()));
+    /// # Ok::<(), workshare_pool::Error>(())
+    /// ```
+    #[inline]
+    pub fn collecting_stats(&self) -> bool {
+        self.stats.is_some()
+    }
+
+    /// Adds to this thread's statistics for the region: `chunks` chunks of `iterations` loop
+    /// indices in all, `steals` of them taken from other threads. Does nothing when the region
+    /// collects no statistics. The loops of `workshare-parfor` call it; call it from your own
+    /// worksharing code to have it show in [`Pool::stats`](crate::Pool::stats).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = workshare_pool::Pool::builder().num_threads(2).collect_stats(true).build()?;
+    /// pool.region(|team| team.record_work(3, 30, 1));
+    /// let total = pool.last_region_stats().total();
+    /// assert_eq!((total.chunks, total.iterations, total.steals), (6, 60, 2));
+    /// # Ok::<(), workshare_pool::Error>(())
+    /// ```
+    pub fn record_work(&self, chunks: u64, iterations: u64, steals: u64) {
+        if let Some(cell) = self.stats {
+            let work = ThreadStats {
+                chunks,
+                iterations,
+                steals,
+                ..ThreadStats::default()
+            };
+            cell.add(self.region.stats, &work);
+        }
     }
 
     /// Waits until every thread of the team has reached this barrier. What each thread wrote

@@ -1,0 +1,133 @@
+//! Per-region statistics: what is counted, when, and that nothing is counted when off.
+
+use std::time::Duration;
+use workshare_pool::{Pool, ThreadStats};
+
+fn stats_pool(n: usize) -> Pool {
+    Pool::builder()
+        .num_threads(n)
+        .collect_stats(true)
+        .build()
+        .expect("pool")
+}
+
+#[test]
+fn off_by_default_and_nothing_recorded() {
+    let pool = Pool::new(3).unwrap();
+    pool.region(|team| {
+        assert!(!team.collecting_stats());
+        team.record_work(5, 50, 1);
+    });
+    assert!(pool
+        .stats()
+        .threads()
+        .iter()
+        .all(|t| *t == ThreadStats::default()));
+    assert!(pool.last_region_stats().threads().is_empty());
+    assert_eq!(pool.stats().imbalance(), None);
+}
+
+#[test]
+fn every_thread_counts_each_region_once() {
+    let pool = stats_pool(4);
+    for _ in 0..10 {
+        pool.region(|team| team.record_work(1, team.thread_id() as u64, 0));
+    }
+    let stats = pool.stats();
+    assert_eq!(stats.threads().len(), 4);
+    for (index, t) in stats.threads().iter().enumerate() {
+        assert_eq!(t.regions, 10, "thread {index}");
+        assert_eq!(t.chunks, 10);
+        assert_eq!(t.iterations, 10 * index as u64);
+    }
+    let last = pool.last_region_stats();
+    for (index, t) in last.threads().iter().enumerate() {
+        assert_eq!((t.regions, t.iterations), (1, index as u64));
+    }
+}
+
+#[test]
+fn last_region_covers_its_team_only() {
+    let pool = stats_pool(4);
+    pool.region(|team| team.record_work(1, 1, 0));
+    pool.set_num_threads(2).unwrap();
+    pool.region(|team| team.record_work(2, 2, 0));
+    let last = pool.last_region_stats();
+    assert_eq!(last.threads().len(), 2);
+    assert_eq!(last.total().iterations, 4);
+    // The totals keep the first region's figures of threads 2 and 3.
+    let total = pool.stats();
+    assert_eq!(total.threads()[3].iterations, 1);
+    assert_eq!(total.threads()[0].iterations, 3);
+}
+
+#[test]
+fn toggling_and_reset() {
+    let pool = Pool::new(2).unwrap();
+    pool.region(|team| team.record_work(1, 1, 0));
+    pool.set_collect_stats(true);
+    pool.region(|team| team.record_work(1, 1, 0));
+    pool.set_collect_stats(false);
+    pool.region(|team| team.record_work(1, 1, 0));
+    assert_eq!(pool.stats().total().iterations, 2);
+    assert_eq!(pool.stats().total().regions, 2);
+    pool.reset_stats();
+    assert_eq!(pool.stats().total(), ThreadStats::default());
+    assert!(pool.last_region_stats().threads().is_empty());
+}
+
+#[test]
+fn busy_time_and_imbalance() {
+    let pool = stats_pool(2);
+    pool.region(|team| {
+        if team.thread_id() == 1 {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    });
+    let last = pool.last_region_stats();
+    assert!(last.threads()[1].busy >= Duration::from_millis(50));
+    // Thread 0's share is empty: the imbalance is close to 2, the most two threads can have.
+    let imbalance = last.imbalance().unwrap();
+    assert!(imbalance > 1.5 && imbalance <= 2.0, "imbalance {imbalance}");
+    let table = last.to_string();
+    assert!(
+        table.contains("imbalance (max busy / mean busy)"),
+        "{table}"
+    );
+}
+
+#[test]
+fn a_team_of_one_counts_as_thread_zero_and_nested_regions_count_in_the_enclosing_share() {
+    let pool = stats_pool(2);
+    pool.set_num_threads(1).unwrap();
+    pool.region(|team| team.record_work(1, 3, 0));
+    assert_eq!(pool.last_region_stats().threads().len(), 1);
+    assert_eq!(pool.last_region_stats().total().iterations, 3);
+    pool.set_num_threads(2).unwrap();
+    pool.region(|_| {
+        pool.region(|inner| {
+            assert!(!inner.collecting_stats());
+            inner.record_work(1, 1000, 0);
+        });
+    });
+    let last = pool.last_region_stats();
+    assert_eq!(last.total().iterations, 0);
+    assert_eq!(last.total().regions, 2);
+}
+
+#[test]
+fn a_panicking_region_is_still_counted() {
+    let pool = stats_pool(2);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        pool.region(|team| {
+            team.record_work(1, 1, 0);
+            if team.thread_id() == 1 {
+                panic!("injected");
+            }
+        })
+    }));
+    assert!(result.is_err());
+    let last = pool.last_region_stats();
+    assert_eq!(last.total().regions, 2);
+    assert_eq!(last.total().iterations, 2);
+}
