@@ -36,18 +36,18 @@ use std::ops::Range;
 use workshare_pool::Pool;
 
 /// Runs the offsets `0..len`, `len > 0`.
-pub(crate) fn run<F>(pool: &Pool, len: usize, body: &F)
+pub(crate) fn run<F>(pool: &Pool, len: usize, body: F)
 where
     F: Fn(Range<usize>, Ctx) + Sync,
 {
     #[cfg(not(loom))]
-    let (done, schedule) = probe::decide(pool, len, body);
+    let (done, schedule) = probe::decide(pool, len, &body);
     #[cfg(loom)]
     let (done, schedule) = (0, crate::Schedule::Stealing);
     if done < len {
         // done + offset <= len: no overflow.
-        let rest = |chunk: Range<usize>, ctx| body(done + chunk.start..done + chunk.end, ctx);
-        run_parallel(pool, len - done, schedule, &rest);
+        let rest = move |chunk: Range<usize>, ctx| body(done + chunk.start..done + chunk.end, ctx);
+        run_parallel(pool, len - done, schedule, rest);
     }
 }
 
@@ -348,7 +348,7 @@ mod probe {
     /// loops serial (the safe side); every `REMEASURE`th call of a loop probes its rate again.
     fn measure_fork_join(pool: &Pool) -> u128 {
         let threads = pool.num_threads();
-        let empty_loop = || run_parallel(pool, threads, Schedule::Stealing, &|_, _| {});
+        let empty_loop = || run_parallel(pool, threads, Schedule::Stealing, |_, _| {});
         empty_loop();
         let mut samples: Vec<u128> = (0..15)
             .map(|_| {

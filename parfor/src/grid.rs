@@ -34,7 +34,7 @@ where
     let Some(cells) = rows.checked_mul(cols) else {
         panic!("workshare: for_each_2d: rows * cols overflows usize ({rows} * {cols})")
     };
-    for_each_chunk(pool, 0..cells, schedule, |chunk, _ctx| {
+    for_each_chunk(pool, 0..cells, schedule, move |chunk, _ctx| {
         let (mut row, mut col) = (chunk.start / cols, chunk.start % cols);
         for _ in chunk {
             body(row, col);
@@ -88,7 +88,7 @@ where
     }
     // Safe splitting: one `&mut` per row, handed out as chunks of rows.
     let mut rows: Vec<&mut [T]> = grid.chunks_mut(cols).collect();
-    for_each_mut_chunk(pool, &mut rows, schedule, |chunk, first, ctx| {
+    for_each_mut_chunk(pool, &mut rows, schedule, move |chunk, first, ctx| {
         for (k, cells) in chunk.iter_mut().enumerate() {
             body(first + k, cells, ctx);
         }

@@ -6,7 +6,7 @@ use std::ops::Range;
 use workshare_pool::Pool;
 
 /// Runs `body` on the offsets `0..len` with any schedule, `Auto` included.
-pub(crate) fn run_offsets<F>(pool: &Pool, len: usize, schedule: Schedule, body: &F)
+pub(crate) fn run_offsets<F>(pool: &Pool, len: usize, schedule: Schedule, body: F)
 where
     F: Fn(Range<usize>, Ctx) + Sync,
 {
@@ -53,7 +53,8 @@ where
     let start = range.start;
     let len = range.end.saturating_sub(start);
     // start + offset <= range.end for every offset <= len: no overflow.
-    run_offsets(pool, len, schedule, &|chunk: Range<usize>, ctx| {
+    // `move`: the body travels by value, into the loop's state (see `run::LoopState`).
+    run_offsets(pool, len, schedule, move |chunk: Range<usize>, ctx| {
         body(start + chunk.start..start + chunk.end, ctx)
     });
 }
@@ -78,5 +79,7 @@ pub fn for_each<F>(pool: &Pool, range: Range<usize>, schedule: Schedule, body: F
 where
     F: Fn(usize) + Sync,
 {
-    for_each_chunk(pool, range, schedule, |chunk, _ctx| chunk.for_each(&body));
+    for_each_chunk(pool, range, schedule, move |chunk, _ctx| {
+        chunk.for_each(&body)
+    });
 }

@@ -7,17 +7,20 @@ use std::ops::Range;
 use workshare_pool::sync::{AtomicBool, AtomicUsize, CachePadded, Ordering};
 use workshare_pool::{Pool, Team};
 
-/// What every team thread reads of one loop over the offsets `0..len`, on one cache line.
+/// What every team thread reads of one loop over the offsets `0..len`, the loop body included.
 ///
-/// The region's closure owns it by value, so a worker's first cache miss after picking up the
-/// job (the closure object, on the owner's stack) brings all of it: with the loop's parameters
-/// behind one more pointer, an empty static loop cost a whole extra cache-line transfer.
+/// The region's closure owns it by value, and it owns the body by value (and the body, built by
+/// the loop functions with `move` closures, owns its captures), so a worker's first cache miss
+/// after picking up the job (the closure object, on the owner's stack) brings the loop's
+/// parameters and the body's captures at once: each pointer on the way to them (the state
+/// behind a reference, the body behind a reference, the wrappers of `for_each` and `map_into`
+/// behind theirs) was one more cache-line transfer from the owner's core, in sequence.
 /// The shared claim counter has a line of its own (`Dynamic` and `Guided` write it constantly).
 #[repr(align(64))]
 struct LoopState<'a, F> {
     len: usize,
     schedule: Schedule,
-    body: &'a F,
+    body: F,
     /// The next unclaimed offset, for `Dynamic` and `Guided`.
     counter: &'a CachePadded<AtomicUsize>,
     /// The per-thread ranges, for `Stealing`.
@@ -46,7 +49,7 @@ impl Drop for StopOnUnwind<'_> {
 
 /// Runs `body` on the offsets `0..len` of a loop with a concrete (not `Auto`) schedule,
 /// forking a region of `pool`. `len > 0`.
-pub(crate) fn run_parallel<F>(pool: &Pool, len: usize, schedule: Schedule, body: &F)
+pub(crate) fn run_parallel<F>(pool: &Pool, len: usize, schedule: Schedule, body: F)
 where
     F: Fn(Range<usize>, Ctx) + Sync,
 {
@@ -65,7 +68,7 @@ where
     pool.region(move |team| state.run_share(team));
 }
 
-impl<F: Fn(Range<usize>, Ctx)> LoopState<'_, F> {
+impl<F: Fn(Range<usize>, Ctx) + Sync> LoopState<'_, F> {
     /// One team thread's share of the loop.
     fn run_share(&self, team: &Team<'_>) {
         if team.collecting_stats() {

@@ -70,7 +70,9 @@ where
     F: Fn(&mut [T], usize, Ctx) + Sync,
 {
     let out = DisjointSlice::new(out);
-    run_offsets(pool, out.len, schedule, &|range: Range<usize>, ctx| {
+    let len = out.len;
+    // `move`: the slice and the body travel by value, into the loop's state.
+    run_offsets(pool, len, schedule, move |range: Range<usize>, ctx| {
         let offset = range.start;
         // SAFETY: the loop driver hands every offset of `0..len` to exactly one chunk, so the
         // chunks' sub-slices are disjoint.
@@ -251,7 +253,7 @@ where
     F: Fn(&mut T, I::Item) + Sync,
 {
     check_lengths("map_into", inputs, out.len());
-    for_each_mut_chunk(pool, out, schedule, |chunk, offset, _ctx| {
+    for_each_mut_chunk(pool, out, schedule, move |chunk, offset, _ctx| {
         let items = inputs.sub(offset..offset + chunk.len()).items();
         chunk.iter_mut().zip(items).for_each(|(o, item)| f(o, item));
     });

@@ -13,7 +13,7 @@ pub(crate) fn for_each_chunk<F>(pool: &Pool, range: Range<usize>, schedule: Sche
 where
     F: Fn(Range<usize>, usize) + Sync,
 {
-    workshare_parfor::for_each_chunk(pool, range, schedule, |chunk, ctx| {
+    workshare_parfor::for_each_chunk(pool, range, schedule, move |chunk, ctx| {
         body(chunk, ctx.thread_id());
     });
 }

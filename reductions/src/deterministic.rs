@@ -82,11 +82,13 @@ where
     let len = input.len();
     let blocks = len.div_ceil(BLOCK_LEN);
     let mut partials: Slots<Vec<(usize, T)>> = Slots::new(pool);
-    partials.for_each_chunk(pool, 0..blocks, schedule, |out, block_range| {
+    let identity_ref = &identity;
+    // `move`: the input and the fold travel by value, into the loop's state.
+    partials.for_each_chunk(pool, 0..blocks, schedule, move |out, block_range| {
         for block in block_range {
             out.push((
                 block,
-                input.fold(block_positions(block, len), identity(), &fold),
+                input.fold(block_positions(block, len), identity_ref(), &fold),
             ));
         }
     });

@@ -48,11 +48,12 @@ where
     F: Fn(&mut S, I::Item) + Sync,
 {
     let mut states: Slots<Option<S>> = Slots::from_fn(pool, |_| None);
+    let len = input.len();
     states.run(
         pool,
-        0..input.len(),
+        0..len,
         schedule,
-        |state, positions, thread_id| {
+        move |state, positions, thread_id| {
             let state = state.get_or_insert_with(|| init(thread_id));
             input.fold(positions, (), |(), item| body(state, item));
         },

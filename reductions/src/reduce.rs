@@ -3,7 +3,7 @@
 use crate::input::Input;
 use crate::monoid::{ArgMax, ArgMin, Count, Max, Min, Monoid, Product};
 use crate::num::Num;
-use crate::slots::Slots;
+use crate::slots::Partials;
 use std::ops::Range;
 use workshare_parfor::{Pool, Schedule};
 
@@ -45,10 +45,12 @@ where
     F: Fn(T, I::Item) -> T + Sync,
     C: Fn(T, T) -> T + Sync,
 {
-    let mut partials: Slots<Option<T>> = Slots::from_fn(pool, |_| None);
-    partials.for_each_chunk(pool, 0..input.len(), schedule, |partial, positions| {
-        let chunk = input.fold(positions, identity(), &fold);
-        merge_into(partial, chunk, &combine);
+    let mut partials = Partials::new(pool);
+    let (identity_ref, combine_ref) = (&identity, &combine);
+    // `move`: the input and the fold travel by value, into the loop's state.
+    partials.for_each_chunk(pool, 0..input.len(), schedule, move |partial, positions| {
+        let chunk = input.fold(positions, identity_ref(), &fold);
+        merge_into(partial, chunk, combine_ref);
     });
     finish(partials, identity, combine)
 }
@@ -65,14 +67,13 @@ fn merge_into<T>(partial: &mut Option<T>, chunk: T, combine: impl Fn(T, T) -> T)
 }
 
 /// Merges the per-thread partial results, in thread order.
-fn finish<T>(
-    partials: Slots<Option<T>>,
+fn finish<T: Send>(
+    partials: Partials<T>,
     identity: impl Fn() -> T,
     combine: impl Fn(T, T) -> T,
 ) -> T {
     partials
-        .into_iter()
-        .flatten()
+        .into_values()
         .reduce(combine)
         .unwrap_or_else(identity)
 }
@@ -310,8 +311,10 @@ where
     M: Arg<T>,
     T: Num,
 {
-    let mut partials: Slots<Option<M>> = Slots::from_fn(pool, |_| None);
-    partials.for_each_chunk(pool, 0..input.len(), schedule, |partial, positions| {
+    let mut partials = Partials::new(pool);
+    let len = input.len();
+    // `move`: the input and the key travel by value, into the loop's state.
+    partials.for_each_chunk(pool, 0..len, schedule, move |partial, positions| {
         let worst = M::identity().parts().1;
         if let Some((index, best)) = best_in_chunk(&input, positions, worst, &better, &key) {
             merge_into(partial, M::at(index, best), M::combine);

@@ -176,7 +176,8 @@ impl<T> Slots<T> {
         I: Input,
         F: Fn(&mut T, I::Item) + Sync,
     {
-        self.for_each_chunk(pool, 0..input.len(), schedule, |slot, positions| {
+        let len = input.len();
+        self.for_each_chunk(pool, 0..len, schedule, move |slot, positions| {
             input.fold(positions, (), |(), item| body(slot, item));
         });
     }
@@ -212,7 +213,9 @@ impl<T> Slots<T> {
         T: Send,
         F: Fn(&mut T, Range<usize>) + Sync,
     {
-        self.run(pool, range, schedule, |slot, chunk, _| body(slot, chunk));
+        self.run(pool, range, schedule, move |slot, chunk, _| {
+            body(slot, chunk)
+        });
     }
 
     /// [`for_each_chunk`](Slots::for_each_chunk) whose body also gets the running thread's id.
@@ -221,18 +224,99 @@ impl<T> Slots<T> {
         T: Send,
         F: Fn(&mut T, Range<usize>, usize) + Sync,
     {
-        assert!(
-            pool.size() <= self.len(),
-            "workshare: {} slots cannot serve a pool of {} threads",
-            self.len(),
-            pool.size()
-        );
-        let view = Exclusive(&self.cells);
-        chunks::for_each_chunk(pool, range, schedule, |chunk, thread_id| {
-            // SAFETY: the loop holds the slots exclusively (`view`), and the chunks of one thread
-            // id run one after another on one thread (`chunks::for_each_chunk`): no overlap.
-            unsafe { view.with_slot(thread_id, |slot| body(slot, chunk, thread_id)) }
+        run_cells(&mut self.cells, pool, range, schedule, body);
+    }
+}
+
+/// Runs `body(slot, chunk, thread_id)` on disjoint chunks covering `range`, where `slot` is
+/// `cells[thread_id]`: the loop of [`Slots`] and of [`Partials`].
+fn run_cells<T, F>(
+    cells: &mut [CachePadded<UnsafeCell<T>>],
+    pool: &Pool,
+    range: Range<usize>,
+    schedule: Schedule,
+    body: F,
+) where
+    T: Send,
+    F: Fn(&mut T, Range<usize>, usize) + Sync,
+{
+    assert!(
+        pool.size() <= cells.len(),
+        "workshare: {} slots cannot serve a pool of {} threads",
+        cells.len(),
+        pool.size()
+    );
+    let view = Exclusive(cells);
+    chunks::for_each_chunk(pool, range, schedule, move |chunk, thread_id| {
+        // SAFETY: the loop holds the slots exclusively (`view` borrows them mutably), and the
+        // chunks of one thread id run one after another on one thread
+        // (`chunks::for_each_chunk`): no overlap.
+        unsafe { view.with_slot(thread_id, |slot| body(slot, chunk, thread_id)) }
+    });
+}
+
+/// Pools up to this size keep a reduction's partial results inline, in the caller's stack
+/// frame: a reduction allocates nothing.
+const INLINE_PARTIALS: usize = 8;
+
+/// The per-thread partial results of one reduction, each on its own cache line, starting as
+/// `None`: [`Slots`] without its allocations (for pools of up to [`INLINE_PARTIALS`] threads),
+/// for the reductions of this crate.
+pub(crate) struct Partials<T> {
+    cells: PartialCells<T>,
+    size: usize,
+}
+
+// The size difference is the point: the inline variant lives in the caller's frame.
+#[allow(clippy::large_enum_variant)]
+enum PartialCells<T> {
+    Inline([CachePadded<UnsafeCell<Option<T>>>; INLINE_PARTIALS]),
+    Heap(Box<[CachePadded<UnsafeCell<Option<T>>>]>),
+}
+
+impl<T: Send> Partials<T> {
+    /// One empty partial result per thread of `pool`.
+    pub(crate) fn new(pool: &Pool) -> Self {
+        let size = pool.size();
+        let empty = |_| CachePadded::new(UnsafeCell::new(None));
+        let cells = if size <= INLINE_PARTIALS {
+            PartialCells::Inline(std::array::from_fn(empty))
+        } else {
+            PartialCells::Heap((0..size).map(empty).collect())
+        };
+        Self { cells, size }
+    }
+
+    /// Like [`Slots::for_each_chunk`], the slot being the thread's partial result.
+    pub(crate) fn for_each_chunk<F>(
+        &mut self,
+        pool: &Pool,
+        range: Range<usize>,
+        schedule: Schedule,
+        body: F,
+    ) where
+        F: Fn(&mut Option<T>, Range<usize>) + Sync,
+    {
+        let cells = match &mut self.cells {
+            PartialCells::Inline(cells) => &mut cells[..self.size],
+            PartialCells::Heap(cells) => &mut cells[..],
+        };
+        run_cells(cells, pool, range, schedule, move |slot, chunk, _| {
+            body(slot, chunk)
         });
+    }
+
+    /// The partial results that were set, in thread order.
+    pub(crate) fn into_values(self) -> impl Iterator<Item = T> {
+        let take =
+            |cell: CachePadded<UnsafeCell<Option<T>>>| CachePadded::into_inner(cell).into_inner();
+        let (inline, heap) = match self.cells {
+            PartialCells::Inline(cells) => (Some(cells.into_iter().take(self.size)), None),
+            PartialCells::Heap(cells) => (None, Some(cells.into_vec().into_iter())),
+        };
+        let inline = inline.into_iter().flatten();
+        let heap = heap.into_iter().flatten();
+        inline.chain(heap).filter_map(take)
     }
 }
 
@@ -274,5 +358,40 @@ impl<T> IntoIterator for Slots<T> {
     /// Takes the values out, in thread order.
     fn into_iter(self) -> Self::IntoIter {
         self.into_vec().into_iter()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    /// Both storages of `Partials`: inline (up to 8 threads) and on the heap (more).
+    #[test]
+    fn partials_inline_and_heap_hold_one_result_per_thread() {
+        for threads in [1, 3, 8, 9, 13] {
+            let pool = Pool::new(threads).unwrap();
+            let mut partials: Partials<Vec<usize>> = Partials::new(&pool);
+            partials.for_each_chunk(&pool, 0..1000, Schedule::Dynamic(7), |slot, chunk| {
+                slot.get_or_insert_with(Vec::new).extend(chunk);
+            });
+            let values: Vec<Vec<usize>> = partials.into_values().collect();
+            assert!(!values.is_empty() && values.len() <= threads);
+            let mut all: Vec<usize> = values.into_iter().flatten().collect();
+            all.sort_unstable();
+            assert_eq!(all, (0..1000).collect::<Vec<_>>(), "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn partials_drop_their_values() {
+        let pool = Pool::new(2).unwrap();
+        let marker = std::sync::Arc::new(());
+        let mut partials: Partials<std::sync::Arc<()>> = Partials::new(&pool);
+        partials.for_each_chunk(&pool, 0..10, Schedule::Static, |slot, _| {
+            *slot = Some(std::sync::Arc::clone(&marker));
+        });
+        assert_eq!(std::sync::Arc::strong_count(&marker), 3);
+        drop(partials);
+        assert_eq!(std::sync::Arc::strong_count(&marker), 1);
     }
 }
