@@ -101,6 +101,8 @@ mod run;
 mod schedule;
 mod slices;
 mod stealing;
+#[cfg(not(loom))]
+mod tune;
 mod worksharing;
 
 pub use ctx::Ctx;
@@ -110,6 +112,11 @@ pub use grid::{for_each_2d, for_each_row_mut};
 pub use loops::{for_each, for_each_chunk};
 pub use schedule::Schedule;
 pub use slices::{for_each_mut_chunk, map_into, Inputs};
+#[cfg(not(loom))]
+pub use tune::{
+    tune_for_each, tune_for_each_chunk, tune_for_each_mut_chunk, TuneCandidate, TuneOptions,
+    TuneReport, TuneSample,
+};
 pub use workshare_pool::{Pool, Team};
 pub use worksharing::{
     single, single_nowait, team_for_each, team_for_each_chunk, team_for_each_chunk_nowait,
