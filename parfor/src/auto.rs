@@ -329,14 +329,21 @@ mod probe {
         if (last.0, last.1) == key {
             return last.2;
         }
-        let mut table = TABLE.lock().unwrap_or_else(|e| e.into_inner());
-        let found = table.iter().find(|c| (c.0, c.1) == key).map(|c| c.2);
+        let lock = || TABLE.lock().unwrap_or_else(|e| e.into_inner());
+        let find = |table: &[Calibration]| table.iter().find(|c| (c.0, c.1) == key).map(|c| c.2);
+        // Never measure with the table locked: measuring runs regions of `pool`, which wait for
+        // its region lock, and a region holding that lock may itself wait for a thread that
+        // calibrates another pool (a deadlock the stress test found). Two threads may then
+        // measure the same pool at once: the first result stored wins.
+        let found = find(&lock());
         let nanos = found.unwrap_or_else(|| {
             let nanos = measure_fork_join(pool);
-            table.push((key.0, key.1, nanos));
-            nanos
+            let mut table = lock();
+            find(&table).unwrap_or_else(|| {
+                table.push((key.0, key.1, nanos));
+                nanos
+            })
         });
-        drop(table);
         LAST.with(|cell| cell.set((key.0, key.1, nanos)));
         nanos
     }
