@@ -4,25 +4,20 @@
 //! default `2,8`). Each benchmark is a region (or its closest rayon construct) of `threads`
 //! trivial tasks, and a 1,000-iteration loop writing `i` into a slice, timed from the calling
 //! thread (an outside thread for rayon, like a library calling into it) and, for rayon, also from
-//! inside its pool.
+//! inside its pool. `WORKSHARE_BENCH_QUICK=1` shortens every group (see `benches/NOTES.md`).
 
 // criterion_group! and criterion_main! generate undocumented items.
 #![allow(missing_docs)]
 
-use criterion::measurement::WallTime;
-use criterion::{criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion};
+mod common;
+
+use common::{group, thread_counts, FAST};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use rayon::prelude::*;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use workshare::parfor::{self, Schedule};
-
-fn thread_counts() -> Vec<usize> {
-    std::env::var("WORKSHARE_BENCH_THREADS")
-        .ok()
-        .and_then(|v| v.split(',').map(|t| t.trim().parse().ok()).collect())
-        .unwrap_or_else(|| vec![2, 8])
-}
 
 /// The hardware floor of a fork-join between two threads: one cache-line round trip (the caller
 /// writes a line the partner spins on; the partner answers on a second line).
@@ -50,27 +45,13 @@ fn ping_pong(iters: u64) -> Duration {
     })
 }
 
-/// A benchmark group with the timing settings every group here uses.
-fn group<'c>(c: &'c mut Criterion, name: &str) -> BenchmarkGroup<'c, WallTime> {
-    let mut group = c.benchmark_group(name);
-    group
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-        .sample_size(50);
-    group
-}
-
 /// A workshare pool and a rayon pool of `threads` threads each.
 fn pools(threads: usize) -> (workshare::Pool, rayon::ThreadPool) {
-    let rayon_pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap();
-    (workshare::Pool::new(threads).unwrap(), rayon_pool)
+    (common::workshare_pool(threads), common::rayon_pool(threads))
 }
 
 fn empty_region(c: &mut Criterion) {
-    let mut group = group(c, "W0_empty_fork_join");
+    let mut group = group(c, "W0_empty_fork_join", FAST);
     group.bench_with_input(BenchmarkId::new("hardware_ping_pong", 2), &(), |b, _| {
         b.iter_custom(ping_pong)
     });
@@ -155,7 +136,7 @@ fn serial_write(out: &mut [usize]) {
 }
 
 fn write_index_loop(c: &mut Criterion) {
-    let mut group = group(c, "W0_write_1000");
+    let mut group = group(c, "W0_write_1000", FAST);
     let mut out = vec![0usize; 1000];
     checked(serial_write);
     group.bench_function("serial", |b| b.iter(|| serial_write(&mut out)));

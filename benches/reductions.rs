@@ -1,14 +1,17 @@
 //! Reduction benchmarks (W2, W4, W6, W9, deterministic sum): serial vs workshare vs rayon.
 //!
 //! Run with `cargo bench --bench reductions`. Both parallel runtimes use 2 threads; every
-//! parallel result is checked against the serial one before timing.
+//! parallel result is checked against the serial one before timing. 10 samples per group;
+//! `WORKSHARE_BENCH_QUICK=1` shortens the warm-up and measurement.
 
 // `criterion_group!` generates an undocumented function.
 #![allow(missing_docs)]
 
-use criterion::{black_box, criterion_group, criterion_main, BenchmarkGroup, Criterion};
+mod common;
+
+use common::{group, WORKLOAD};
+use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use rayon::prelude::*;
-use std::time::Duration;
 use workshare_reductions::{argmax, sum, sum_deterministic, Pool, Schedule, SplitMix64};
 
 const THREADS: usize = 2;
@@ -21,22 +24,8 @@ struct Runtimes {
 fn runtimes() -> Runtimes {
     Runtimes {
         pool: Pool::new(THREADS).expect("pool"),
-        rayon: rayon::ThreadPoolBuilder::new()
-            .num_threads(THREADS)
-            .build()
-            .expect("rayon"),
+        rayon: common::rayon_pool(THREADS),
     }
-}
-
-fn quick<'c>(
-    c: &'c mut Criterion,
-    name: &str,
-) -> BenchmarkGroup<'c, criterion::measurement::WallTime> {
-    let mut group = c.benchmark_group(name);
-    group.sample_size(10);
-    group.warm_up_time(Duration::from_millis(300));
-    group.measurement_time(Duration::from_secs(1));
-    group
 }
 
 /// W2: sum((a[i] - b[i])^2), i64, a = 1..=n, b = a + 6; exactly 36 n.
@@ -55,7 +44,7 @@ fn w2(c: &mut Criterion, rt: &Runtimes, n: usize) {
     for result in [serial(), ours(), ours_zip(), theirs()] {
         assert_eq!(result, 36 * n as i64);
     }
-    let mut group = quick(c, &format!("W2_sq_diff_n{n}"));
+    let mut group = group(c, &format!("W2_sq_diff_n{n}"), WORKLOAD);
     group.bench_function("serial", |bench| bench.iter(|| black_box(serial())));
     group.bench_function("workshare", |bench| bench.iter(|| black_box(ours())));
     group.bench_function("workshare_zip", |bench| {
@@ -95,7 +84,7 @@ fn w6(c: &mut Criterion, rt: &Runtimes) {
     };
     assert_eq!(ours(), serial());
     assert_eq!(theirs(), serial());
-    let mut group = quick(c, "W6_argmax_i32_n1e7");
+    let mut group = group(c, "W6_argmax_i32_n1e7", WORKLOAD);
     group.bench_function("serial", |bench| bench.iter(|| black_box(serial())));
     group.bench_function("workshare", |bench| bench.iter(|| black_box(ours())));
     group.bench_function("rayon", |bench| bench.iter(|| black_box(theirs())));
@@ -126,7 +115,7 @@ fn w4(c: &mut Criterion, rt: &Runtimes) {
     assert_eq!((ours(), theirs()), (hits, hits));
     let pi = 4.0 * hits as f64 / (BLOCKS * PER_BLOCK) as f64;
     assert!((pi - std::f64::consts::PI).abs() < 0.01);
-    let mut group = quick(c, "W4_pi_4e6");
+    let mut group = group(c, "W4_pi_4e6", WORKLOAD);
     group.bench_function("serial", |bench| bench.iter(|| black_box(serial())));
     group.bench_function("workshare", |bench| bench.iter(|| black_box(ours())));
     group.bench_function("rayon", |bench| bench.iter(|| black_box(theirs())));
@@ -153,7 +142,7 @@ fn w9(c: &mut Criterion, rt: &Runtimes) {
     for result in [ours(), theirs()] {
         assert!((result - expected).abs() <= 1e-12 * expected.abs());
     }
-    let mut group = quick(c, "W9_kde_n1e6");
+    let mut group = group(c, "W9_kde_n1e6", WORKLOAD);
     group.bench_function("serial", |bench| bench.iter(|| black_box(serial())));
     group.bench_function("workshare", |bench| bench.iter(|| black_box(ours())));
     group.bench_function("rayon", |bench| bench.iter(|| black_box(theirs())));
@@ -174,7 +163,7 @@ fn deterministic(c: &mut Criterion, rt: &Runtimes) {
     for result in [ordinary(), theirs()] {
         assert!((result - serial()).abs() < 1e-6);
     }
-    let mut group = quick(c, "f64_sum_n1e7");
+    let mut group = group(c, "f64_sum_n1e7", WORKLOAD);
     group.bench_function("serial", |bench| bench.iter(|| black_box(serial())));
     group.bench_function("workshare", |bench| bench.iter(|| black_box(ordinary())));
     group.bench_function("workshare_deterministic", |bench| {

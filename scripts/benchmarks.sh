@@ -1,11 +1,35 @@
 #!/usr/bin/env bash
-# Runs every benchmark and regenerates BENCHMARKS.md from the results.
-# WORKSHARE_BENCH_THREADS (default "2,8") sets the thread counts of the fork-join benchmark.
+# Runs every benchmark, then writes BENCHMARKS.md and docs/charts/*.svg from the results
+# (benches/report: no number typed by hand).
+#
+#   bash scripts/benchmarks.sh          full mode: the settings the recorded report uses
+#   bash scripts/benchmarks.sh quick    quick mode: the same workloads, short warm-up and
+#                                       measurement, fewest samples (WORKSHARE_BENCH_QUICK=1)
+#
+# Environment: WORKSHARE_BENCH_THREADS (default "2,8"): thread counts of the fork-join,
+# overhead and idle benchmarks; WORKSHARE_BENCH_MAX_THREADS (default: the machine's available
+# parallelism): the largest thread count of the scaling sweep; CARGO_TARGET_DIR: where cargo
+# builds and criterion keeps its results; BENCHMARKS_OUT (default BENCHMARKS.md) and
+# BENCHMARKS_CHARTS (default docs/charts): where the report and its charts go.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rm -rf target/criterion
-BENCHMARK_COMMIT="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!BENCHMARKS.md' || echo ' with uncommitted changes')"
+case "${1:-full}" in
+  full) unset WORKSHARE_BENCH_QUICK ;;
+  quick) export WORKSHARE_BENCH_QUICK=1 ;;
+  *) echo "usage: $0 [full|quick]" >&2; exit 2 ;;
+esac
+target="${CARGO_TARGET_DIR:-target}"
+# Only this run's results: a group left from an earlier run would mix two runs in one report.
+rm -rf "$target/criterion" "$target/workshare-bench"
+BENCHMARK_COMMIT="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!BENCHMARKS.md' ':!docs/charts' || echo ' with uncommitted changes')"
 export BENCHMARK_COMMIT
-cargo bench --bench fork_join --bench parfor --bench reductions
-python3 scripts/benchmarks.py > BENCHMARKS.md
-echo "wrote BENCHMARKS.md"
+benches=(--bench fork_join --bench overhead --bench parfor --bench scaling --bench reductions
+  --bench idle)
+cargo bench --no-run "${benches[@]}"
+started=$(date +%s)
+cargo bench "${benches[@]}"
+BENCHMARK_SECONDS=$(( $(date +%s) - started ))
+export BENCHMARK_SECONDS
+echo "benchmarks took $BENCHMARK_SECONDS s"
+cargo run --release --quiet -p workshare-bench-report -- \
+  --out "${BENCHMARKS_OUT:-BENCHMARKS.md}" --charts "${BENCHMARKS_CHARTS:-docs/charts}"

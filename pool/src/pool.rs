@@ -385,8 +385,8 @@ fn worker_main(shared: Arc<Shared>, index: usize) {
     let spin = shared.spin;
     while let Work::Run { epoch, job } = shared.dispatch.wait_for_work(index, last_epoch, &spin) {
         last_epoch = epoch;
-        let team = Team::new(job.region, index, &shared.sync, spin)
-            .with_stats(shared.stats.cell(index));
+        let team =
+            Team::new(job.region, index, &shared.sync, spin).with_stats(shared.stats.cell(index));
         // SAFETY: we take part in this region, so its owner keeps the closure alive until we
         // call `finish` below.
         run_counted(&shared.sync, &team, |team| unsafe { job.run(team) });

@@ -1,0 +1,108 @@
+//! Settings every benchmark shares: thread counts, quick mode, group timing, pools.
+//!
+//! Included by each bench file with `mod common;`; each uses a subset of it.
+#![allow(dead_code)]
+
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The thread counts of the fork-join and overhead benchmarks: `WORKSHARE_BENCH_THREADS`, a
+/// comma-separated list (default `2,8`).
+pub fn thread_counts() -> Vec<usize> {
+    std::env::var("WORKSHARE_BENCH_THREADS")
+        .ok()
+        .and_then(|v| v.split(',').map(|t| t.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![2, 8])
+}
+
+/// The largest thread count of the scaling sweep: `WORKSHARE_BENCH_MAX_THREADS`, by default
+/// the machine's available parallelism.
+pub fn max_threads() -> usize {
+    std::env::var("WORKSHARE_BENCH_MAX_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// Quick mode (`WORKSHARE_BENCH_QUICK` set to anything but `0` or empty): the same workloads
+/// with shorter warm-up and measurement and the fewest samples criterion accepts.
+pub fn quick() -> bool {
+    std::env::var("WORKSHARE_BENCH_QUICK").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+/// The timing of a group in full mode: warm-up, measurement time, sample count.
+#[derive(Clone, Copy)]
+pub struct Timing {
+    pub warm_up: Duration,
+    pub measurement: Duration,
+    pub samples: usize,
+}
+
+/// Short fast benchmarks (fork-join and construct overheads): many samples.
+pub const FAST: Timing = Timing {
+    warm_up: Duration::from_millis(500),
+    measurement: Duration::from_secs(2),
+    samples: 50,
+};
+
+/// Loop and reduction workloads of milliseconds or more.
+pub const WORKLOAD: Timing = Timing {
+    warm_up: Duration::from_millis(300),
+    measurement: Duration::from_secs(1),
+    samples: 10,
+};
+
+/// What quick mode uses for every group.
+pub const QUICK: Timing = Timing {
+    warm_up: Duration::from_millis(100),
+    measurement: Duration::from_millis(300),
+    samples: 10,
+};
+
+/// Where the benchmarks' own outputs go, beside criterion's:
+/// `$CARGO_TARGET_DIR/workshare-bench`, or `target/workshare-bench`.
+pub fn output_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| PathBuf::from("target"), PathBuf::from)
+        .join("workshare-bench")
+}
+
+/// Leaves the file `quick-mode` in [`output_dir`], so that the report generator marks a report
+/// made from quick results as such.
+pub fn mark_quick_mode() {
+    let dir = output_dir();
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(dir.join("quick-mode"), "WORKSHARE_BENCH_QUICK was set\n");
+}
+
+/// A benchmark group with `full` timing, or [`QUICK`] timing in quick mode.
+pub fn group<'c>(c: &'c mut Criterion, name: &str, full: Timing) -> BenchmarkGroup<'c, WallTime> {
+    let t = if quick() {
+        mark_quick_mode();
+        QUICK
+    } else {
+        full
+    };
+    let mut group = c.benchmark_group(name);
+    group
+        .warm_up_time(t.warm_up)
+        .measurement_time(t.measurement)
+        .sample_size(t.samples);
+    group
+}
+
+/// A workshare pool of `threads` threads.
+pub fn workshare_pool(threads: usize) -> workshare::Pool {
+    workshare::Pool::new(threads).expect("workshare pool")
+}
+
+/// A rayon pool of `threads` threads.
+pub fn rayon_pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("rayon pool")
+}

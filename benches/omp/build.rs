@@ -1,0 +1,82 @@
+//! Compiles `src/omp.c` with OpenMP when the C compiler supports it, without otherwise.
+//!
+//! The probe compiles *and links* a small OpenMP program with the compiler `cc` picks, so a
+//! compiler that accepts `-fopenmp` but has no OpenMP runtime to link also counts as "no
+//! OpenMP". Without OpenMP, `omp.c` compiles to stubs that report "unavailable", and the
+//! benchmarks skip the OpenMP rows. `WORKSHARE_BENCH_NO_OPENMP=1` forces that path.
+
+use std::path::{Path, PathBuf};
+
+fn main() {
+    println!("cargo:rerun-if-changed=src/omp.c");
+    println!("cargo:rerun-if-env-changed=WORKSHARE_BENCH_NO_OPENMP");
+    println!("cargo:rerun-if-env-changed=CC");
+    println!("cargo:rerun-if-env-changed=CFLAGS");
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
+    let forced_off = std::env::var_os("WORKSHARE_BENCH_NO_OPENMP").is_some_and(|v| v != "0");
+    let mut build = cc::Build::new();
+    build.file("src/omp.c").opt_level(2).warnings(true);
+    let runtime = if forced_off {
+        None
+    } else {
+        probe(&build, &out)
+    };
+    match &runtime {
+        Some((lib, dir)) => {
+            build.flag("-fopenmp");
+            build.compile("workshare_bench_omp");
+            if let Some(dir) = dir {
+                println!("cargo:rustc-link-search=native={}", dir.display());
+            }
+            println!("cargo:rustc-link-lib=dylib={lib}");
+        }
+        None => {
+            println!("cargo:warning=OpenMP unavailable: the OpenMP benchmark rows will be skipped");
+            build.compile("workshare_bench_omp");
+        }
+    }
+}
+
+/// The OpenMP runtime library to link (`gomp` for GCC, `omp` for Clang) and the directory the
+/// compiler finds it in, if the compiler can build and link an OpenMP program.
+fn probe(build: &cc::Build, out: &Path) -> Option<(&'static str, Option<PathBuf>)> {
+    let compiler = build.try_get_compiler().ok()?;
+    let lib = if compiler.is_like_clang() {
+        "omp"
+    } else if compiler.is_like_gnu() {
+        "gomp"
+    } else {
+        return None;
+    };
+    let source = out.join("omp_probe.c");
+    std::fs::write(
+        &source,
+        "#include <omp.h>\nint main(void) { int n = 0;\n#pragma omp parallel reduction(+:n)\n\
+         n += omp_get_num_threads() > 0;\nreturn n > 0 ? 0 : 1; }\n",
+    )
+    .ok()?;
+    let status = compiler
+        .to_command()
+        .arg("-fopenmp")
+        .arg(&source)
+        .arg("-o")
+        .arg(out.join("omp_probe"))
+        .output()
+        .ok()?;
+    if !status.status.success() {
+        return None;
+    }
+    // Where the compiler's driver finds the runtime: rustc links with `cc`, which may not be
+    // the same driver, so the directory is passed on explicitly when the compiler knows it.
+    let file = format!("lib{lib}.so");
+    let dir = compiler
+        .to_command()
+        .arg(format!("-print-file-name={file}"))
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| PathBuf::from(s.trim()))
+        .filter(|p| p.is_absolute())
+        .and_then(|p| p.parent().map(Path::to_path_buf));
+    Some((lib, dir))
+}

@@ -1,0 +1,691 @@
+//! Benchmark-only: writes `BENCHMARKS.md` and its SVG charts from the results of the committed
+//! benchmarks, so that no number in the report is typed by hand.
+//!
+//! It reads criterion's medians (`<target>/criterion/**/new/{benchmark,estimates}.json`) and
+//! the idle benchmark's `<target>/workshare-bench/W8_idle.json`, and writes one table per
+//! criterion group (median, ratio to the group's serial row, to rayon's fastest row and to the
+//! OpenMP row with the same parameter), the W8 table, the machine, the commit measured, the
+//! command that reproduces each table, and the charts: time against n for the W1 sweep and
+//! speed-up against threads for the W3 and W5 sweeps.
+//!
+//! Usage (`scripts/benchmarks.sh` runs the benchmarks, then this):
+//!
+//! ```text
+//! cargo run --release -p workshare-bench-report -- [--target DIR] [--out FILE]
+//!     [--charts DIR] [--notes FILE]
+//! ```
+//!
+//! `--target` defaults to `$CARGO_TARGET_DIR` or `target`, `--out` to `BENCHMARKS.md`,
+//! `--charts` to `docs/charts`, `--notes` to `benches/NOTES.md` (included as the description
+//! of the benchmarks). The commit is `$BENCHMARK_COMMIT`, set by the script before it runs the
+//! benchmarks, and `$BENCHMARK_SECONDS` the time they took, measured by the script;
+//! a report is marked as a quick run when the benchmarks left `<target>/workshare-bench/quick-mode`
+//! (they do in quick mode) or `WORKSHARE_BENCH_QUICK` is set.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+mod charts;
+
+/// One criterion benchmark: its function, its parameter (may be empty) and its median in ns.
+#[derive(Clone, Debug, PartialEq)]
+struct Row {
+    function: String,
+    param: String,
+    median_ns: f64,
+}
+
+/// Where a group comes from: the bench that measures it and the order of its table.
+struct Source {
+    prefix: &'static str,
+    bench: &'static str,
+}
+
+/// Every known group, in the order of the report.
+const SOURCES: &[Source] = &[
+    Source {
+        prefix: "W0_",
+        bench: "fork_join",
+    },
+    Source {
+        prefix: "overhead parallel/",
+        bench: "overhead",
+    },
+    Source {
+        prefix: "overhead barrier",
+        bench: "overhead",
+    },
+    Source {
+        prefix: "overhead single",
+        bench: "overhead",
+    },
+    Source {
+        prefix: "overhead parallel for static",
+        bench: "overhead",
+    },
+    Source {
+        prefix: "overhead parallel for dynamic",
+        bench: "overhead",
+    },
+    Source {
+        prefix: "overhead for static",
+        bench: "overhead",
+    },
+    Source {
+        prefix: "overhead for dynamic",
+        bench: "overhead",
+    },
+    Source {
+        prefix: "overhead reduction",
+        bench: "overhead",
+    },
+    Source {
+        prefix: "W1 ",
+        bench: "parfor",
+    },
+    Source {
+        prefix: "W2_",
+        bench: "reductions",
+    },
+    Source {
+        prefix: "W3 sum",
+        bench: "parfor",
+    },
+    Source {
+        prefix: "W3 scaling",
+        bench: "scaling",
+    },
+    Source {
+        prefix: "W4_",
+        bench: "reductions",
+    },
+    Source {
+        prefix: "W5 imbalanced",
+        bench: "parfor",
+    },
+    Source {
+        prefix: "W5 scaling",
+        bench: "scaling",
+    },
+    Source {
+        prefix: "W6_",
+        bench: "reductions",
+    },
+    Source {
+        prefix: "W7 ",
+        bench: "scaling",
+    },
+    Source {
+        prefix: "W9_",
+        bench: "reductions",
+    },
+    Source {
+        prefix: "f64_sum",
+        bench: "reductions",
+    },
+];
+
+/// The bench of `group` and its place in the report (unknown groups last). A prefix that ends
+/// in `/` must match the whole group name.
+fn source(group: &str) -> (usize, Option<&'static str>) {
+    SOURCES
+        .iter()
+        .position(|s| match s.prefix.strip_suffix('/') {
+            Some(whole) => group == whole,
+            None => group.starts_with(s.prefix),
+        })
+        .map_or((SOURCES.len(), None), |i| (i, Some(SOURCES[i].bench)))
+}
+
+/// The environment variables that shape what `bench` measures, as they were set for this run.
+fn bench_env(bench: &str) -> String {
+    let names: &[&str] = match bench {
+        "fork_join" | "overhead" => &["WORKSHARE_BENCH_THREADS"],
+        "scaling" => &["WORKSHARE_BENCH_MAX_THREADS"],
+        "idle" => &["WORKSHARE_BENCH_THREADS"],
+        _ => &[],
+    };
+    let mut env = String::new();
+    for name in names.iter().chain(&["WORKSHARE_BENCH_QUICK"]) {
+        if let Ok(value) = std::env::var(name) {
+            let _ = write!(env, "{name}={value} ");
+        }
+    }
+    env
+}
+
+/// Reads every criterion result under `dir` (`<target>/criterion`), grouped by group id.
+fn collect(dir: &Path) -> BTreeMap<String, Vec<Row>> {
+    let mut groups: BTreeMap<String, Vec<Row>> = BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if !path.is_dir() {
+                continue;
+            }
+            if path.file_name().is_some_and(|n| n == "new") {
+                if let Some((group, row)) = read_result(&path) {
+                    groups.entry(group).or_default().push(row);
+                }
+            } else {
+                pending.push(path);
+            }
+        }
+    }
+    groups
+}
+
+/// One result directory (`.../new`): its group and row, if both files parse.
+fn read_result(new: &Path) -> Option<(String, Row)> {
+    let read = |name: &str| -> Option<Value> {
+        serde_json::from_str(&std::fs::read_to_string(new.join(name)).ok()?).ok()
+    };
+    let id = read("benchmark.json")?;
+    let estimates = read("estimates.json")?;
+    let text = |key: &str| id.get(key).and_then(Value::as_str).map(str::to_owned);
+    let group = text("group_id")?;
+    let row = Row {
+        function: text("function_id").unwrap_or_else(|| group.clone()),
+        param: text("value_str").unwrap_or_default(),
+        median_ns: estimates.pointer("/median/point_estimate")?.as_f64()?,
+    };
+    Some((group, row))
+}
+
+/// A duration in ns with three significant digits and a unit.
+fn fmt_time(ns: f64) -> String {
+    let (value, unit) = [(1e9, "s"), (1e6, "ms"), (1e3, "µs")]
+        .into_iter()
+        .find(|&(scale, _)| ns >= scale)
+        .map_or((ns, "ns"), |(scale, unit)| (ns / scale, unit));
+    let digits = if value >= 100.0 {
+        0
+    } else if value >= 10.0 {
+        1
+    } else {
+        2
+    };
+    format!("{value:.digits$} {unit}")
+}
+
+/// The sort key of a parameter: none first, then numbers in numeric order, then text.
+fn param_key(param: &str) -> (u8, f64, String) {
+    match param.parse::<f64>() {
+        _ if param.is_empty() => (0, 0.0, String::new()),
+        Ok(v) => (1, v, String::new()),
+        Err(_) => (2, 0.0, param.to_owned()),
+    }
+}
+
+fn is_serial(f: &str) -> bool {
+    f == "serial"
+}
+
+fn is_rayon(f: &str) -> bool {
+    f.starts_with("rayon")
+}
+
+fn is_openmp(f: &str) -> bool {
+    f.starts_with("openmp")
+}
+
+/// Rows that are themselves references: no ratio to rayon or OpenMP for them.
+fn is_reference(f: &str) -> bool {
+    is_serial(f) || is_rayon(f) || f.starts_with("hardware") || f.starts_with("std_")
+}
+
+/// The markdown table of one group.
+fn table(rows: &[Row]) -> String {
+    let serial: BTreeMap<&str, f64> = rows
+        .iter()
+        .filter(|r| is_serial(&r.function))
+        .map(|r| (r.param.as_str(), r.median_ns))
+        .collect();
+    // A group with one serial row compares every row with it, whatever their parameter.
+    let serial_any = (serial.len() == 1).then(|| *serial.values().next().unwrap());
+    let fastest = |keep: fn(&str) -> bool| {
+        let mut best: BTreeMap<&str, f64> = BTreeMap::new();
+        for r in rows.iter().filter(|r| keep(&r.function)) {
+            let t = best.entry(r.param.as_str()).or_insert(r.median_ns);
+            *t = t.min(r.median_ns);
+        }
+        best
+    };
+    let rayon = fastest(is_rayon);
+    let openmp = fastest(is_openmp);
+    let ratio = |t: f64, reference: Option<f64>| {
+        reference.map_or_else(String::new, |r| format!("{:.2}x", t / r))
+    };
+    let mut out = String::from("| benchmark | parameter | median | vs serial | vs rayon |");
+    let with_openmp = !openmp.is_empty();
+    out.push_str(if with_openmp { " vs OpenMP |\n" } else { "\n" });
+    out.push_str("|---|---|--:|--:|--:|");
+    out.push_str(if with_openmp { "--:|\n" } else { "\n" });
+    let mut sorted: Vec<&Row> = rows.iter().collect();
+    sorted.sort_by(|a, b| {
+        let (ka, kb) = (param_key(&a.param), param_key(&b.param));
+        ka.partial_cmp(&kb)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| a.function.cmp(&b.function))
+    });
+    for r in sorted {
+        let f = r.function.as_str();
+        let t = r.median_ns;
+        let vs_serial = if is_serial(f) {
+            String::new()
+        } else {
+            ratio(t, serial.get(r.param.as_str()).copied().or(serial_any))
+        };
+        let vs_rayon = if is_reference(f) {
+            String::new()
+        } else {
+            ratio(t, rayon.get(r.param.as_str()).copied())
+        };
+        let param = if r.param.is_empty() { "-" } else { &r.param };
+        let _ = write!(
+            out,
+            "| {f} | {param} | {} | {vs_serial} | {vs_rayon} |",
+            fmt_time(t)
+        );
+        if with_openmp {
+            let vs_openmp = if is_reference(f) || is_openmp(f) {
+                String::new()
+            } else {
+                ratio(t, openmp.get(r.param.as_str()).copied())
+            };
+            let _ = write!(out, " {vs_openmp} |");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The idle benchmark's results: (runtime, threads, CPU ns of each run), and the sleep in ns.
+struct Idle {
+    sleep_ns: f64,
+    rows: Vec<(String, u64, Vec<f64>)>,
+}
+
+fn read_idle(path: &Path) -> Option<Idle> {
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    let rows = json
+        .get("rows")?
+        .as_array()?
+        .iter()
+        .filter_map(|row| {
+            let runs = row.get("cpu_ns")?.as_array()?;
+            Some((
+                row.get("runtime")?.as_str()?.to_owned(),
+                row.get("threads")?.as_u64()?,
+                runs.iter().filter_map(Value::as_f64).collect(),
+            ))
+        })
+        .collect();
+    Some(Idle {
+        sleep_ns: json.get("sleep_ns")?.as_f64()?,
+        rows,
+    })
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// The W8 table: CPU time spent during the sleep, median and largest of the runs.
+fn idle_table(idle: &Idle) -> String {
+    let mut out = String::from(
+        "| runtime | threads | CPU time during the sleep (median) | share of one core | largest run | runs |\n\
+         |---|--:|--:|--:|--:|--:|\n",
+    );
+    for (runtime, threads, runs) in &idle.rows {
+        let m = median(runs);
+        let max = runs.iter().copied().fold(f64::NAN, f64::max);
+        let _ = writeln!(
+            out,
+            "| {runtime} | {threads} | {} | {:.2}% | {} | {} |",
+            fmt_time(m),
+            100.0 * m / idle.sleep_ns,
+            fmt_time(max),
+            runs.len()
+        );
+    }
+    out
+}
+
+/// The first line of `program args` on success.
+fn first_line(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).output().ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    out.status
+        .success()
+        .then(|| text.lines().next().unwrap_or("").trim().to_owned())
+}
+
+/// The machine: CPU model and count, operating system, kernel, Rust and C compilers.
+fn machine() -> String {
+    let lscpu = Command::new("lscpu")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .unwrap_or_default();
+    let field = |name: &str| {
+        lscpu.lines().find_map(|l| {
+            let (key, value) = l.split_once(':')?;
+            (key.trim() == name).then(|| value.trim().to_owned())
+        })
+    };
+    let model = field("Model name").unwrap_or_else(|| "unknown CPU".into());
+    let cpus = field("CPU(s)").unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or("?".into(), |n| n.to_string())
+    });
+    let os = std::fs::read_to_string("/etc/os-release")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+                .map(|v| v.trim_matches('"').to_owned())
+        })
+        .unwrap_or_else(|| std::env::consts::OS.to_owned());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| format!(", kernel {}", s.trim()))
+        .unwrap_or_default();
+    let rustc = first_line("rustc", &["--version"]).unwrap_or_else(|| "rustc ?".into());
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    let c = first_line(&cc, &["--version"]).unwrap_or_else(|| "no C compiler found".into());
+    format!("{cpus} CPUs ({model}), {os}{kernel}; {rustc}; C compiler for the OpenMP rows: {c}")
+}
+
+/// The path of `target` as written in a file in `from_dir`: relative when below it.
+fn link(target: &Path, from_dir: &Path) -> String {
+    let absolute = |p: &Path| {
+        std::fs::canonicalize(p).unwrap_or_else(|_| std::env::current_dir().unwrap().join(p))
+    };
+    let (target, base) = (absolute(target), absolute(from_dir));
+    target
+        .strip_prefix(&base)
+        .unwrap_or(&target)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// Command-line options.
+struct Options {
+    target: PathBuf,
+    out: PathBuf,
+    charts: PathBuf,
+    notes: PathBuf,
+}
+
+fn options() -> Result<Options, String> {
+    let mut opts = Options {
+        target: std::env::var_os("CARGO_TARGET_DIR")
+            .map_or_else(|| PathBuf::from("target"), PathBuf::from),
+        out: PathBuf::from("BENCHMARKS.md"),
+        charts: PathBuf::from("docs/charts"),
+        notes: PathBuf::from("benches/NOTES.md"),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let slot = match flag.as_str() {
+            "--target" => &mut opts.target,
+            "--out" => &mut opts.out,
+            "--charts" => &mut opts.charts,
+            "--notes" => &mut opts.notes,
+            "-h" | "--help" => {
+                return Err("usage: workshare-bench-report [--target DIR] [--out FILE] \
+                            [--charts DIR] [--notes FILE]"
+                    .into())
+            }
+            other => return Err(format!("unknown argument {other} (see --help)")),
+        };
+        *slot = PathBuf::from(args.next().ok_or(format!("{flag} needs a value"))?);
+    }
+    Ok(opts)
+}
+
+/// Everything the report is made of, gathered before writing it.
+struct Inputs {
+    groups: BTreeMap<String, Vec<Row>>,
+    idle: Option<Idle>,
+    notes: Option<String>,
+    machine: String,
+    commit: String,
+    /// How long the benchmarks took, as `scripts/benchmarks.sh` measured it.
+    seconds: Option<u64>,
+    quick: bool,
+}
+
+/// The report's markdown; `charts` maps a group to the chart (path as linked) drawn from it.
+fn report(inputs: &Inputs, charts: &BTreeMap<String, String>) -> String {
+    let mut md = String::from("# Benchmarks\n\n");
+    md.push_str(
+        "Generated by `scripts/benchmarks.sh` from criterion's medians and the idle benchmark's \
+         output; do not edit by hand.\nRatios are within one run: `vs serial` divides by the \
+         group's serial row, `vs rayon` by the fastest rayon row with the same parameter, `vs \
+         OpenMP` by the OpenMP row with the same parameter (below 1.00x is faster).\n\n",
+    );
+    if inputs.quick {
+        md.push_str(
+            "**Quick mode** (`WORKSHARE_BENCH_QUICK`): short warm-up and measurement and few \
+             samples, to check that the benchmarks run; these numbers are not for quoting.\n\n",
+        );
+    }
+    let _ = writeln!(md, "Machine: {}.\n", inputs.machine);
+    let _ = writeln!(md, "Code measured: {}.\n", inputs.commit);
+    if let Some(seconds) = inputs.seconds {
+        let _ = writeln!(
+            md,
+            "The benchmarks of this run took {seconds} s (`cargo bench` of every bench, build \
+             excluded).\n"
+        );
+    }
+    md.push_str(
+        "Reproduce everything: `bash scripts/benchmarks.sh` (`bash scripts/benchmarks.sh quick` \
+         for the quick mode); each table names the command that reproduces it alone.\n\n",
+    );
+    if let Some(notes) = &inputs.notes {
+        md.push_str(notes.trim_end());
+        md.push_str("\n\n");
+    }
+    let mut order: Vec<(&String, &Vec<Row>)> = inputs.groups.iter().collect();
+    order.sort_by_key(|(name, _)| (source(name).0, name.as_str()));
+    for (name, rows) in order {
+        let _ = writeln!(md, "## {name}\n");
+        let command = match source(name).1 {
+            Some(bench) => format!(
+                "{}cargo bench --bench {bench} -- '^{}/'",
+                bench_env(bench),
+                name
+            ),
+            None => format!("cargo bench -- '^{name}/'"),
+        };
+        let _ = writeln!(md, "Reproduce: `{command}`\n");
+        md.push_str(&table(rows));
+        md.push('\n');
+        if let Some(chart) = charts.get(name) {
+            let _ = writeln!(md, "![{name}]({chart})\n");
+        }
+    }
+    if let Some(idle) = &inputs.idle {
+        md.push_str("## W8 idle\n\n");
+        let _ = writeln!(
+            md,
+            "CPU time of the whole process (user + system) while its main thread sleeps {} \
+             after one loop on a fresh pool, one child process per run.\n",
+            fmt_time(idle.sleep_ns)
+        );
+        let _ = writeln!(
+            md,
+            "Reproduce: `{}cargo bench --bench idle`\n",
+            bench_env("idle")
+        );
+        md.push_str(&idle_table(idle));
+        md.push('\n');
+    }
+    md
+}
+
+/// The commit the benchmarks ran on, as `scripts/benchmarks.sh` recorded it before the run.
+fn commit() -> String {
+    std::env::var("BENCHMARK_COMMIT")
+        .ok()
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "unknown (run through scripts/benchmarks.sh)".into())
+}
+
+fn run() -> Result<(), String> {
+    let opts = options()?;
+    let groups = collect(&opts.target.join("criterion"));
+    let idle = read_idle(&opts.target.join("workshare-bench").join("W8_idle.json"));
+    if groups.is_empty() && idle.is_none() {
+        return Err(format!(
+            "no results under {}: run the benchmarks first",
+            opts.target.display()
+        ));
+    }
+    // Quick results: the benchmarks leave this marker (or the generator runs in quick mode).
+    let quick = opts.target.join("workshare-bench/quick-mode").exists()
+        || std::env::var("WORKSHARE_BENCH_QUICK").is_ok_and(|v| !v.is_empty() && v != "0");
+    let inputs = Inputs {
+        groups,
+        idle,
+        notes: std::fs::read_to_string(&opts.notes).ok(),
+        machine: machine(),
+        commit: commit(),
+        seconds: std::env::var("BENCHMARK_SECONDS")
+            .ok()
+            .and_then(|s| s.trim().parse().ok()),
+        quick,
+    };
+    let out_dir = opts
+        .out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut linked = BTreeMap::new();
+    for (group, path) in charts::draw_all(&inputs.groups, &opts.charts)? {
+        eprintln!("wrote {}", path.display());
+        linked.insert(group, link(&path, out_dir));
+    }
+    std::fs::write(&opts.out, report(&inputs, &linked))
+        .map_err(|e| format!("writing {}: {e}", opts.out.display()))?;
+    eprintln!("wrote {}", opts.out.display());
+    Ok(())
+}
+
+fn main() {
+    if let Err(message) = run() {
+        eprintln!("workshare-bench-report: {message}");
+        std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(function: &str, param: &str, median_ns: f64) -> Row {
+        Row {
+            function: function.into(),
+            param: param.into(),
+            median_ns,
+        }
+    }
+
+    #[test]
+    fn times_have_three_significant_digits() {
+        assert_eq!(fmt_time(416.0), "416 ns");
+        assert_eq!(fmt_time(1_610.0), "1.61 µs");
+        assert_eq!(fmt_time(24_500.0), "24.5 µs");
+        assert_eq!(fmt_time(409e6), "409 ms");
+        assert_eq!(fmt_time(2.5e9), "2.50 s");
+    }
+
+    #[test]
+    fn ratios_use_serial_fastest_rayon_and_openmp_of_the_same_parameter() {
+        let rows = [
+            row("serial", "", 1000.0),
+            row("workshare", "2", 500.0),
+            row("rayon_a", "2", 400.0),
+            row("rayon_b", "2", 250.0),
+            row("openmp_x", "2", 1000.0),
+            row("workshare", "10", 300.0),
+        ];
+        let t = table(&rows);
+        assert!(t.contains("vs OpenMP"), "{t}");
+        assert!(
+            t.contains("| workshare | 2 | 500 ns | 0.50x | 2.00x | 0.50x |"),
+            "{t}"
+        );
+        assert!(t.contains("| rayon_b | 2 | 250 ns | 0.25x |  |  |"), "{t}");
+        assert!(
+            t.contains("| openmp_x | 2 | 1.00 µs | 1.00x | 4.00x |  |"),
+            "{t}"
+        );
+        // No parameter first, then numbers in numeric order: 2 before 10.
+        assert!(t.find("| serial | - |").unwrap() < t.find("| workshare | 2 |").unwrap());
+        assert!(t.find("| workshare | 2 |").unwrap() < t.find("| workshare | 10 |").unwrap());
+    }
+
+    #[test]
+    fn reads_criterion_results_and_idle_output() {
+        let dir =
+            std::env::temp_dir().join(format!("workshare-report-test-{}", std::process::id()));
+        let new = dir.join("criterion/W1 sqrt/serial/100/new");
+        std::fs::create_dir_all(&new).unwrap();
+        std::fs::write(
+            new.join("benchmark.json"),
+            r#"{"group_id":"W1 sqrt","function_id":"serial","value_str":"100"}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            new.join("estimates.json"),
+            r#"{"median":{"point_estimate":123.0}}"#,
+        )
+        .unwrap();
+        let idle_path = dir.join("W8_idle.json");
+        std::fs::write(
+            &idle_path,
+            r#"{"sleep_ns": 1000000000, "rows": [{"runtime": "workshare", "threads": 2, "cpu_ns": [3000, 1000, 2000]}]}"#,
+        )
+        .unwrap();
+        let groups = collect(&dir.join("criterion"));
+        assert_eq!(groups["W1 sqrt"], vec![row("serial", "100", 123.0)]);
+        let idle = read_idle(&idle_path).unwrap();
+        let t = idle_table(&idle);
+        assert!(
+            t.contains("| workshare | 2 | 2.00 µs | 0.00% | 3.00 µs | 3 |"),
+            "{t}"
+        );
+        let inputs = Inputs {
+            groups,
+            idle: Some(idle),
+            notes: None,
+            machine: "m".into(),
+            commit: "c".into(),
+            seconds: Some(42),
+            quick: true,
+        };
+        let md = report(&inputs, &BTreeMap::new());
+        assert!(
+            md.contains("cargo bench --bench parfor -- '^W1 sqrt/'"),
+            "{md}"
+        );
+        assert!(md.contains("## W8 idle"), "{md}");
+        assert!(md.contains("Quick mode"), "{md}");
+        assert!(md.contains("took 42 s"), "{md}");
+        assert_eq!(source("overhead parallel"), (1, Some("overhead")));
+        assert_eq!(source("overhead parallel for static").1, Some("overhead"));
+        assert!(source("overhead parallel for static").0 > source("overhead single").0);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
