@@ -2,14 +2,17 @@
 //!
 //! The decision is made from measured costs, not from a fixed threshold:
 //!
-//! 1. **Fork-join cost.** Calibrated once per pool (and team size): the shortest time of a few
-//!    empty regions after a warm-up one, cached per thread and in a small process-wide table.
+//! 1. **Fork-join cost.** Calibrated once per pool (and team size): the median time of a few
+//!    empty static loops after a warm-up one, cached per thread and in a small process-wide
+//!    table.
 //! 2. **Probe.** The caller runs the loop's first indices itself, as team thread 0, in growing
 //!    chunks, timing them (all but the first index, which runs cold). After each chunk it
 //!    estimates the serial time of the rest from the rate so far. If running the rest on `T`
 //!    threads would save less than [`PAYOFF`] times the fork-join cost, it finishes the loop
 //!    serially without further timing. Only once the probe has run for half the fork-join cost
-//!    (long enough that the clock reads cannot inflate the rate) does it fork.
+//!    (long enough that the clock reads cannot inflate the rate) does it fork. A chunk that
+//!    took less than a few clock reads' time is not judged (subtracting the clock's cost
+//!    could leave a rate far too cheap); the next chunk is larger.
 //! 3. **Fork.** The rest runs under `Static` when it is shorter than [`STEAL_FROM`] times the
 //!    shortest paying length (an even rate was just measured, and a static fork is the
 //!    cheapest), under `Stealing` otherwise.
@@ -252,10 +255,11 @@ mod probe {
         // to time against a clock read anyway.
         body(0..1, ctx);
         let (mut done, mut size, mut elapsed) = (1usize, 1usize, 0u128);
+        let mut picos = 0;
         loop {
             if done == len {
                 // Too short to time: one index per fork-join is as fast as it can be judged.
-                return (len, 0);
+                return (len, picos);
             }
             let end = done + size.min(len - done);
             // Each chunk is timed on its own and judged by its own rate: chunks grow eightfold,
@@ -263,14 +267,20 @@ mod probe {
             // reading the clock, large against the first tiny chunks, does not inflate it.
             let started = Instant::now();
             body(done..end, ctx);
-            let chunk = started
-                .elapsed()
-                .as_nanos()
-                .saturating_sub(clock_nanos())
-                .max(1);
-            let picos = chunk * 1000 / (end - done) as u128;
+            let raw = started.elapsed().as_nanos();
+            let chunk = raw.saturating_sub(clock_nanos()).max(1);
             elapsed += chunk;
+            let timed = end - done;
             done = end;
+            // A chunk that took only a few clock reads is not judged at all: subtracting the
+            // clock's typical cost from such a time can leave almost nothing, a rate tens of
+            // times too cheap, which the memory (cheapest rate wins) would keep. The probe
+            // grows the chunk instead.
+            if raw < TRUSTED_CLOCKS * clock_nanos() {
+                size = timed.saturating_mul(8);
+                continue;
+            }
+            picos = chunk * 1000 / timed as u128;
             if done == len {
                 return (len, picos);
             }
@@ -284,9 +294,14 @@ mod probe {
             if elapsed * 2 >= fork {
                 return (done, picos);
             }
-            size = next_probe_size(fork / 2 - elapsed, elapsed, done - 1);
+            // Never a shorter chunk than the last one: a short tail chunk would be judged on
+            // a time close to the clock's own cost.
+            size = next_probe_size(fork / 2 - elapsed, elapsed, done - 1).max(timed);
         }
     }
+
+    /// A probe chunk is judged only if it took at least this many clock reads' time.
+    const TRUSTED_CLOCKS: u128 = 8;
 
     /// Enough indices to fill `budget` nanoseconds at the rate so far, at most 8 times what
     /// has run (the cost per index may grow along the loop).
@@ -348,14 +363,18 @@ mod probe {
         nanos
     }
 
-    /// The median time of a few empty stealing loops (one index per thread: fork, slots,
-    /// join), after one that wakes the workers. The median, not the shortest: the shortest is
-    /// a lucky case that real loops do not see, and an underestimate makes `Auto` fork loops
-    /// that lose to serial. On a busy machine the median can come out high, which keeps small
-    /// loops serial (the safe side); every `REMEASURE`th call of a loop probes its rate again.
+    /// The median time of a few empty static loops (one index per thread: fork and join),
+    /// after one that wakes the workers. Static, because the loops near the paying length,
+    /// the only ones whose decision this cost can change, fork as `Static` (a longer one runs
+    /// `Stealing`, whose extra cost is then a small share of its time); a stealing loop's
+    /// costlier fork made `Auto` keep serial loops that a static fork speeds up (W1 at 1e4).
+    /// The median, not the shortest: the shortest is a lucky case that real loops do not
+    /// see, and an underestimate makes `Auto` fork loops that lose to serial. On a busy
+    /// machine the median can come out high, which keeps small loops serial (the safe side);
+    /// every `REMEASURE`th call of a loop probes its rate again.
     fn measure_fork_join(pool: &Pool) -> u128 {
         let threads = pool.num_threads();
-        let empty_loop = || run_parallel(pool, threads, Schedule::Stealing, |_, _| {});
+        let empty_loop = || run_parallel(pool, threads, Schedule::Static, |_, _| {});
         empty_loop();
         let mut samples: Vec<u128> = (0..15)
             .map(|_| {
