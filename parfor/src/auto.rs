@@ -96,11 +96,10 @@ mod probe {
                 body(0..len, Ctx::new(0, 1));
                 (len, Schedule::Stealing)
             }
-            // Inside a region the fork cost is not the calibrated one (a nested region of the
-            // same pool runs inline): no probe, just balance.
-            _ if workshare_pool::in_region() => (0, Schedule::Stealing),
             threads => {
-                let (done, fork_len) = decide_from_memory(pool, len, threads, body);
+                let Some((done, fork_len)) = decide_from_memory(pool, len, threads, body) else {
+                    return (0, Schedule::Stealing);
+                };
                 let schedule = if len - done < fork_len.saturating_mul(STEAL_FROM) {
                     Schedule::Static
                 } else {
@@ -115,20 +114,50 @@ mod probe {
     /// function's instance for it) whose cost per index was measured recently on this pool is
     /// judged without reading the clock or the calibration: the memory holds the shortest loop
     /// that pays off, so the decision is one comparison. Every [`REMEASURE`]th call probes again.
-    /// Returns where the parallel part starts, and the shortest paying length.
-    fn decide_from_memory<F>(pool: &Pool, len: usize, threads: usize, body: &F) -> (usize, usize)
+    /// Returns where the parallel part starts, and the shortest paying length; `None` inside a
+    /// region when the memory does not know the body: the fork cost there is not the
+    /// calibrated one (a nested region of the same pool runs inline), so no probe, just
+    /// balance. The memory is consulted first: the common case, a loop it knows, then costs
+    /// one thread-local look-up (a loop of 100 `sqrt`s takes about 35 ns).
+    fn decide_from_memory<F>(
+        pool: &Pool,
+        len: usize,
+        threads: usize,
+        body: &F,
+    ) -> Option<(usize, usize)>
     where
         F: Fn(Range<usize>, Ctx),
     {
-        type Decide<F> = fn(&Pool, usize, usize, &F) -> (usize, usize);
+        type Decide<F> = fn(&Pool, usize, usize, &F) -> Option<(usize, usize)>;
         let key = decide_from_memory::<F> as Decide<F> as usize;
         let team = (pool as *const Pool as usize, threads);
         if let Some(fork_len) = memory::recall(key, team, len) {
             if len < fork_len {
                 body(0..len, Ctx::new(0, threads));
-                return (len, fork_len);
+                return Some((len, fork_len));
             }
-            return (0, fork_len);
+            return Some((0, fork_len));
+        }
+        probe_and_remember(pool, len, threads, body, key, team)
+    }
+
+    /// The rest of [`decide_from_memory`] when the memory does not answer: kept out of line,
+    /// so that the common path stays a few instructions around the body.
+    #[cold]
+    #[inline(never)]
+    fn probe_and_remember<F>(
+        pool: &Pool,
+        len: usize,
+        threads: usize,
+        body: &F,
+        key: usize,
+        team: (usize, usize),
+    ) -> Option<(usize, usize)>
+    where
+        F: Fn(Range<usize>, Ctx),
+    {
+        if workshare_pool::in_region() {
+            return None;
         }
         let fork = fork_join_nanos(pool);
         let (done, picos) = run_serial_prefix(len, threads, fork, body);
@@ -137,7 +166,7 @@ mod probe {
         let picos = memory::cheapest_rate(key, team, picos);
         let fork_len = shortest_paying_len(picos, threads, fork);
         memory::remember(key, team, fork_len, picos);
-        (done, fork_len)
+        Some((done, fork_len))
     }
 
     /// Whether running `rest` nanoseconds of serial work on `threads` threads saves at least
@@ -175,7 +204,7 @@ mod probe {
             team: (usize, usize),
             fork_len: usize,
             /// The cheapest cost per index measured, in picoseconds (0: none yet).
-            picos: u128,
+            picos: u64,
             /// Calls since the last probe.
             calls: u32,
         }
@@ -224,8 +253,8 @@ mod probe {
         pub(super) fn cheapest_rate(body: usize, team: (usize, usize), picos: u128) -> u128 {
             let entry = TABLE.with(|table| table[slot(body)].get());
             let known = entry.body == body && entry.team == team && entry.picos > 0;
-            if known && (picos == 0 || entry.picos < picos) {
-                entry.picos
+            if known && (picos == 0 || u128::from(entry.picos) < picos) {
+                u128::from(entry.picos)
             } else {
                 picos
             }
@@ -236,7 +265,7 @@ mod probe {
                 body,
                 team,
                 fork_len,
-                picos,
+                picos: u64::try_from(picos).unwrap_or(u64::MAX),
                 calls: 0,
             };
             TABLE.with(|table| table[slot(body)].set(entry));
@@ -255,11 +284,13 @@ mod probe {
         // to time against a clock read anyway.
         body(0..1, ctx);
         let (mut done, mut size, mut elapsed) = (1usize, 1usize, 0u128);
-        let mut picos = 0;
+        // When the probe ran the whole loop, its rate is that of everything timed: a short
+        // loop's only chunk long enough to be judged may be one an interrupt stretched, and
+        // remembering that rate would make `Auto` probe it again every few calls.
+        let whole = |elapsed: u128, done: usize| elapsed * 1000 / (done as u128 - 1).max(1);
         loop {
             if done == len {
-                // Too short to time: one index per fork-join is as fast as it can be judged.
-                return (len, picos);
+                return (len, whole(elapsed, done));
             }
             let end = done + size.min(len - done);
             // Each chunk is timed on its own and judged by its own rate: chunks grow eightfold,
@@ -280,9 +311,9 @@ mod probe {
                 size = timed.saturating_mul(8);
                 continue;
             }
-            picos = chunk * 1000 / timed as u128;
+            let picos = chunk * 1000 / timed as u128;
             if done == len {
-                return (len, picos);
+                return (len, whole(elapsed, done));
             }
             let rest = picos * (len - done) as u128 / 1000;
             if !pays_off(rest, threads, fork) {

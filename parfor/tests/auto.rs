@@ -34,6 +34,10 @@ fn a_long_loop_is_forked_every_time() {
 fn a_tiny_loop_stays_on_the_caller() {
     let pool = Pool::new(2).unwrap();
     for call in 0..100 {
-        assert_eq!(indices_off_the_caller(&pool, 4, Duration::ZERO), 0, "call {call}");
+        assert_eq!(
+            indices_off_the_caller(&pool, 4, Duration::ZERO),
+            0,
+            "call {call}"
+        );
     }
 }
