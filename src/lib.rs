@@ -4,6 +4,17 @@
 //! [`parfor`] (parallel loops and schedules) and [`reductions`] (reductions and per-thread
 //! slots). Depend on `workshare` alone.
 //!
+//! Where to start:
+//!
+//! - coming from Numba, OpenMP or rayon: [`guide::porting`], construct by construct;
+//! - choosing a schedule and a thread count, with measured numbers: [`guide::schedules`],
+//!   and the tuner [`parfor::tune_for_each`];
+//! - what each bad input gets (errors and panic messages): [`guide::bad_input`];
+//! - seeing how a loop's work spread over the threads: [`Pool::set_collect_stats`] and
+//!   [`Pool::last_region_stats`];
+//! - the repository's `examples/` (`cargo run --release --example tour` runs the demo) and
+//!   `BENCHMARKS.md`.
+//!
 //! # Examples
 //!
 //! ```
