@@ -39,10 +39,10 @@
 //! - [`Stealing`](Schedule::Stealing): imbalanced work with no tuning: each thread keeps
 //!   its static block's locality until it runs dry, then splits the fullest other block.
 //!
-//! Measured on W5 (iteration `i` runs `i` integer hash steps, n = 20,000, 2 threads on a 2-core
-//! machine, criterion medians, `bash scripts/benchmarks.sh`): serial 409 ms, `Static` 313 ms,
-//! `StaticChunk(64)` 198 ms, `Dynamic(16)` 197 ms, `Guided(1)` 199 ms, `Stealing` 205 ms,
-//! `Auto` 209 ms, rayon 200 ms.
+//! Measured on W5 (iteration `i` runs `i` integer hash steps, n = 20,000, 2 threads on a 2-CPU
+//! machine, criterion medians, the run recorded in the repository's `BENCHMARKS.md`): serial
+//! 373 ms, `Static` 309 ms, `StaticChunk(64)` 194 ms, `Dynamic(16)` 191 ms, `Guided(1)`
+//! 214 ms, `Stealing` 209 ms, `Auto` 196 ms, rayon 193 ms.
 //! A crossbeam-deque work-stealing loop measured the same on W5 as `Stealing`'s atomic range
 //! splitting (220 ms against 219 ms) at twice the overhead of an empty loop (2.74 us against
 //! 1.37 us), so `Stealing` is range splitting. More numbers, and the commands, in this crate's
