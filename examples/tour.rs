@@ -31,6 +31,9 @@
 //!
 //! The program exits with status 1 if any result disagrees, and 2 on an unknown argument.
 
+mod common;
+
+use common::{cpu_seconds, print_contention};
 use rayon::prelude::*;
 use std::hint::black_box;
 use std::process::ExitCode;
@@ -535,38 +538,6 @@ fn run_all(bench: &Bench) -> Vec<Row> {
         .filter_map(|row| row.note.as_ref())
         .for_each(|note| println!("{note}"));
     rows
-}
-
-/// CPU seconds spent so far by every process on the machine and by this one, read from
-/// `/proc` (Linux; `None` elsewhere). Both count in USER_HZ ticks, 100 per second on every
-/// mainstream Linux build (the example has no libc binding to ask `sysconf`).
-fn cpu_seconds() -> Option<(f64, f64)> {
-    const TICKS_PER_SECOND: f64 = 100.0;
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    // The first line: "cpu user nice system idle ...".
-    let busy = stat.lines().next()?.split_whitespace().skip(1).take(3);
-    let all: f64 = busy.map(|t| t.parse::<f64>().unwrap_or(0.0)).sum();
-    // Our own line, after the command name in parentheses: utime and stime are the 12th and
-    // 13th fields from there.
-    let own = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let fields: Vec<&str> = own.rsplit(')').next()?.split_whitespace().collect();
-    let ticks = |k: usize| fields.get(k)?.parse::<f64>().ok();
-    let mine = ticks(11)? + ticks(12)?;
-    Some((all / TICKS_PER_SECOND, mine / TICKS_PER_SECOND))
-}
-
-/// Prints how much CPU other processes took while the tour ran: on a busy machine the
-/// parallel columns suffer most.
-fn print_contention(before: Option<(f64, f64)>, wall: f64) {
-    let (Some((all_0, mine_0)), Some((all_1, mine_1))) = (before, cpu_seconds()) else {
-        return;
-    };
-    let others = ((all_1 - all_0) - (mine_1 - mine_0)).max(0.0);
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
-    println!(
-        "other processes used {others:.1} CPU seconds meanwhile ({:.0}% of {cores} cores)",
-        100.0 * others / (wall * cores)
-    );
 }
 
 /// Prints what runs where, before the table.

@@ -1,7 +1,7 @@
 //! What the ported examples share: the command line (`--quick`), timing (median of a few runs
 //! after a warm-up), checks that end the program with status 1, and printing.
 //!
-//! Each example includes this file with `mod common;`. Not every example uses every function here.
+//! Each example (the tour too) includes this file with `mod common;`. Not every example uses every function here.
 #![allow(dead_code)]
 
 use std::fmt::Display;
@@ -166,7 +166,7 @@ impl Checks {
 
 /// CPU seconds used so far by every process on the machine and by this one, from `/proc`
 /// (Linux; `None` elsewhere), in USER_HZ ticks of 1/100 s.
-fn cpu_seconds() -> Option<(f64, f64)> {
+pub fn cpu_seconds() -> Option<(f64, f64)> {
     const TICKS_PER_SECOND: f64 = 100.0;
     let stat = std::fs::read_to_string("/proc/stat").ok()?;
     // The first line: "cpu user nice system idle ...".
@@ -182,7 +182,7 @@ fn cpu_seconds() -> Option<(f64, f64)> {
 
 /// Prints the share of the cores that other processes used during the last `wall` seconds:
 /// on a busy machine the parallel timings suffer most.
-fn print_contention(before: Option<(f64, f64)>, wall: f64) {
+pub fn print_contention(before: Option<(f64, f64)>, wall: f64) {
     let (Some((all_0, mine_0)), Some((all_1, mine_1))) = (before, cpu_seconds()) else {
         return;
     };

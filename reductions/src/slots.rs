@@ -248,9 +248,8 @@ fn run_cells<T, F>(
     );
     let view = Exclusive(cells);
     chunks::for_each_chunk(pool, range, schedule, move |chunk, thread_id| {
-        // SAFETY: the loop holds the slots exclusively (`view` borrows them mutably), and the
-        // chunks of one thread id run one after another on one thread
-        // (`chunks::for_each_chunk`): no overlap.
+        // Each thread id's chunks run one after another on one thread (`chunks::for_each_chunk`).
+        // SAFETY: `view` borrows the slots exclusively and one thread acts as `thread_id`.
         unsafe { view.with_slot(thread_id, |slot| body(slot, chunk, thread_id)) }
     });
 }
