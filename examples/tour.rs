@@ -33,33 +33,13 @@
 
 mod common;
 
-use common::{cpu_seconds, print_contention};
+use common::{cpu_seconds, print_contention, Mode};
 use rayon::prelude::*;
 use std::hint::black_box;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use workshare::parfor;
 use workshare::reductions::{global as ws, Schedule, SplitMix64};
-
-const USAGE: &str = "usage: tour [--quick]\n  \
-    --quick  smaller sizes and fewer repetitions (for CI)";
-
-/// Sizes and repetitions of one run.
-struct Mode {
-    quick: bool,
-    reps: usize,
-}
-
-impl Mode {
-    /// `full` in the default mode, `quick` with `--quick`.
-    fn size(&self, full: usize, quick: usize) -> usize {
-        if self.quick {
-            quick
-        } else {
-            full
-        }
-    }
-}
 
 /// What every workload needs: the mode and a rayon pool as large as workshare's.
 struct Bench {
@@ -495,25 +475,6 @@ fn print_row(row: &Row) {
     );
 }
 
-/// Parses the command line: `Ok(quick)`, or `Err` with the exit code for usage output.
-fn parse_args() -> Result<bool, ExitCode> {
-    let mut quick = false;
-    for arg in std::env::args().skip(1) {
-        match arg.as_str() {
-            "--quick" => quick = true,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return Err(ExitCode::SUCCESS);
-            }
-            _ => {
-                eprintln!("tour: unknown argument `{arg}`\n{USAGE}");
-                return Err(ExitCode::from(2));
-            }
-        }
-    }
-    Ok(quick)
-}
-
 /// Runs every workload at its size for the mode, printing each row as soon as it is
 /// measured, then the notes; returns the rows.
 fn run_all(bench: &Bench) -> Vec<Row> {
@@ -558,8 +519,9 @@ fn print_intro(bench: &Bench) {
 }
 
 fn main() -> ExitCode {
-    let quick = match parse_args() {
-        Ok(quick) => quick,
+    let about = "Parallel-loop workloads W1-W6 and W9: serial vs workshare vs rayon, as a table.";
+    let quick = match common::parse_args("tour", about) {
+        Ok(mode) => mode.quick,
         Err(code) => return code,
     };
     let (started, cpu_before) = (Instant::now(), cpu_seconds());

@@ -51,7 +51,7 @@ impl Shared {
             base: sync.begin(),
             stats: if counted { self.stats.begin(1) } else { 0 },
         };
-        let team = Team::new(region, 0, &sync, self.spin).with_stats(self.stats.cell(0));
+        let team = Team::new(region, 0, &sync, self.spin).with_stats(|| self.stats.cell(0));
         let start = (region.stats != 0).then(Instant::now);
         team.run_solo(f);
         if let Some(start) = start {
@@ -252,7 +252,7 @@ impl Pool {
         // before releasing it; `f` outlives the join in step 4.
         unsafe { shared.dispatch.publish(Job::new(f, region)) };
         // 3. Run our own share as team thread 0; a panic is caught into the team.
-        let team = Team::new(region, 0, sync, shared.spin).with_stats(shared.stats.cell(0));
+        let team = Team::new(region, 0, sync, shared.spin).with_stats(|| shared.stats.cell(0));
         run_counted(sync, &team, f);
         // 4. Join.
         sync.finish();
@@ -385,8 +385,8 @@ fn worker_main(shared: Arc<Shared>, index: usize) {
     let spin = shared.spin;
     while let Work::Run { epoch, job } = shared.dispatch.wait_for_work(index, last_epoch, &spin) {
         last_epoch = epoch;
-        let team =
-            Team::new(job.region, index, &shared.sync, spin).with_stats(shared.stats.cell(index));
+        let team = Team::new(job.region, index, &shared.sync, spin)
+            .with_stats(|| shared.stats.cell(index));
         // SAFETY: we take part in this region, so its owner keeps the closure alive until we
         // call `finish` below.
         run_counted(&shared.sync, &team, |team| unsafe { job.run(team) });

@@ -270,10 +270,12 @@ impl<'a> Team<'a> {
         }
     }
 
-    /// Counts this thread's share in `cell` (when the region has a statistics id).
-    pub(crate) fn with_stats(mut self, cell: &'a ThreadCell) -> Self {
+    /// Counts this thread's share in the cell `cell` returns, when the region has a statistics
+    /// id (otherwise the cell is not even looked up: this runs on every fork).
+    #[inline]
+    pub(crate) fn with_stats(mut self, cell: impl FnOnce() -> &'a ThreadCell) -> Self {
         if self.region.stats != 0 {
-            self.stats = Some(cell);
+            self.stats = Some(cell());
         }
         self
     }
