@@ -361,6 +361,76 @@ fn idle_table(idle: &Idle) -> String {
     out
 }
 
+/// One row of the paired targets benchmark (`benches/targets.rs`).
+struct Target {
+    workload: String,
+    /// The labels of the baseline, the measured runtime and the comparison.
+    labels: [String; 3],
+    target: f64,
+    rounds: u64,
+    base_ns: f64,
+    /// First quartile, median and third quartile of the per-round ratios to the baseline.
+    ours: [f64; 3],
+    theirs: [f64; 3],
+}
+
+fn read_targets(path: &Path) -> Option<Vec<Target>> {
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    let triple = |v: &Value| -> Option<[f64; 3]> {
+        let a = v.as_array()?;
+        Some([
+            a.first()?.as_f64()?,
+            a.get(1)?.as_f64()?,
+            a.get(2)?.as_f64()?,
+        ])
+    };
+    json.get("rows")?
+        .as_array()?
+        .iter()
+        .map(|row| {
+            let text = |key: &str| row.get(key)?.as_str().map(str::to_owned);
+            Some(Target {
+                workload: text("workload")?,
+                labels: [text("base")?, text("ours")?, text("theirs")?],
+                target: row.get("target")?.as_f64()?,
+                rounds: row.get("rounds")?.as_u64()?,
+                base_ns: row.get("base_ns")?.as_f64()?,
+                ours: triple(row.get("ours_ratio")?)?,
+                theirs: triple(row.get("theirs_ratio")?)?,
+            })
+        })
+        .collect()
+}
+
+/// The paired targets table: per workload the median ratio (and middle half) of the measured
+/// runtime and of the comparison to the baseline, against the issue's target.
+fn targets_table(targets: &[Target]) -> String {
+    let mut out = String::from(
+        "| workload | baseline | baseline median | measured | ratio (median) | middle half | \
+         target | met | comparison | its ratio | rounds |\n\
+         |---|---|--:|---|--:|--:|--:|---|---|--:|--:|\n",
+    );
+    for t in targets {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {:.3}x | {:.3}x-{:.3}x | {:.3}x | {} | {} | {:.3}x | {} |",
+            t.workload,
+            t.labels[0],
+            fmt_time(t.base_ns),
+            t.labels[1],
+            t.ours[1],
+            t.ours[0],
+            t.ours[2],
+            t.target,
+            if t.ours[1] <= t.target { "yes" } else { "no" },
+            t.labels[2],
+            t.theirs[1],
+            t.rounds
+        );
+    }
+    out
+}
+
 /// The first line of `program args` on success.
 fn first_line(program: &str, args: &[&str]) -> Option<String> {
     let out = Command::new(program).args(args).output().ok()?;
@@ -456,6 +526,7 @@ fn options() -> Result<Options, String> {
 struct Inputs {
     groups: BTreeMap<String, Vec<Row>>,
     idle: Option<Idle>,
+    targets: Option<Vec<Target>>,
     notes: Option<String>,
     machine: String,
     commit: String,
@@ -495,6 +566,23 @@ fn report(inputs: &Inputs, charts: &BTreeMap<String, String>) -> String {
     if let Some(notes) = &inputs.notes {
         md.push_str(notes.trim_end());
         md.push_str("\n\n");
+    }
+    if let Some(targets) = &inputs.targets {
+        md.push_str("## Speed targets, paired\n\n");
+        md.push_str(
+            "The speed targets of the parfor and reductions issues (2 threads, ratio to serial; \
+             for the deterministic sum, to the ordinary workshare sum), measured paired: each \
+             round runs the three rows of a workload back to back, milliseconds apart, and the \
+             ratio is taken within the round; the table gives the median over the rounds and \
+             the middle half of them. A met target is a median at or under it.\n\n",
+        );
+        let _ = writeln!(
+            md,
+            "Reproduce: `{}cargo bench --bench targets`\n",
+            bench_env("targets")
+        );
+        md.push_str(&targets_table(targets));
+        md.push('\n');
     }
     let mut order: Vec<(&String, &Vec<Row>)> = inputs.groups.iter().collect();
     order.sort_by_key(|(name, _)| (source(name).0, name.as_str()));
@@ -546,7 +634,8 @@ fn run() -> Result<(), String> {
     let opts = options()?;
     let groups = collect(&opts.target.join("criterion"));
     let idle = read_idle(&opts.target.join("workshare-bench").join("W8_idle.json"));
-    if groups.is_empty() && idle.is_none() {
+    let targets = read_targets(&opts.target.join("workshare-bench").join("targets.json"));
+    if groups.is_empty() && idle.is_none() && targets.is_none() {
         return Err(format!(
             "no results under {}: run the benchmarks first",
             opts.target.display()
@@ -558,6 +647,7 @@ fn run() -> Result<(), String> {
     let inputs = Inputs {
         groups,
         idle,
+        targets,
         notes: std::fs::read_to_string(&opts.notes).ok(),
         machine: machine(),
         commit: commit(),
@@ -666,9 +756,27 @@ mod tests {
             t.contains("| workshare | 2 | 2.00 µs | 0.00% | 3.00 µs | 3 |"),
             "{t}"
         );
+        let targets_path = dir.join("targets.json");
+        std::fs::write(
+            &targets_path,
+            r#"{"threads": 2, "rows": [
+  {"workload": "W1 sqrt n=1e4", "base": "serial", "ours": "workshare", "theirs": "rayon", "target": 0.6, "rounds": 31, "base_ns": 3100.0, "ours_ratio": [0.75, 0.78, 0.8], "theirs_ratio": [4.0, 4.5, 5.0]}
+]}"#,
+        )
+        .unwrap();
+        let targets = read_targets(&targets_path).unwrap();
+        let t = targets_table(&targets);
+        assert!(
+            t.contains(
+                "| W1 sqrt n=1e4 | serial | 3.10 µs | workshare | 0.780x | 0.750x-0.800x | 0.600x \
+                 | no | rayon | 4.500x | 31 |"
+            ),
+            "{t}"
+        );
         let inputs = Inputs {
             groups,
             idle: Some(idle),
+            targets: Some(targets),
             notes: None,
             machine: "m".into(),
             commit: "c".into(),
@@ -681,6 +789,8 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("## W8 idle"), "{md}");
+        assert!(md.contains("## Speed targets, paired"), "{md}");
+        assert!(md.contains("cargo bench --bench targets"), "{md}");
         assert!(md.contains("Quick mode"), "{md}");
         assert!(md.contains("took 42 s"), "{md}");
         assert_eq!(source("overhead parallel"), (1, Some("overhead")));
