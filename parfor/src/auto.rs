@@ -8,21 +8,14 @@
 //! 2. **Probe.** The caller runs the loop's first indices itself, as team thread 0, in growing
 //!    chunks, timing them (all but the first index, which runs cold). After each chunk it
 //!    estimates the serial time of the rest from the rate so far. If running the rest on `T`
-//!    threads would save less than [`EXPLORE`] calibrated fork-joins, it finishes the loop
-//!    serially without further timing. Only once the probe has run for
-//!    half the fork-join cost (long enough that the clock reads cannot inflate the rate) does
-//!    it fork. A chunk that took less than a few clock reads' time is not judged (subtracting
-//!    the clock's cost could leave a rate far too cheap); the next chunk is larger.
+//!    threads would save less than [`PAYOFF`] times the fork-join cost, it finishes the loop
+//!    serially without further timing. Only once the probe has run for half the fork-join cost
+//!    (long enough that the clock reads cannot inflate the rate) does it fork. A chunk that
+//!    took less than a few clock reads' time is not judged (subtracting the clock's cost
+//!    could leave a rate far too cheap); the next chunk is larger.
 //! 3. **Fork.** The rest runs under `Static` when it is shorter than [`STEAL_FROM`] times the
 //!    shortest paying length (an even rate was just measured, and a static fork is the
-//!    cheapest), under `Stealing` otherwise. A probe that forks a short rest (at most
-//!    [`LEARN_UP_TO`] fork-joins of work) times the fork: what it took beyond the rest's share
-//!    of work per thread is the *overhead* of forking this body (the fork-join, plus moving its
-//!    data between cores), and the lowest one measured (with a margin, [`MARGIN`]) decides the
-//!    calls between probes. Until one is
-//!    measured, a fork must save [`UNMEASURED`] calibrated fork-joins. A probe itself forks
-//!    once a fork saves [`EXPLORE`] calibrated fork-joins, so the overhead is measured again
-//!    on every probe of a loop in that band.
+//!    cheapest), under `Stealing` otherwise.
 //! 4. **Memory.** From the cheapest cost per index measured so far (interference only ever
 //!    inflates a measurement: one interrupted probe of a short loop used to make `Auto` fork a
 //!    loop that loses to serial for the next 32 calls), the shortest loop length that pays off is
@@ -34,9 +27,7 @@
 //!    serial (`W1 sqrt` in `BENCHMARKS.md`).
 //!
 //! So a loop pays at most about half of one fork-join for a probe (one call in 32), and a loop
-//! in the band where a fork saves between [`EXPLORE`] calibrated fork-joins and its measured
-//! overhead may lose up to a fork-join on a probe; a loop too small to gain pays a table
-//! look-up. Under loom (no clock), `Auto` is `Stealing`.
+//! too small to gain pays a table look-up. Under loom (no clock), `Auto` is `Stealing`.
 //!
 //! Earlier versions timed from the first index and forked after a quarter of a fork-join: the
 //! first, cold index and the clock reads inflated the rate of short loops several times over,
@@ -53,60 +44,24 @@ where
     F: Fn(Range<usize>, Ctx) + Sync,
 {
     #[cfg(not(loom))]
-    {
-        let decision = probe::decide(pool, len, &body);
-        let (done, schedule) = (decision.done, decision.schedule);
-        if done < len {
-            // done + offset <= len: no overflow.
-            let rest =
-                move |chunk: Range<usize>, ctx| body(done + chunk.start..done + chunk.end, ctx);
-            match decision.learn {
-                None => run_parallel(pool, len - done, schedule, rest),
-                Some(learn) => {
-                    let started = std::time::Instant::now();
-                    run_parallel(pool, len - done, schedule, rest);
-                    learn.forked(started.elapsed().as_nanos());
-                }
-            }
-        }
-    }
+    let (done, schedule) = probe::decide(pool, len, &body);
     #[cfg(loom)]
-    run_parallel(pool, len, crate::Schedule::Stealing, body);
+    let (done, schedule) = (0, crate::Schedule::Stealing);
+    if done < len {
+        // done + offset <= len: no overflow.
+        let rest = move |chunk: Range<usize>, ctx| body(done + chunk.start..done + chunk.end, ctx);
+        run_parallel(pool, len - done, schedule, rest);
+    }
 }
 
-/// What a fork must save before `Auto` forks, as a multiple (a fraction: 5/4) of what forking
-/// this loop body is known to cost beyond its share of the work: the *overhead* measured on
-/// an earlier fork of it (see [`probe`]'s `Learn`), never taken below the calibrated cost of an
-/// empty loop. The margin covers the noise of the estimates.
-#[cfg(not(loom))]
-const MARGIN: (u128, u128) = (5, 4);
-
-/// While a body's overhead is unknown, a fork must save this many calibrated fork-joins (a
-/// fraction: 2/1), except on a probe, which forks when it saves [`EXPLORE`] of them, to measure
-/// the overhead.
+/// How many times the fork-join cost (as a fraction: 2/1) a fork must save before `Auto` forks.
 /// The calibrated cost is that of an empty loop on warm workers; a real loop also moves its
 /// data's cache lines between cores and wakes workers that may have gone to sleep, so with a
-/// margin of 1.5 on the calibration alone loops of about a microsecond were forked and ran
-/// slower than serial. Forking a loop that cannot gain costs up to a whole fork-join per call,
-/// while not forking one that could gain a little costs at most that little: without a
-/// measurement the rule errs towards serial. With only that rule, loops that a fork speeds up
-/// by a quarter (W1 `sqrt` at 1e4) stayed serial.
+/// margin of 1.5 loops of about a microsecond were forked and ran slower than serial. Forking a loop
+/// that cannot gain costs up to a whole fork-join per call, while not forking one that could
+/// gain a little costs at most that little: the margin errs towards serial.
 #[cfg(not(loom))]
-const UNMEASURED: (u128, u128) = (2, 1);
-
-/// A probe forks (to measure the overhead) when the fork saves this many calibrated fork-joins
-/// (a fraction: 3/2). A fork that saves less than its real overhead loses on that call, and it
-/// moves the loop's data into the workers' caches, which the following serial calls pay to
-/// move back: with one calibrated fork-join, a loop a little too short to gain (W1 `sqrt` at
-/// 5,000) ran 4% slower than serial in a development run.
-#[cfg(not(loom))]
-const EXPLORE: (u128, u128) = (3, 2);
-
-/// A fork's overhead is learned only from forks of at most this many calibrated fork-joins of
-/// work: the loops whose decision it can change. On longer loops what does not scale (memory
-/// bandwidth, a rate estimated from a short prefix) would be taken for overhead.
-#[cfg(not(loom))]
-const LEARN_UP_TO: u128 = 16;
+const PAYOFF: (u128, u128) = (2, 1);
 
 /// A forked loop shorter than this many times the shortest paying length runs `Static`, longer
 /// ones `Stealing`. An empty stealing loop costs more than an empty static one (its slots'
@@ -120,7 +75,7 @@ const STEAL_FROM: usize = 16;
 
 #[cfg(not(loom))]
 mod probe {
-    use super::{EXPLORE, LEARN_UP_TO, MARGIN, STEAL_FROM, UNMEASURED};
+    use super::{PAYOFF, STEAL_FROM};
     use crate::run::run_parallel;
     use crate::Ctx;
     use crate::Schedule;
@@ -130,99 +85,28 @@ mod probe {
     use std::time::Instant;
     use workshare_pool::Pool;
 
-    /// What to do with a loop: the caller has run `0..done` serially; the rest runs under
-    /// `schedule`. With `learn`, the fork is timed and its overhead remembered.
-    pub(super) struct Decision {
-        pub(super) done: usize,
-        pub(super) schedule: Schedule,
-        pub(super) learn: Option<Learn>,
-    }
-
-    /// What a probe that forks needs to learn the fork's overhead for its loop body.
-    pub(super) struct Learn {
-        key: usize,
-        team: (usize, usize),
-        threads: usize,
-        /// The calibrated fork-join, ns.
-        fork: u128,
-        /// The cheapest rate known, ps per index.
-        picos: u128,
-        /// Indices forked.
-        rest: usize,
-    }
-
-    impl Learn {
-        /// Records what the fork of `rest` indices took beyond their share of the work
-        /// (`elapsed` ns), and the shortest paying length that follows.
-        pub(super) fn forked(self, elapsed: u128) {
-            let (picos, threads) = (self.picos, self.threads as u128);
-            let work = picos * self.rest as u128 / 1000;
-            if work > LEARN_UP_TO * self.fork {
-                return;
-            }
-            let overhead = elapsed.saturating_sub(work / threads).max(1);
-            let overhead = memory::lowest_overhead(self.key, self.team, overhead);
-            let needed = needed_saving(self.fork, Some(overhead));
-            let lens = paying_lens(picos, self.threads, self.fork, needed);
-            memory::remember(self.key, self.team, lens, picos, overhead);
-        }
-    }
-
-    /// Runs what the caller should run serially, and says how to run the rest.
-    pub(super) fn decide<F>(pool: &Pool, len: usize, body: &F) -> Decision
+    /// Runs what the caller should run serially; returns where the parallel part starts and
+    /// the schedule of that part.
+    pub(super) fn decide<F>(pool: &Pool, len: usize, body: &F) -> (usize, Schedule)
     where
         F: Fn(Range<usize>, Ctx),
     {
-        let balance = |done| Decision {
-            done,
-            schedule: Schedule::Stealing,
-            learn: None,
-        };
         match pool.num_threads() {
             1 => {
                 body(0..len, Ctx::new(0, 1));
-                balance(len)
+                (len, Schedule::Stealing)
             }
             threads => {
-                let Some((done, steal_len, learn)) = decide_from_memory(pool, len, threads, body)
-                else {
-                    return balance(0);
+                let Some((done, fork_len)) = decide_from_memory(pool, len, threads, body) else {
+                    return (0, Schedule::Stealing);
                 };
-                let schedule = if len - done < steal_len {
+                let schedule = if len - done < fork_len.saturating_mul(STEAL_FROM) {
                     Schedule::Static
                 } else {
                     Schedule::Stealing
                 };
-                Decision {
-                    done,
-                    schedule,
-                    learn,
-                }
+                (done, schedule)
             }
-        }
-    }
-
-    /// Where the parallel part starts, the shortest length that forks `Stealing`, and what to
-    /// learn from the fork.
-    type Decided = (usize, usize, Option<Learn>);
-
-    /// The lengths a decision compares a loop with.
-    #[derive(Clone, Copy)]
-    pub(super) struct Lens {
-        /// The shortest loop that pays off a fork.
-        fork: usize,
-        /// The shortest forked loop that runs `Stealing`: [`STEAL_FROM`] times the shortest
-        /// paying length of the unmeasured rule, whatever the measured overhead (a fork
-        /// cheaper than the calibration must not make short loops pay for stealing).
-        steal: usize,
-    }
-
-    /// The [`Lens`] of a body of `picos` per index whose fork must save `needed` ns.
-    fn paying_lens(picos: u128, threads: usize, fork: u128, needed: u128) -> Lens {
-        Lens {
-            fork: shortest_paying_len(picos, threads, needed),
-            steal: shortest_paying_len(picos, threads, needed_saving(fork, None))
-                .saturating_mul(STEAL_FROM),
         }
     }
 
@@ -230,23 +114,29 @@ mod probe {
     /// function's instance for it) whose cost per index was measured recently on this pool is
     /// judged without reading the clock or the calibration: the memory holds the shortest loop
     /// that pays off, so the decision is one comparison. Every [`REMEASURE`]th call probes again.
-    /// `None` inside a region when the memory does not know the body: the fork cost there is
-    /// not the calibrated one (a nested region of the same pool runs inline), so no probe, just
+    /// Returns where the parallel part starts, and the shortest paying length; `None` inside a
+    /// region when the memory does not know the body: the fork cost there is not the
+    /// calibrated one (a nested region of the same pool runs inline), so no probe, just
     /// balance. The memory is consulted first: the common case, a loop it knows, then costs
     /// one thread-local look-up (a loop of 100 `sqrt`s takes about 35 ns).
-    fn decide_from_memory<F>(pool: &Pool, len: usize, threads: usize, body: &F) -> Option<Decided>
+    fn decide_from_memory<F>(
+        pool: &Pool,
+        len: usize,
+        threads: usize,
+        body: &F,
+    ) -> Option<(usize, usize)>
     where
         F: Fn(Range<usize>, Ctx),
     {
-        type Decide<F> = fn(&Pool, usize, usize, &F) -> Option<Decided>;
+        type Decide<F> = fn(&Pool, usize, usize, &F) -> Option<(usize, usize)>;
         let key = decide_from_memory::<F> as Decide<F> as usize;
         let team = (pool as *const Pool as usize, threads);
-        if let Some(lens) = memory::recall(key, team, len) {
-            if len < lens.fork {
+        if let Some(fork_len) = memory::recall(key, team, len) {
+            if len < fork_len {
                 body(0..len, Ctx::new(0, threads));
-                return Some((len, lens.steal, None));
+                return Some((len, fork_len));
             }
-            return Some((0, lens.steal, None));
+            return Some((0, fork_len));
         }
         probe_and_remember(pool, len, threads, body, key, team)
     }
@@ -262,7 +152,7 @@ mod probe {
         body: &F,
         key: usize,
         team: (usize, usize),
-    ) -> Option<Decided>
+    ) -> Option<(usize, usize)>
     where
         F: Fn(Range<usize>, Ctx),
     {
@@ -270,51 +160,26 @@ mod probe {
             return None;
         }
         let fork = fork_join_nanos(pool);
-        let overhead = memory::overhead(key, team);
-        // A probe forks on a saving of [`EXPLORE`] calibrated fork-joins, to measure the
-        // overhead: a measurement inflated by interference (a worker that had gone to sleep,
-        // an interrupt) would otherwise keep the loop serial for good.
-        let explore = fork * EXPLORE.0 / EXPLORE.1;
-        let (done, picos) = run_serial_prefix(len, threads, fork, explore, body);
+        let (done, picos) = run_serial_prefix(len, threads, fork, body);
         // Interference (an interrupt, a descheduled thread) only ever inflates a measured time,
         // so the cheapest rate seen for this body is the best estimate of its cost.
         let picos = memory::cheapest_rate(key, team, picos);
-        let lens = paying_lens(picos, threads, fork, needed_saving(fork, overhead));
-        memory::remember(key, team, lens, picos, overhead.unwrap_or(0));
-        let learn = (done < len).then_some(Learn {
-            key,
-            team,
-            threads,
-            fork,
-            picos,
-            rest: len - done,
-        });
-        Some((done, lens.steal, learn))
-    }
-
-    /// What a fork must save, in ns, given the calibrated fork-join `fork` and the body's
-    /// measured `overhead`: see [`MARGIN`] and [`UNMEASURED`]. A measured overhead only ever
-    /// lowers the unmeasured rule's bar: one inflated measurement (the first fork of a body
-    /// may find its workers asleep) must not keep a loop serial that the rule would fork.
-    fn needed_saving(fork: u128, overhead: Option<u128>) -> u128 {
-        let unmeasured = fork * UNMEASURED.0 / UNMEASURED.1;
-        match overhead {
-            Some(o) => (o.max(fork) * MARGIN.0 / MARGIN.1).min(unmeasured),
-            None => unmeasured,
-        }
+        let fork_len = shortest_paying_len(picos, threads, fork);
+        memory::remember(key, team, fork_len, picos);
+        Some((done, fork_len))
     }
 
     /// Whether running `rest` nanoseconds of serial work on `threads` threads saves at least
-    /// `needed` nanoseconds: `rest * (threads - 1) / threads` is what the other threads take
-    /// off the caller.
-    fn pays_off(rest: u128, threads: usize, needed: u128) -> bool {
-        rest * (threads as u128 - 1) >= needed * threads as u128
+    /// [`PAYOFF`] fork-joins of `fork` nanoseconds: `rest * (threads - 1) / threads` is what
+    /// the other threads take off the caller.
+    fn pays_off(rest: u128, threads: usize, fork: u128) -> bool {
+        rest * (threads as u128 - 1) * PAYOFF.1 >= PAYOFF.0 * fork * threads as u128
     }
 
     /// The shortest loop of `picos` picoseconds per index that [`pays_off`].
-    fn shortest_paying_len(picos: u128, threads: usize, needed: u128) -> usize {
-        let needed = needed * threads as u128 * 1000;
-        let per_index = (picos * (threads as u128 - 1)).max(1);
+    fn shortest_paying_len(picos: u128, threads: usize, fork: u128) -> usize {
+        let needed = PAYOFF.0 * fork * threads as u128 * 1000;
+        let per_index = (picos * (threads as u128 - 1) * PAYOFF.1).max(1);
         usize::try_from(needed.div_ceil(per_index)).unwrap_or(usize::MAX)
     }
 
@@ -327,7 +192,6 @@ mod probe {
     /// A small per-thread, direct-mapped table: loop body and team -> the shortest loop that
     /// pays off a fork.
     mod memory {
-        use super::Lens;
         use std::cell::Cell;
 
         const SLOTS: usize = 64;
@@ -338,11 +202,9 @@ mod probe {
             body: usize,
             /// (pool address, team size): a body run on another team is probed again.
             team: (usize, usize),
-            lens: Lens,
+            fork_len: usize,
             /// The cheapest cost per index measured, in picoseconds (0: none yet).
             picos: u64,
-            /// The lowest overhead of a fork measured, in nanoseconds (0: none yet).
-            overhead: u64,
             /// Calls since the last probe.
             calls: u32,
         }
@@ -350,9 +212,8 @@ mod probe {
         const UNKNOWN: Entry = Entry {
             body: 0,
             team: (0, 0),
-            lens: Lens { fork: 0, steal: 0 },
+            fork_len: 0,
             picos: 0,
-            overhead: 0,
             calls: 0,
         };
 
@@ -365,21 +226,15 @@ mod probe {
             (key >> 4) % SLOTS
         }
 
-        /// The entry of `body` on `team`, if the table holds it.
-        fn known(body: usize, team: (usize, usize)) -> Option<Entry> {
-            let entry = TABLE.with(|table| table[slot(body)].get());
-            (entry.body == body && entry.team == team).then_some(entry)
-        }
-
-        /// The remembered lengths of `body` on `team`, unless they are unknown or due for a
-        /// new probe.
+        /// The remembered shortest paying loop of `body` on `team`, unless it is unknown or
+        /// due for a new probe.
         #[inline]
-        pub(super) fn recall(body: usize, team: (usize, usize), len: usize) -> Option<Lens> {
+        pub(super) fn recall(body: usize, team: (usize, usize), len: usize) -> Option<usize> {
             TABLE.with(|table| {
                 let cell = &table[slot(body)];
                 let mut entry = cell.get();
                 let fresh = entry.body == body && entry.team == team;
-                let far = len < entry.lens.fork / 8;
+                let far = len < entry.fork_len / 8;
                 let due = if far {
                     super::REMEASURE_FAR
                 } else {
@@ -390,47 +245,27 @@ mod probe {
                 }
                 entry.calls += 1;
                 cell.set(entry);
-                Some(entry.lens)
+                Some(entry.fork_len)
             })
         }
 
         /// The lower of `picos` and the cheapest rate remembered for `body` on `team`.
         pub(super) fn cheapest_rate(body: usize, team: (usize, usize), picos: u128) -> u128 {
-            match known(body, team) {
-                Some(e) if e.picos > 0 && (picos == 0 || u128::from(e.picos) < picos) => {
-                    u128::from(e.picos)
-                }
-                _ => picos,
+            let entry = TABLE.with(|table| table[slot(body)].get());
+            let known = entry.body == body && entry.team == team && entry.picos > 0;
+            if known && (picos == 0 || u128::from(entry.picos) < picos) {
+                u128::from(entry.picos)
+            } else {
+                picos
             }
         }
 
-        /// The fork overhead remembered for `body` on `team`, if one was measured.
-        pub(super) fn overhead(body: usize, team: (usize, usize)) -> Option<u128> {
-            known(body, team)
-                .filter(|e| e.overhead > 0)
-                .map(|e| u128::from(e.overhead))
-        }
-
-        /// The lower of `nanos` and the overhead remembered for `body` on `team`.
-        pub(super) fn lowest_overhead(body: usize, team: (usize, usize), nanos: u128) -> u128 {
-            overhead(body, team).map_or(nanos, |o| o.min(nanos))
-        }
-
-        /// Remembers a body's lengths, rate and overhead (0: unmeasured), and starts counting
-        /// the calls to its next probe.
-        pub(super) fn remember(
-            body: usize,
-            team: (usize, usize),
-            lens: Lens,
-            picos: u128,
-            overhead: u128,
-        ) {
+        pub(super) fn remember(body: usize, team: (usize, usize), fork_len: usize, picos: u128) {
             let entry = Entry {
                 body,
                 team,
-                lens,
+                fork_len,
                 picos: u64::try_from(picos).unwrap_or(u64::MAX),
-                overhead: u64::try_from(overhead).unwrap_or(u64::MAX),
                 calls: 0,
             };
             TABLE.with(|table| table[slot(body)].set(entry));
@@ -438,16 +273,9 @@ mod probe {
     }
 
     /// Runs a prefix of `0..len` on the caller (step 2 of the module docs); returns where the
-    /// parallel part starts (`len` if the loop finished serially), and the measured
-    /// picoseconds per index. `fork` is the calibrated fork-join (the probe runs for half of
-    /// it before it forks), `needed` what a fork must save, both in nanoseconds.
-    fn run_serial_prefix<F>(
-        len: usize,
-        threads: usize,
-        fork: u128,
-        needed: u128,
-        body: &F,
-    ) -> (usize, u128)
+    /// parallel part starts (`len` if the loop finished serially).
+    /// Also returns the measured picoseconds per index.
+    fn run_serial_prefix<F>(len: usize, threads: usize, fork: u128, body: &F) -> (usize, u128)
     where
         F: Fn(Range<usize>, Ctx),
     {
@@ -488,7 +316,7 @@ mod probe {
                 return (len, whole(elapsed, done));
             }
             let rest = picos * (len - done) as u128 / 1000;
-            if !pays_off(rest, threads, needed) {
+            if !pays_off(rest, threads, fork) {
                 body(done..len, ctx);
                 return (len, picos);
             }
@@ -588,80 +416,5 @@ mod probe {
             .collect();
         samples.sort_unstable();
         samples[samples.len() / 2].max(1)
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-
-        #[test]
-        fn unmeasured_rule_needs_two_fork_joins() {
-            assert_eq!(needed_saving(600, None), 1200);
-            // 2 threads at 300 ps per index save 150 ps per index: 1,200 ns need 8,000.
-            assert_eq!(shortest_paying_len(300, 2, 1200), 8000);
-            assert!(pays_off(2400, 2, 1200));
-            assert!(!pays_off(2399, 2, 1200));
-        }
-
-        #[test]
-        fn a_measured_overhead_lowers_the_bar_but_never_raises_it() {
-            // A quarter more than the overhead, at least the calibrated cost.
-            assert_eq!(needed_saving(600, Some(800)), 1000);
-            assert_eq!(needed_saving(600, Some(100)), 750);
-            // An inflated measurement (a sleeping worker) falls back to the unmeasured rule.
-            assert_eq!(needed_saving(600, Some(50_000)), 1200);
-        }
-
-        #[test]
-        fn the_stealing_length_ignores_the_measured_overhead() {
-            let measured = paying_lens(300, 2, 600, needed_saving(600, Some(100)));
-            let unmeasured = paying_lens(300, 2, 600, needed_saving(600, None));
-            assert!(measured.fork < unmeasured.fork);
-            assert_eq!(measured.steal, unmeasured.steal);
-            assert_eq!(unmeasured.steal, 8000 * STEAL_FROM);
-        }
-
-        #[test]
-        fn a_fork_teaches_the_overhead_and_lowers_the_paying_length() {
-            let (key, team) = (0x5000, (0x7000, 2));
-            let lens = paying_lens(300, 2, 600, needed_saving(600, None));
-            memory::remember(key, team, lens, 300, 0);
-            assert_eq!(memory::overhead(key, team), None);
-            // 4,000 indices at 300 ps: 1,200 ns of work, 600 per thread; the fork took 1,400.
-            let learn = |elapsed| {
-                Learn {
-                    key,
-                    team,
-                    threads: 2,
-                    fork: 600,
-                    picos: 300,
-                    rest: 4000,
-                }
-                .forked(elapsed)
-            };
-            learn(1400);
-            assert_eq!(memory::overhead(key, team), Some(800));
-            // 1,000 ns needed at 150 ps saved per index.
-            assert_eq!(
-                memory::recall(key, team, 10_000).map(|l| l.fork),
-                Some(6667)
-            );
-            // A slower fork later does not raise it; a faster one lowers it.
-            learn(5000);
-            assert_eq!(memory::overhead(key, team), Some(800));
-            learn(1300);
-            assert_eq!(memory::overhead(key, team), Some(700));
-            // A long fork teaches nothing: what does not scale would pass for overhead.
-            Learn {
-                key,
-                team,
-                threads: 2,
-                fork: 600,
-                picos: 300,
-                rest: 1_000_000,
-            }
-            .forked(1_000_000);
-            assert_eq!(memory::overhead(key, team), Some(700));
-        }
     }
 }
