@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{group, WORKLOAD};
+use common::{group, imbalanced, WORKLOAD};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use rayon::prelude::*;
 use workshare_parfor::{for_each_mut_chunk, map_into, Pool, Schedule};
@@ -94,15 +94,6 @@ fn w3_sum_of_roots(c: &mut Criterion) {
     });
     assert_eq!(out[n - 1], roots(n - 1));
     group.finish();
-}
-
-/// W5's iteration `i`: `i` cheap integer hash steps.
-fn imbalanced(i: usize) -> u64 {
-    let mut h = i as u64;
-    for _ in 0..i {
-        h = (h ^ (h >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    }
-    h
 }
 
 /// W5: imbalanced iterations (cost proportional to `i`), n = 20,000, under each schedule.

@@ -71,11 +71,7 @@ struct Imbalanced;
 impl Workload for Imbalanced {
     type Out = u64;
     fn item(&self, i: usize) -> u64 {
-        let mut h = i as u64;
-        for _ in 0..i {
-            h = (h ^ (h >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        }
-        h
+        common::imbalanced(i)
     }
 }
 

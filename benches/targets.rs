@@ -23,6 +23,8 @@
 
 mod common;
 
+use common::imbalanced;
+
 use rayon::prelude::*;
 use std::fmt::Write as _;
 use std::hint::black_box;
@@ -225,15 +227,6 @@ fn indexed_map<'a, T: Copy + Send + Sync + PartialEq + std::fmt::Debug + Default
             Box::new(move || theirs(&mut c, &f3)),
         ],
     }
-}
-
-/// W5's iteration `i`: `i` cheap integer hash steps.
-fn imbalanced(i: usize) -> u64 {
-    let mut h = i as u64;
-    for _ in 0..i {
-        h = (h ^ (h >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    }
-    h
 }
 
 /// A reduction contest: the other two closures' results must be `close` to the first's.

@@ -106,3 +106,12 @@ pub fn rayon_pool(threads: usize) -> rayon::ThreadPool {
         .build()
         .expect("rayon pool")
 }
+
+/// W5's iteration `i`: `i` cheap integer hash steps.
+pub fn imbalanced(i: usize) -> u64 {
+    let mut h = i as u64;
+    for _ in 0..i {
+        h = (h ^ (h >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    }
+    h
+}
