@@ -1,10 +1,14 @@
 //! What every bad input gets, for the rows of `docs/bad-input.md` that the member crates' own
 //! tests do not already check. Each test names the rows it covers.
 
+#[path = "../pool/tests/common/mod.rs"]
+mod common;
+
 use std::ffi::OsStr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::time::Duration;
 use workshare::parfor::{self, Schedule};
 use workshare::reductions::{self, Slots};
 use workshare::{Error, Pool, PoolBuilder, MAX_THREADS, NUM_THREADS_ENV};
@@ -31,19 +35,46 @@ fn pool(n: usize) -> Pool {
 /// A named call expected to panic.
 type Case<'a> = (&'static str, Box<dyn Fn() + 'a>);
 
+/// Pools of 4 threads whose waiters sleep at once, then whose waiters spin first (the default).
+fn sleeping_and_spinning_pools() -> impl Iterator<Item = Pool> {
+    [Duration::ZERO, workshare::pool::DEFAULT_SPIN_TIME]
+        .into_iter()
+        .map(|spin| {
+            PoolBuilder::new()
+                .num_threads(4)
+                .spin_time(spin)
+                .build()
+                .unwrap()
+        })
+}
+
+/// Sums `0..n` with [`reductions::reduce`], or with `deterministic` with
+/// [`reductions::reduce_deterministic`], from `identity` and merging with `combine`, for the
+/// panic of a closure only: the sum is discarded.
+fn sum_for_its_panic(
+    pool: &Pool,
+    n: usize,
+    schedule: Schedule,
+    deterministic: bool,
+    identity: impl Fn() -> usize + Sync,
+    combine: impl Fn(usize, usize) -> usize + Sync,
+) {
+    let fold = |a, i| a + i;
+    let sum = if deterministic {
+        reductions::reduce_deterministic(pool, 0..n, schedule, identity, fold, combine)
+    } else {
+        reductions::reduce(pool, 0..n, schedule, identity, fold, combine)
+    };
+    ignore(sum);
+}
+
 /// Discards a result computed only for its panic.
 fn ignore<T>(_value: T) {}
 
 /// The message of the panic `f` must raise.
 fn panic_message(f: impl FnOnce()) -> String {
     let payload = catch_unwind(AssertUnwindSafe(f)).expect_err("expected a panic");
-    if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else {
-        panic!("a panic payload that is not a message")
-    }
+    common::payload_text(&*payload).expect("a panic payload that is not a message")
 }
 
 /// The pool still runs a loop and a region with a barrier on every thread.
@@ -607,15 +638,7 @@ fn grid_shapes_that_do_not_fit() {
 /// are released (none goes past it), and the caller gets the block's own panic.
 #[test]
 fn panic_in_single_releases_the_team_and_reaches_the_caller() {
-    for spin in [
-        std::time::Duration::ZERO,
-        workshare::pool::DEFAULT_SPIN_TIME,
-    ] {
-        let pool = PoolBuilder::new()
-            .num_threads(4)
-            .spin_time(spin)
-            .build()
-            .unwrap();
+    for pool in sleeping_and_spinning_pools() {
         for _ in 0..20 {
             let past = AtomicUsize::new(0);
             let message = panic_message(|| {
@@ -666,15 +689,7 @@ fn panic_in_single_releases_the_team_and_reaches_the_caller() {
 /// phase, whichever thread panics.
 #[test]
 fn panic_in_a_barrier_phase_releases_every_waiter() {
-    for spin in [
-        std::time::Duration::ZERO,
-        workshare::pool::DEFAULT_SPIN_TIME,
-    ] {
-        let pool = PoolBuilder::new()
-            .num_threads(4)
-            .spin_time(spin)
-            .build()
-            .unwrap();
+    for pool in sleeping_and_spinning_pools() {
         for victim in 0..4 {
             for phase in [0, 3] {
                 let message = panic_message(|| {
@@ -703,15 +718,8 @@ fn panics_in_reduction_closures_reach_the_caller() {
         (
             "identity",
             Box::new(|| {
-                let r = reductions::reduce(
-                    &pool,
-                    0..n,
-                    Schedule::Static,
-                    || -> u64 { panic!("identity failed") },
-                    |a, _| a,
-                    |a, b| a + b,
-                );
-                ignore(r);
+                let identity = || panic!("identity failed");
+                sum_for_its_panic(&pool, n, Schedule::Static, false, identity, |a, b| a + b);
             }),
         ),
         (
@@ -729,29 +737,15 @@ fn panics_in_reduction_closures_reach_the_caller() {
             "combine",
             // Two threads' partial results are combined on the caller after the loop.
             Box::new(|| {
-                let r = reductions::reduce(
-                    &pool,
-                    0..n,
-                    Schedule::Static,
-                    || 0,
-                    |a, i| a + i,
-                    |_, _| -> usize { panic!("combine failed") },
-                );
-                ignore(r);
+                let combine = |_, _| panic!("combine failed");
+                sum_for_its_panic(&pool, n, Schedule::Static, false, || 0, combine);
             }),
         ),
         (
             "deterministic combine",
             Box::new(|| {
-                let r = reductions::reduce_deterministic(
-                    &pool,
-                    0..n,
-                    Schedule::Auto,
-                    || 0,
-                    |a, i| a + i,
-                    |_, _| -> usize { panic!("deterministic combine failed") },
-                );
-                ignore(r);
+                let combine = |_, _| panic!("deterministic combine failed");
+                sum_for_its_panic(&pool, n, Schedule::Auto, true, || 0, combine);
             }),
         ),
         (

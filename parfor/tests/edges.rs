@@ -2,6 +2,10 @@
 //! mismatched slices and worksharing inside one region.
 #![cfg(not(loom))]
 
+#[path = "../../pool/tests/common/mod.rs"]
+mod common;
+
+use common::panic_message;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use workshare_parfor::{
@@ -17,16 +21,6 @@ const ALL: [Schedule; 6] = [
     Schedule::Guided(1),
     Schedule::Stealing,
 ];
-
-fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
-    match payload.downcast::<String>() {
-        Ok(s) => *s,
-        Err(payload) => payload
-            .downcast::<&str>()
-            .map(|s| s.to_string())
-            .unwrap_or_default(),
-    }
-}
 
 #[test]
 fn ranges_near_usize_max_do_not_overflow() {

@@ -1,14 +1,10 @@
 //! The loops report their chunks, iterations and steals to the pool's statistics.
 
-use workshare_parfor::{for_each_chunk, team_for_each_chunk, Pool, Schedule};
+#[path = "../../pool/tests/common/mod.rs"]
+mod common;
 
-fn stats_pool(n: usize) -> Pool {
-    Pool::builder()
-        .num_threads(n)
-        .collect_stats(true)
-        .build()
-        .expect("pool")
-}
+use common::stats_pool;
+use workshare_parfor::{for_each_chunk, team_for_each_chunk, Pool, Schedule};
 
 #[test]
 fn static_runs_one_block_per_thread() {

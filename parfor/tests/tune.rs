@@ -3,6 +3,10 @@
 //! ranges, one candidate, a pool of one thread, calls from inside a region, bad options).
 #![cfg(not(loom))]
 
+#[path = "../../pool/tests/common/mod.rs"]
+mod common;
+
+use common::panic_message;
 use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,16 +25,6 @@ const SCHEDULES: [Schedule; 6] = [
     Schedule::Guided(2),
     Schedule::Stealing,
 ];
-
-fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
-    match payload.downcast::<String>() {
-        Ok(s) => *s,
-        Err(payload) => payload
-            .downcast::<&str>()
-            .map(|s| s.to_string())
-            .unwrap_or_default(),
-    }
-}
 
 /// Runs the tuner over `range` counting how often each index ran; returns the counts (index
 /// `k` for `range.start + k`) and the report.

@@ -1,15 +1,10 @@
 //! Per-region statistics: what is counted, when, and that nothing is counted when off.
 
+mod common;
+
+use common::stats_pool;
 use std::time::Duration;
 use workshare_pool::{Pool, ThreadStats};
-
-fn stats_pool(n: usize) -> Pool {
-    Pool::builder()
-        .num_threads(n)
-        .collect_stats(true)
-        .build()
-        .expect("pool")
-}
 
 #[test]
 fn off_by_default_and_nothing_recorded() {

@@ -54,72 +54,93 @@ where
     crate::reduce_monoid(pool(), input, schedule, f)
 }
 
-/// [`sum`](crate::sum) on the global pool.
-///
-/// # Examples
-///
-/// ```
-/// use workshare_reductions::{global, Schedule};
-/// assert_eq!(global::sum(&[1.5, 2.5][..], Schedule::Auto, |&x| x), 4.0);
-/// ```
-pub fn sum<I, T, F>(input: I, schedule: Schedule, f: F) -> T
-where
-    I: Input,
-    T: Num,
-    F: Fn(I::Item) -> T + Sync,
-{
-    crate::sum(pool(), input, schedule, f)
+/// Defines, for each `name(argument) -> Output`, the global-pool twin of the crate root's
+/// `name`, a reduction of `argument(item)` with numeric values (`T: Num`): the same signature
+/// without the pool. Each function's documentation comes with it.
+macro_rules! per_item_reductions {
+    ($($(#[$doc:meta])* $name:ident($f:ident) -> $output:ty;)*) => {$(
+        $(#[$doc])*
+        pub fn $name<I, T, F>(input: I, schedule: Schedule, $f: F) -> $output
+        where
+            I: Input,
+            T: Num,
+            F: Fn(I::Item) -> T + Sync,
+        {
+            crate::$name(pool(), input, schedule, $f)
+        }
+    )*};
 }
 
-/// [`product`](crate::product) on the global pool.
-///
-/// # Examples
-///
-/// ```
-/// use workshare_reductions::{global, Schedule};
-/// assert_eq!(global::product(1..5, Schedule::Auto, |i| i), 24);
-/// ```
-pub fn product<I, T, F>(input: I, schedule: Schedule, f: F) -> T
-where
-    I: Input,
-    T: Num,
-    F: Fn(I::Item) -> T + Sync,
-{
-    crate::product(pool(), input, schedule, f)
-}
+per_item_reductions! {
+    /// [`sum`](crate::sum) on the global pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workshare_reductions::{global, Schedule};
+    /// assert_eq!(global::sum(&[1.5, 2.5][..], Schedule::Auto, |&x| x), 4.0);
+    /// ```
+    sum(f) -> T;
 
-/// [`min`](crate::min) on the global pool.
-///
-/// # Examples
-///
-/// ```
-/// use workshare_reductions::{global, Schedule};
-/// assert_eq!(global::min(&[3, 1, 2][..], Schedule::Auto, |&x| x), Some(1));
-/// ```
-pub fn min<I, T, F>(input: I, schedule: Schedule, f: F) -> Option<T>
-where
-    I: Input,
-    T: Num,
-    F: Fn(I::Item) -> T + Sync,
-{
-    crate::min(pool(), input, schedule, f)
-}
+    /// [`product`](crate::product) on the global pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workshare_reductions::{global, Schedule};
+    /// assert_eq!(global::product(1..5, Schedule::Auto, |i| i), 24);
+    /// ```
+    product(f) -> T;
 
-/// [`max`](crate::max) on the global pool.
-///
-/// # Examples
-///
-/// ```
-/// use workshare_reductions::{global, Schedule};
-/// assert_eq!(global::max(&[3, 1, 2][..], Schedule::Auto, |&x| x), Some(3));
-/// ```
-pub fn max<I, T, F>(input: I, schedule: Schedule, f: F) -> Option<T>
-where
-    I: Input,
-    T: Num,
-    F: Fn(I::Item) -> T + Sync,
-{
-    crate::max(pool(), input, schedule, f)
+    /// [`min`](crate::min) on the global pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workshare_reductions::{global, Schedule};
+    /// assert_eq!(global::min(&[3, 1, 2][..], Schedule::Auto, |&x| x), Some(1));
+    /// ```
+    min(f) -> Option<T>;
+
+    /// [`max`](crate::max) on the global pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workshare_reductions::{global, Schedule};
+    /// assert_eq!(global::max(&[3, 1, 2][..], Schedule::Auto, |&x| x), Some(3));
+    /// ```
+    max(f) -> Option<T>;
+
+    /// [`argmin`](crate::argmin) on the global pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workshare_reductions::{global, Schedule};
+    /// assert_eq!(global::argmin(&[3, 1, 1][..], Schedule::Auto, |&x| x), Some(1));
+    /// ```
+    argmin(key) -> Option<usize>;
+
+    /// [`argmax`](crate::argmax) on the global pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workshare_reductions::{global, Schedule};
+    /// assert_eq!(global::argmax(&[3, 1, 3][..], Schedule::Auto, |&x| x), Some(0));
+    /// ```
+    argmax(key) -> Option<usize>;
+
+    /// [`sum_deterministic`](crate::sum_deterministic) on the global pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workshare_reductions::{global, Schedule};
+    /// assert_eq!(global::sum_deterministic(0..4, Schedule::Auto, |i| i as f64 * 0.5), 3.0);
+    /// ```
+    sum_deterministic(f) -> T;
 }
 
 /// [`count`](crate::count) on the global pool.
@@ -136,40 +157,6 @@ where
     F: Fn(I::Item) -> bool + Sync,
 {
     crate::count(pool(), input, schedule, predicate)
-}
-
-/// [`argmin`](crate::argmin) on the global pool.
-///
-/// # Examples
-///
-/// ```
-/// use workshare_reductions::{global, Schedule};
-/// assert_eq!(global::argmin(&[3, 1, 1][..], Schedule::Auto, |&x| x), Some(1));
-/// ```
-pub fn argmin<I, T, F>(input: I, schedule: Schedule, key: F) -> Option<usize>
-where
-    I: Input,
-    T: Num,
-    F: Fn(I::Item) -> T + Sync,
-{
-    crate::argmin(pool(), input, schedule, key)
-}
-
-/// [`argmax`](crate::argmax) on the global pool.
-///
-/// # Examples
-///
-/// ```
-/// use workshare_reductions::{global, Schedule};
-/// assert_eq!(global::argmax(&[3, 1, 3][..], Schedule::Auto, |&x| x), Some(0));
-/// ```
-pub fn argmax<I, T, F>(input: I, schedule: Schedule, key: F) -> Option<usize>
-where
-    I: Input,
-    T: Num,
-    F: Fn(I::Item) -> T + Sync,
-{
-    crate::argmax(pool(), input, schedule, key)
 }
 
 /// [`reduce_deterministic`](crate::reduce_deterministic) on the global pool.
@@ -196,23 +183,6 @@ where
     C: Fn(T, T) -> T,
 {
     crate::reduce_deterministic(pool(), input, schedule, identity, fold, combine)
-}
-
-/// [`sum_deterministic`](crate::sum_deterministic) on the global pool.
-///
-/// # Examples
-///
-/// ```
-/// use workshare_reductions::{global, Schedule};
-/// assert_eq!(global::sum_deterministic(0..4, Schedule::Auto, |i| i as f64 * 0.5), 3.0);
-/// ```
-pub fn sum_deterministic<I, T, F>(input: I, schedule: Schedule, f: F) -> T
-where
-    I: Input,
-    T: Num,
-    F: Fn(I::Item) -> T + Sync,
-{
-    crate::sum_deterministic(pool(), input, schedule, f)
 }
 
 /// [`for_each_init`](crate::for_each_init) on the global pool.

@@ -176,9 +176,7 @@ where
     T: Num,
     F: Fn(I::Item) -> T + Sync,
 {
-    let empty = input.is_empty();
-    let best = reduce_monoid(pool, input, schedule, |item| Min(f(item))).0;
-    (!empty).then_some(best)
+    reduce_non_empty(pool, input, schedule, |item| Min(f(item))).map(|min| min.0)
 }
 
 /// The largest `f(item)` over `input`, `None` for an empty input. NaNs are skipped.
@@ -197,9 +195,19 @@ where
     T: Num,
     F: Fn(I::Item) -> T + Sync,
 {
+    reduce_non_empty(pool, input, schedule, |item| Max(f(item))).map(|max| max.0)
+}
+
+/// [`reduce_monoid`], `None` for an empty input (whose result would be the identity).
+fn reduce_non_empty<I, M, F>(pool: &Pool, input: I, schedule: Schedule, f: F) -> Option<M>
+where
+    I: Input,
+    M: Monoid,
+    F: Fn(I::Item) -> M + Sync,
+{
     let empty = input.is_empty();
-    let best = reduce_monoid(pool, input, schedule, |item| Max(f(item))).0;
-    (!empty).then_some(best)
+    let reduced = reduce_monoid(pool, input, schedule, f);
+    (!empty).then_some(reduced)
 }
 
 /// The number of items for which `predicate` holds.

@@ -56,6 +56,19 @@ static double check_team(int threads) {
     return size == threads ? 0.0 : -2.0;
 }
 
+/* `#pragma text`, from inside a macro. */
+#define PRAGMA(text) _Pragma(#text)
+
+/* `reps` repetitions, inside one parallel region of `threads` threads, of `statement` (which may
+ * use the repetition number `r`) under the directive `#pragma omp directive`: the constructs
+ * that live inside a region, whose fork and join the repetitions share. */
+#define REPS_IN_ONE_REGION(threads, reps, directive, statement)                                \
+    PRAGMA(omp parallel num_threads(threads))                                                  \
+    for (uint64_t r = 0; r < (reps); r++) {                                                    \
+        PRAGMA(omp directive)                                                                  \
+        statement;                                                                             \
+    }
+
 double ws_omp_parallel(uint64_t reps, int threads) {
     if (check_team(threads) < 0) return -2.0;
     double start = now_ns();
@@ -69,25 +82,14 @@ double ws_omp_parallel(uint64_t reps, int threads) {
 double ws_omp_barrier(uint64_t reps, int threads) {
     if (check_team(threads) < 0) return -2.0;
     double start = now_ns();
-#pragma omp parallel num_threads(threads)
-    {
-        for (uint64_t r = 0; r < reps; r++) {
-#pragma omp barrier
-        }
-    }
+    REPS_IN_ONE_REGION(threads, reps, barrier, /* no statement: a stand-alone directive */)
     return now_ns() - start;
 }
 
 double ws_omp_single(uint64_t reps, int threads) {
     if (check_team(threads) < 0) return -2.0;
     double start = now_ns();
-#pragma omp parallel num_threads(threads)
-    {
-        for (uint64_t r = 0; r < reps; r++) {
-#pragma omp single
-            SINK(r);
-        }
-    }
+    REPS_IN_ONE_REGION(threads, reps, single, SINK(r))
     return now_ns() - start;
 }
 
@@ -97,17 +99,11 @@ double ws_omp_for(uint64_t reps, int threads, int64_t n, int dynamic) {
     if (check_team(threads) < 0) return -2.0;
     double start = now_ns();
     if (dynamic) {
-#pragma omp parallel num_threads(threads)
-        for (uint64_t r = 0; r < reps; r++) {
-#pragma omp for schedule(dynamic, 1)
-            for (int64_t i = 0; i < n; i++) SINK(i);
-        }
+        REPS_IN_ONE_REGION(threads, reps, for schedule(dynamic, 1),
+                           for (int64_t i = 0; i < n; i++) SINK(i))
     } else {
-#pragma omp parallel num_threads(threads)
-        for (uint64_t r = 0; r < reps; r++) {
-#pragma omp for schedule(static)
-            for (int64_t i = 0; i < n; i++) SINK(i);
-        }
+        REPS_IN_ONE_REGION(threads, reps, for schedule(static),
+                           for (int64_t i = 0; i < n; i++) SINK(i))
     }
     return now_ns() - start;
 }

@@ -568,58 +568,60 @@ fn report(inputs: &Inputs, charts: &BTreeMap<String, String>) -> String {
         md.push_str("\n\n");
     }
     if let Some(targets) = &inputs.targets {
-        md.push_str("## Speed targets, paired\n\n");
-        md.push_str(
+        push_section(
+            &mut md,
+            "Speed targets, paired",
             "The speed targets of the parfor and reductions issues (2 threads, ratio to serial; \
              for the deterministic sum, to the ordinary workshare sum), measured paired: each \
              round runs the three rows of a workload back to back, milliseconds apart, and the \
              ratio is taken within the round; the table gives the median over the rounds and \
              the middle half of them. A met target is a median at or under it.\n\n",
+            &bench_command("targets"),
+            &targets_table(targets),
         );
-        let _ = writeln!(
-            md,
-            "Reproduce: `{}cargo bench --bench targets`\n",
-            bench_env("targets")
-        );
-        md.push_str(&targets_table(targets));
-        md.push('\n');
     }
     let mut order: Vec<(&String, &Vec<Row>)> = inputs.groups.iter().collect();
     order.sort_by_key(|(name, _)| (source(name).0, name.as_str()));
     for (name, rows) in order {
-        let _ = writeln!(md, "## {name}\n");
         let command = match source(name).1 {
-            Some(bench) => format!(
-                "{}cargo bench --bench {bench} -- '^{}/'",
-                bench_env(bench),
-                name
-            ),
+            Some(bench) => format!("{} -- '^{name}/'", bench_command(bench)),
             None => format!("cargo bench -- '^{name}/'"),
         };
-        let _ = writeln!(md, "Reproduce: `{command}`\n");
-        md.push_str(&table(rows));
-        md.push('\n');
+        push_section(&mut md, name, "", &command, &table(rows));
         if let Some(chart) = charts.get(name) {
             let _ = writeln!(md, "![{name}]({chart})\n");
         }
     }
     if let Some(idle) = &inputs.idle {
-        md.push_str("## W8 idle\n\n");
-        let _ = writeln!(
-            md,
+        let intro = format!(
             "CPU time of the whole process (user + system) while its main thread sleeps {} \
-             after one loop on a fresh pool, one child process per run.\n",
+             after one loop on a fresh pool, one child process per run.\n\n",
             fmt_time(idle.sleep_ns)
         );
-        let _ = writeln!(
-            md,
-            "Reproduce: `{}cargo bench --bench idle`\n",
-            bench_env("idle")
+        push_section(
+            &mut md,
+            "W8 idle",
+            &intro,
+            &bench_command("idle"),
+            &idle_table(idle),
         );
-        md.push_str(&idle_table(idle));
-        md.push('\n');
     }
     md
+}
+
+/// Appends a section of the report: its heading, `intro` (empty or ending in a blank line),
+/// the command that reproduces it and its table.
+fn push_section(md: &mut String, title: &str, intro: &str, command: &str, table: &str) {
+    let _ = writeln!(md, "## {title}\n");
+    md.push_str(intro);
+    let _ = writeln!(md, "Reproduce: `{command}`\n");
+    md.push_str(table);
+    md.push('\n');
+}
+
+/// The command that runs `bench` alone, with the environment variables of this run.
+fn bench_command(bench: &str) -> String {
+    format!("{}cargo bench --bench {bench}", bench_env(bench))
 }
 
 /// The commit the benchmarks ran on, as `scripts/benchmarks.sh` recorded it before the run.
