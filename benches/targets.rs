@@ -10,6 +10,13 @@
 //! rounds with the middle half of them (first to third quartile). A contestant's time in a round
 //! is the mean of a batch of calls long enough (about 2 ms) for the clock to be accurate.
 //!
+//! OpenMP, where the C compiler has it: each workload also runs as a C programmer ports it
+//! (`benches/omp/src/workloads.c`: one `parallel for`, default `static` schedule, `reduction`
+//! clauses, `schedule(dynamic)` for W5), paired the same way against the same C loop run
+//! serially, in rounds of its own after the three above (libgomp's waiting threads spin for
+//! milliseconds after a loop, which would land on the next contestant of a shared round); the
+//! table's OpenMP column is that ratio. It shows what the C runtime reaches on the same machine.
+//!
 //! Every parallel result is checked against the serial one before timing. The table is printed
 //! and written as JSON to `target/workshare-bench/targets.json` (under `$CARGO_TARGET_DIR` when
 //! set), which the report generator reads. `WORKSHARE_BENCH_QUICK=1`: a third of the rounds.
@@ -32,6 +39,7 @@ use std::time::Instant;
 use workshare::parfor::{for_each_mut_chunk, map_into, Schedule};
 use workshare::reductions::{argmax, sum, sum_deterministic, SplitMix64};
 use workshare::Pool;
+use workshare_bench_omp::workloads::{self as omp, Mode};
 
 const THREADS: usize = 2;
 
@@ -44,13 +52,83 @@ struct Contest<'a> {
     target: f64,
     rounds: usize,
     run: [Box<dyn FnMut() + 'a>; 3],
+    /// The C loop serially and with OpenMP, when the C compiler has OpenMP.
+    omp: Option<[Box<dyn FnMut() + 'a>; 2]>,
 }
 
-/// Per-round times of the three contestants, in ns per call.
-fn measure(contest: &mut Contest<'_>) -> Vec<[f64; 3]> {
+impl<'a> Contest<'a> {
+    /// Adds the OpenMP pair, if there is one.
+    fn with_omp(mut self, omp: Option<[Box<dyn FnMut() + 'a>; 2]>) -> Self {
+        self.omp = omp;
+        self
+    }
+}
+
+/// Whether the OpenMP rows run: OpenMP built in, and teams of `THREADS` threads granted.
+fn omp_ok() -> bool {
+    workshare_bench_omp::available() && omp::team_ok(THREADS)
+}
+
+/// The OpenMP pair of an `out[i] = f(i)` workload: both runs are checked against `expected`.
+fn omp_map<'a, T: Clone + Default + PartialEq + std::fmt::Debug + 'a>(
+    expected: &[T],
+    run: impl Fn(Mode, &mut [T]) -> Option<()> + Clone + 'a,
+) -> Option<[Box<dyn FnMut() + 'a>; 2]> {
+    if !omp_ok() {
+        return None;
+    }
+    let mut outs = [Mode::Serial, Mode::Team(THREADS)].map(|mode| {
+        let mut out = vec![T::default(); expected.len()];
+        run(mode, &mut out).expect("OpenMP is available");
+        assert_eq!(out, expected, "OpenMP {mode:?}");
+        out
+    });
+    let [mut serial, mut team] = std::mem::take(&mut outs);
+    let run2 = run.clone();
+    Some([
+        Box::new(move || {
+            run(Mode::Serial, &mut serial);
+            black_box(&mut serial);
+        }),
+        Box::new(move || {
+            run2(Mode::Team(THREADS), &mut team);
+            black_box(&mut team);
+        }),
+    ])
+}
+
+/// The OpenMP pair of a reduction: both results must be `close` to `expected`.
+fn omp_value<'a, T: std::fmt::Debug + 'a>(
+    expected: &T,
+    close: impl Fn(&T, &T) -> bool,
+    run: impl Fn(Mode) -> Option<T> + Clone + 'a,
+) -> Option<[Box<dyn FnMut() + 'a>; 2]> {
+    if !omp_ok() {
+        return None;
+    }
+    for mode in [Mode::Serial, Mode::Team(THREADS)] {
+        let got = run(mode).expect("OpenMP is available");
+        assert!(
+            close(&got, expected),
+            "OpenMP {mode:?}: {got:?} vs {expected:?}"
+        );
+    }
+    let run2 = run.clone();
+    Some([
+        Box::new(move || {
+            black_box(run(Mode::Serial));
+        }),
+        Box::new(move || {
+            black_box(run2(Mode::Team(THREADS)));
+        }),
+    ])
+}
+
+/// Per-round times of `K` contestants, in ns per call.
+fn measure<const K: usize>(run: &mut [Box<dyn FnMut() + '_>; K], rounds: usize) -> Vec<[f64; K]> {
     // Warm-up, and the batch size: calls per timing so that one timing lasts about 2 ms.
-    let mut batch = [1usize; 3];
-    for (k, run) in contest.run.iter_mut().enumerate() {
+    let mut batch = [1usize; K];
+    for (k, run) in run.iter_mut().enumerate() {
         let start = Instant::now();
         let mut calls = 0;
         while calls < 3 || start.elapsed().as_millis() < 20 {
@@ -60,14 +138,14 @@ fn measure(contest: &mut Contest<'_>) -> Vec<[f64; 3]> {
         let per_call = start.elapsed().as_nanos() as f64 / calls as f64;
         batch[k] = ((2e6 / per_call).ceil() as usize).max(1);
     }
-    (0..contest.rounds)
+    (0..rounds)
         .map(|round| {
-            let mut times = [0.0; 3];
-            for j in 0..3 {
-                let k = (round + j) % 3;
+            let mut times = [0.0; K];
+            for j in 0..K {
+                let k = (round + j) % K;
                 let start = Instant::now();
                 for _ in 0..batch[k] {
-                    (contest.run[k])();
+                    (run[k])();
                 }
                 times[k] = start.elapsed().as_nanos() as f64 / batch[k] as f64;
             }
@@ -92,13 +170,17 @@ struct Outcome {
     base_ns: f64,
     ours: [f64; 3],
     theirs: [f64; 3],
+    /// OpenMP's ratio to the serial C loop, when measured.
+    omp: Option<[f64; 3]>,
+}
+
+/// The first quartile, median and third quartile of `contestant / base` over the rounds.
+fn ratios<const K: usize>(times: &[[f64; K]], k: usize) -> [f64; 3] {
+    let r: Vec<f64> = times.iter().map(|t| t[k] / t[0]).collect();
+    [quantile(&r, 0.25), quantile(&r, 0.5), quantile(&r, 0.75)]
 }
 
 fn outcome(name: &str, labels: [&'static str; 3], target: f64, times: &[[f64; 3]]) -> Outcome {
-    let ratios = |k: usize| -> [f64; 3] {
-        let r: Vec<f64> = times.iter().map(|t| t[k] / t[0]).collect();
-        [quantile(&r, 0.25), quantile(&r, 0.5), quantile(&r, 0.75)]
-    };
     let base: Vec<f64> = times.iter().map(|t| t[0]).collect();
     Outcome {
         name: name.to_owned(),
@@ -106,8 +188,9 @@ fn outcome(name: &str, labels: [&'static str; 3], target: f64, times: &[[f64; 3]
         target,
         rounds: times.len(),
         base_ns: quantile(&base, 0.5),
-        ours: ratios(1),
-        theirs: ratios(2),
+        ours: ratios(times, 1),
+        theirs: ratios(times, 2),
+        omp: None,
     }
 }
 
@@ -115,11 +198,15 @@ fn json(outcomes: &[Outcome]) -> String {
     let mut out = String::from("{\"threads\": ");
     let _ = writeln!(out, "{THREADS}, \"rows\": [");
     for (i, o) in outcomes.iter().enumerate() {
+        let omp = o.omp.map_or_else(
+            || "null".to_owned(),
+            |r| format!("[{:.4}, {:.4}, {:.4}]", r[0], r[1], r[2]),
+        );
         let _ = writeln!(
             out,
             "  {{\"workload\": \"{}\", \"base\": \"{}\", \"ours\": \"{}\", \"theirs\": \"{}\", \
              \"target\": {}, \"rounds\": {}, \"base_ns\": {:.1}, \"ours_ratio\": [{:.4}, {:.4}, \
-             {:.4}], \"theirs_ratio\": [{:.4}, {:.4}, {:.4}]}}{}",
+             {:.4}], \"theirs_ratio\": [{:.4}, {:.4}, {:.4}], \"omp_ratio\": {omp}}}{}",
             o.name,
             o.labels[0],
             o.labels[1],
@@ -159,6 +246,7 @@ fn w1<'a>(pool: &'a Pool, rp: &'a rayon::ThreadPool, n: usize, target: f64) -> C
     out.fill(0.0);
     theirs(&mut out);
     assert_eq!(out, expected);
+    let omp = omp_map(&expected, move |mode, out| omp::w1_sqrt(mode, x, out));
     let (mut a, mut b, mut c) = (out.clone(), out.clone(), out);
     Contest {
         name: format!("W1 sqrt n={}", fmt_n(n)),
@@ -172,6 +260,7 @@ fn w1<'a>(pool: &'a Pool, rp: &'a rayon::ThreadPool, n: usize, target: f64) -> C
             Box::new(move || ours(&mut b)),
             Box::new(move || theirs(&mut c)),
         ],
+        omp,
     }
 }
 
@@ -226,6 +315,7 @@ fn indexed_map<'a, T: Copy + Send + Sync + PartialEq + std::fmt::Debug + Default
             Box::new(move || ours(&mut b, &f2)),
             Box::new(move || theirs(&mut c, &f3)),
         ],
+        omp: None,
     }
 }
 
@@ -260,6 +350,7 @@ fn reduction<'a, T: std::fmt::Debug>(
                 black_box(theirs());
             }),
         ],
+        omp: None,
     }
 }
 
@@ -281,22 +372,31 @@ fn main() {
     let mut record = |mut contest: Contest<'_>, labels: [&'static str; 3]| {
         if !bench {
             contest.run.iter_mut().for_each(|run| run());
+            contest.omp.iter_mut().flatten().for_each(|run| run());
             return;
         }
         if !filters.is_empty() && !filters.iter().any(|f| contest.name.contains(f.as_str())) {
             return;
         }
-        contest.rounds = rounds(contest.rounds);
-        let times = measure(&mut contest);
-        let o = outcome(&contest.name, labels, contest.target, &times);
+        let rounds = rounds(contest.rounds);
+        let times = measure(&mut contest.run, rounds);
+        let mut o = outcome(&contest.name, labels, contest.target, &times);
+        if let Some(pair) = &mut contest.omp {
+            o.omp = Some(ratios(&measure(pair, rounds), 1));
+            // libgomp's waiting thread spins for a while after a loop: let it go to sleep
+            // before the next workload is timed.
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
         println!(
-            "{:<28} {:>10} {:>7.3}x ({:.3}..{:.3}) rayon {:>6.3}x  target {:.3}x {}",
+            "{:<28} {:>10} {:>7.3}x ({:.3}..{:.3}) rayon {:>6.3}x{}  target {:.3}x {}",
             o.name,
             format!("{:.1} us", o.base_ns / 1e3),
             o.ours[1],
             o.ours[0],
             o.ours[2],
             o.theirs[1],
+            o.omp
+                .map_or(String::new(), |r| format!(" OpenMP {:>6.3}x", r[1])),
             o.target,
             if o.ours[1] <= o.target {
                 "met"
@@ -333,7 +433,12 @@ fn main() {
                     rp.install(|| it.sum::<i64>())
                 },
                 |a, b| a == b,
-            ),
+            )
+            .with_omp(omp_value(
+                &a.iter().zip(b).map(|(x, y)| (x - y).pow(2)).sum::<i64>(),
+                |a, b| a == b,
+                move |mode| omp::w2_sqdiff(mode, a, b),
+            )),
             PLAIN,
         );
     }
@@ -356,7 +461,11 @@ fn main() {
             0.505,
             11,
             roots,
-        ),
+        )
+        .with_omp(omp_map(
+            &(0..n).map(roots).collect::<Vec<_>>(),
+            move |mode, out| omp::w3_roots(mode, x, out),
+        )),
         PLAIN,
     );
 
@@ -381,7 +490,12 @@ fn main() {
                 move || sum(pool, 0..blocks, Schedule::Auto, block_hits),
                 move || rp.install(|| (0..blocks).into_par_iter().map(block_hits).sum::<u64>()),
                 |a, b| a == b,
-            ),
+            )
+            .with_omp(omp_value(
+                &(0..blocks).map(block_hits).sum::<u64>(),
+                |a, b| a == b,
+                move |mode| omp::w4_pi(mode, 4, blocks, 10_000),
+            )),
             PLAIN,
         );
     }
@@ -397,7 +511,11 @@ fn main() {
             0.51,
             11,
             imbalanced,
-        ),
+        )
+        .with_omp(omp_map(
+            &(0..n).map(imbalanced).collect::<Vec<_>>(),
+            omp::w5_imbalanced,
+        )),
         PLAIN,
     );
 
@@ -412,19 +530,20 @@ fn main() {
                 .into_boxed_slice(),
         );
         let (pool, rp) = (&pool, &rp);
+        let serial = move || {
+            let mut best = 0;
+            for (i, &s) in scores.iter().enumerate() {
+                if s > scores[best] {
+                    best = i;
+                }
+            }
+            best
+        };
         record(
             reduction(
                 &format!("W6 argmax n={}", fmt_n(n)),
                 (0.55, 21),
-                move || {
-                    let mut best = 0;
-                    for (i, &s) in scores.iter().enumerate() {
-                        if s > scores[best] {
-                            best = i;
-                        }
-                    }
-                    best
-                },
+                serial,
                 move || argmax(pool, scores, Schedule::Auto, |&s| s).unwrap(),
                 move || {
                     let better = |a: (usize, i32), b: (usize, i32)| {
@@ -438,7 +557,12 @@ fn main() {
                     rp.install(|| it.reduce(|| (usize::MAX, i32::MIN), better).0)
                 },
                 |a, b| a == b,
-            ),
+            )
+            .with_omp(omp_value(
+                &Some(serial()),
+                |a, b| a == b,
+                move |mode| omp::w6_argmax(mode, scores),
+            )),
             PLAIN,
         );
     }
@@ -470,7 +594,12 @@ fn main() {
                 move || sum(pool, 0..n, Schedule::Auto, kernel),
                 move || rp.install(|| (0..n).into_par_iter().map(kernel).sum::<f64>()),
                 |a, b| (a - b).abs() <= 1e-12 * b.abs(),
-            ),
+            )
+            .with_omp(omp_value(
+                &(0..n).map(kernel).sum::<f64>(),
+                |a, b| (a - b).abs() <= 1e-12 * b.abs(),
+                move |mode| omp::w9_kde(mode, means, widths, 0.4),
+            )),
             PLAIN,
         );
     }

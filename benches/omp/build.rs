@@ -1,14 +1,20 @@
-//! Compiles `src/omp.c` with OpenMP when the C compiler supports it, without otherwise.
+//! Compiles `src/omp.c` and `src/workloads.c` with OpenMP when the C compiler supports it,
+//! without otherwise.
 //!
 //! The probe compiles *and links* a small OpenMP program with the compiler `cc` picks, so a
 //! compiler that accepts `-fopenmp` but has no OpenMP runtime to link also counts as "no
-//! OpenMP". Without OpenMP, `omp.c` compiles to stubs that report "unavailable", and the
+//! OpenMP". Without OpenMP, both files compile to stubs that report "unavailable", and the
 //! benchmarks skip the OpenMP rows. `WORKSHARE_BENCH_NO_OPENMP=1` forces that path.
+//!
+//! `workloads.c` (the workloads of the speed targets) is compiled with `-O3 -fno-math-errno`,
+//! as rustc's optimized build compiles the Rust loops it is compared with: `sqrt` without
+//! `errno` is what lets both compilers vectorize W1.
 
 use std::path::{Path, PathBuf};
 
 fn main() {
     println!("cargo:rerun-if-changed=src/omp.c");
+    println!("cargo:rerun-if-changed=src/workloads.c");
     println!("cargo:rerun-if-env-changed=WORKSHARE_BENCH_NO_OPENMP");
     println!("cargo:rerun-if-env-changed=CC");
     println!("cargo:rerun-if-env-changed=CFLAGS");
@@ -16,24 +22,30 @@ fn main() {
     let forced_off = std::env::var_os("WORKSHARE_BENCH_NO_OPENMP").is_some_and(|v| v != "0");
     let mut build = cc::Build::new();
     build.file("src/omp.c").opt_level(2).warnings(true);
+    let mut workloads = cc::Build::new();
+    workloads
+        .file("src/workloads.c")
+        .opt_level(3)
+        .flag("-fno-math-errno")
+        .warnings(true);
     let runtime = if forced_off {
         None
     } else {
         probe(&build, &out)
     };
-    match &runtime {
-        Some((lib, dir)) => {
-            build.flag("-fopenmp");
-            build.compile("workshare_bench_omp");
-            if let Some(dir) = dir {
-                println!("cargo:rustc-link-search=native={}", dir.display());
-            }
-            println!("cargo:rustc-link-lib=dylib={lib}");
+    if runtime.is_some() {
+        build.flag("-fopenmp");
+        workloads.flag("-fopenmp");
+    } else {
+        println!("cargo:warning=OpenMP unavailable: the OpenMP benchmark rows will be skipped");
+    }
+    build.compile("workshare_bench_omp");
+    workloads.compile("workshare_bench_omp_workloads");
+    if let Some((lib, dir)) = &runtime {
+        if let Some(dir) = dir {
+            println!("cargo:rustc-link-search=native={}", dir.display());
         }
-        None => {
-            println!("cargo:warning=OpenMP unavailable: the OpenMP benchmark rows will be skipped");
-            build.compile("workshare_bench_omp");
-        }
+        println!("cargo:rustc-link-lib=dylib={lib}");
     }
 }
 

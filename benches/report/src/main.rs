@@ -372,6 +372,8 @@ struct Target {
     /// First quartile, median and third quartile of the per-round ratios to the baseline.
     ours: [f64; 3],
     theirs: [f64; 3],
+    /// OpenMP's ratio to the same C loop run serially (its own paired rounds), when measured.
+    omp: Option<[f64; 3]>,
 }
 
 fn read_targets(path: &Path) -> Option<Vec<Target>> {
@@ -397,23 +399,27 @@ fn read_targets(path: &Path) -> Option<Vec<Target>> {
                 base_ns: row.get("base_ns")?.as_f64()?,
                 ours: triple(row.get("ours_ratio")?)?,
                 theirs: triple(row.get("theirs_ratio")?)?,
+                // Absent from older files, `null` where OpenMP was not measured.
+                omp: row.get("omp_ratio").and_then(triple),
             })
         })
         .collect()
 }
 
 /// The paired targets table: per workload the median ratio (and middle half) of the measured
-/// runtime and of the comparison to the baseline, against the issue's target.
+/// runtime and of the comparison to the baseline, against the issue's target, and OpenMP's
+/// ratio to its own serial C loop where it was measured.
 fn targets_table(targets: &[Target]) -> String {
     let mut out = String::from(
         "| workload | baseline | baseline median | measured | ratio (median) | middle half | \
-         target | met | comparison | its ratio | rounds |\n\
-         |---|---|--:|---|--:|--:|--:|---|---|--:|--:|\n",
+         target | met | comparison | its ratio | OpenMP (vs C serial) | rounds |\n\
+         |---|---|--:|---|--:|--:|--:|---|---|--:|--:|--:|\n",
     );
     for t in targets {
+        let omp = t.omp.map_or_else(String::new, |r| format!("{:.3}x", r[1]));
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {:.3}x | {:.3}x-{:.3}x | {:.3}x | {} | {} | {:.3}x | {} |",
+            "| {} | {} | {} | {} | {:.3}x | {:.3}x-{:.3}x | {:.3}x | {} | {} | {:.3}x | {omp} | {} |",
             t.workload,
             t.labels[0],
             fmt_time(t.base_ns),
@@ -575,7 +581,9 @@ fn report(inputs: &Inputs, charts: &BTreeMap<String, String>) -> String {
              for the deterministic sum, to the ordinary workshare sum), measured paired: each \
              round runs the three rows of a workload back to back, milliseconds apart, and the \
              ratio is taken within the round; the table gives the median over the rounds and \
-             the middle half of them. A met target is a median at or under it.\n\n",
+             the middle half of them. A met target is a median at or under it. The OpenMP \
+             column: the workload ported to C with OpenMP `parallel for`, paired in rounds of \
+             its own against the same C loop without OpenMP (see the notes above).\n\n",
             &bench_command("targets"),
             &targets_table(targets),
         );
@@ -762,7 +770,8 @@ mod tests {
         std::fs::write(
             &targets_path,
             r#"{"threads": 2, "rows": [
-  {"workload": "W1 sqrt n=1e4", "base": "serial", "ours": "workshare", "theirs": "rayon", "target": 0.6, "rounds": 31, "base_ns": 3100.0, "ours_ratio": [0.75, 0.78, 0.8], "theirs_ratio": [4.0, 4.5, 5.0]}
+  {"workload": "W1 sqrt n=1e4", "base": "serial", "ours": "workshare", "theirs": "rayon", "target": 0.6, "rounds": 31, "base_ns": 3100.0, "ours_ratio": [0.75, 0.78, 0.8], "theirs_ratio": [4.0, 4.5, 5.0], "omp_ratio": [0.9, 0.95, 1.0]},
+  {"workload": "f64 sum n=1e7", "base": "workshare sum", "ours": "deterministic sum", "theirs": "serial", "target": 1.1, "rounds": 21, "base_ns": 5000000.0, "ours_ratio": [0.9, 0.95, 1.0], "theirs_ratio": [1.8, 1.9, 2.0], "omp_ratio": null}
 ]}"#,
         )
         .unwrap();
@@ -771,9 +780,13 @@ mod tests {
         assert!(
             t.contains(
                 "| W1 sqrt n=1e4 | serial | 3.10 µs | workshare | 0.780x | 0.750x-0.800x | 0.600x \
-                 | no | rayon | 4.500x | 31 |"
+                 | no | rayon | 4.500x | 0.950x | 31 |"
             ),
             "{t}"
+        );
+        assert!(
+            t.contains("| yes | serial | 1.900x |  | 21 |"),
+            "a row without OpenMP leaves its cell empty: {t}"
         );
         let inputs = Inputs {
             groups,
