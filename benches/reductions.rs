@@ -137,23 +137,51 @@ fn w9(c: &mut Criterion, rt: &Runtimes) {
     let means: Vec<f64> = (0..n).map(|_| rng.next_f64() * 2.0 - 1.0).collect();
     let widths: Vec<f64> = (0..n).map(|_| 0.1 + 0.2 * rng.next_f64()).collect();
     let x = 0.4;
-    let kernel = |i: usize| (-0.5 * ((x - means[i]) / widths[i]).powi(2)).exp() / widths[i];
     let scale = 1.0 / (n as f64 * (2.0 * std::f64::consts::PI).sqrt());
-    let serial = || (0..n).map(kernel).sum::<f64>() * scale;
-    let ours = || sum(&rt.pool, 0..n, Schedule::Auto, kernel) * scale;
+    // Zipped slices: no indexing, no bounds checks.
+    let zipped = (&means[..], &widths[..]);
+    let kernel_zip = |(m, w): (&f64, &f64)| (-0.5 * ((x - m) / w).powi(2)).exp() / w;
+    let serial = || means.iter().zip(&widths).map(kernel_zip).sum::<f64>() * scale;
+    let ours_zip = || sum(&rt.pool, zipped, Schedule::Auto, kernel_zip) * scale;
     let theirs = || {
+        let it = means.par_iter().zip(&widths).map(kernel_zip);
+        rt.rayon.install(|| it.sum::<f64>()) * scale
+    };
+    // Indexed (`means[i]`, the loop as written in Python): a body run on sub-ranges keeps its
+    // bounds checks, under any runtime.
+    let kernel = |i: usize| (-0.5 * ((x - means[i]) / widths[i]).powi(2)).exp() / widths[i];
+    let serial_indexed = || (0..n).map(kernel).sum::<f64>() * scale;
+    let ours = || sum(&rt.pool, 0..n, Schedule::Auto, kernel) * scale;
+    let theirs_indexed = || {
         rt.rayon
             .install(|| (0..n).into_par_iter().map(kernel).sum::<f64>())
             * scale
     };
     let expected = serial();
-    for result in [ours(), theirs()] {
+    for result in [
+        serial_indexed(),
+        ours_zip(),
+        ours(),
+        theirs(),
+        theirs_indexed(),
+    ] {
         assert!((result - expected).abs() <= 1e-12 * expected.abs());
     }
     let mut group = group(c, "W9_kde_n1e6", WORKLOAD);
     group.bench_function("serial", |bench| bench.iter(|| black_box(serial())));
-    group.bench_function("workshare", |bench| bench.iter(|| black_box(ours())));
+    group.bench_function("serial_indexed", |bench| {
+        bench.iter(|| black_box(serial_indexed()))
+    });
+    group.bench_function("workshare_zip", |bench| {
+        bench.iter(|| black_box(ours_zip()))
+    });
+    group.bench_function("workshare_indexed", |bench| {
+        bench.iter(|| black_box(ours()))
+    });
     group.bench_function("rayon", |bench| bench.iter(|| black_box(theirs())));
+    group.bench_function("rayon_indexed", |bench| {
+        bench.iter(|| black_box(theirs_indexed()))
+    });
     group.finish();
 }
 

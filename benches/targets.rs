@@ -583,23 +583,42 @@ fn main() {
                 .collect::<Vec<_>>()
                 .into_boxed_slice(),
         );
-        let kernel =
-            move |i: usize| (-0.5 * ((0.4 - means[i]) / widths[i]).powi(2)).exp() / widths[i];
+        // Zipped slices, the form the reductions take without indexing (the target's row):
+        // no bounds checks, for any of the three.
+        let kernel = |(m, w): (&f64, &f64)| (-0.5 * ((0.4 - m) / w).powi(2)).exp() / w;
         let (pool, rp) = (&pool, &rp);
+        let close = |a: &f64, b: &f64| (a - b).abs() <= 1e-12 * b.abs();
         record(
             reduction(
                 &format!("W9 kde n={}", fmt_n(n)),
                 (0.51, 21),
+                move || means.iter().zip(widths).map(kernel).sum::<f64>(),
+                move || sum(pool, (means, widths), Schedule::Auto, kernel),
+                move || rp.install(|| means.par_iter().zip(widths).map(kernel).sum::<f64>()),
+                close,
+            )
+            .with_omp(omp_value(
+                &means.iter().zip(widths).map(kernel).sum::<f64>(),
+                close,
+                move |mode| omp::w9_kde(mode, means, widths, 0.4),
+            )),
+            PLAIN,
+        );
+        // Indexed (`means[i]`, `widths[i]` over `0..n`, the loop as written in Python), for
+        // comparison: the serial loop can lose its bounds checks (the compiler may see that
+        // both arrays hold `n` items), while a body run on sub-ranges keeps them, under any
+        // runtime.
+        let kernel =
+            move |i: usize| (-0.5 * ((0.4 - means[i]) / widths[i]).powi(2)).exp() / widths[i];
+        record(
+            reduction(
+                &format!("W9 kde n={} indexed", fmt_n(n)),
+                (0.51, 21),
                 move || (0..n).map(kernel).sum::<f64>(),
                 move || sum(pool, 0..n, Schedule::Auto, kernel),
                 move || rp.install(|| (0..n).into_par_iter().map(kernel).sum::<f64>()),
-                |a, b| (a - b).abs() <= 1e-12 * b.abs(),
-            )
-            .with_omp(omp_value(
-                &(0..n).map(kernel).sum::<f64>(),
-                |a, b| (a - b).abs() <= 1e-12 * b.abs(),
-                move |mode| omp::w9_kde(mode, means, widths, 0.4),
-            )),
+                close,
+            ),
             PLAIN,
         );
     }
