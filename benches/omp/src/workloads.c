@@ -6,10 +6,10 @@
  *
  * Each function runs the loop serially, without any OpenMP construct, when `threads` is 0 (the
  * baseline the OpenMP ratio is taken against: the same C code, the same compiler), and as a
- * `parallel for` of `threads` threads otherwise. The body is written once, in a `static
- * inline` function of one index (or one block) that both loops call. Every function returns 0,
- * or -1 when this file was built without OpenMP; results go through the pointer arguments.
- * They do not check the team size: the caller asks `ws_omp_team_ok` once before timing.
+ * `parallel for` of `threads` threads otherwise (the macro `LOOP` writes both loops from one
+ * statement). Every function returns 0, or -1 when this file was built without OpenMP;
+ * results go through the pointer arguments. They do not check the team size: the caller asks
+ * `ws_omp_team_ok` once before timing.
  */
 #include <math.h>
 #include <stdint.h>
@@ -30,30 +30,29 @@ int ws_omp_team_ok(int threads) {
     return size == threads;
 }
 
+/* Runs `statement` for every `i` in `0..n`: as a plain loop when `threads` is 0, else as a
+ * `parallel for` of `threads` threads with the OpenMP `clauses` (which may be empty). */
+#define PRAGMA(text) _Pragma(#text)
+#define LOOP(threads, n, clauses, statement)                                                   \
+    do {                                                                                       \
+        if ((threads) == 0) {                                                                  \
+            for (int64_t i = 0; i < (n); i++) statement;                                       \
+        } else {                                                                               \
+            PRAGMA(omp parallel for num_threads(threads) clauses)                              \
+            for (int64_t i = 0; i < (n); i++) statement;                                       \
+        }                                                                                      \
+    } while (0)
+
 /* W1: out[i] = sqrt(x[i]). */
 int ws_omp_w1_sqrt(int threads, const float *x, float *out, int64_t n) {
-    if (threads == 0) {
-        for (int64_t i = 0; i < n; i++) out[i] = sqrtf(x[i]);
-        return 0;
-    }
-#pragma omp parallel for num_threads(threads)
-    for (int64_t i = 0; i < n; i++) out[i] = sqrtf(x[i]);
+    LOOP(threads, n, , out[i] = sqrtf(x[i]));
     return 0;
-}
-
-static inline int64_t w2(const int64_t *a, const int64_t *b, int64_t i) {
-    return (a[i] - b[i]) * (a[i] - b[i]);
 }
 
 /* W2: sum of (a[i] - b[i])^2, exact in i64. */
 int ws_omp_w2_sqdiff(int threads, const int64_t *a, const int64_t *b, int64_t n, int64_t *sum) {
     int64_t s = 0;
-    if (threads == 0) {
-        for (int64_t i = 0; i < n; i++) s += w2(a, b, i);
-    } else {
-#pragma omp parallel for num_threads(threads) reduction(+ : s)
-        for (int64_t i = 0; i < n; i++) s += w2(a, b, i);
-    }
+    LOOP(threads, n, reduction(+ : s), s += (a[i] - b[i]) * (a[i] - b[i]));
     *sum = s;
     return 0;
 }
@@ -66,12 +65,7 @@ static inline float w3(const float *x, int64_t n) {
 
 /* W3: out[i] = sum over j of sqrt(x[j]), accumulated in double in index order. */
 int ws_omp_w3_roots(int threads, const float *x, float *out, int64_t n) {
-    if (threads == 0) {
-        for (int64_t i = 0; i < n; i++) out[i] = w3(x, n);
-        return 0;
-    }
-#pragma omp parallel for num_threads(threads)
-    for (int64_t i = 0; i < n; i++) out[i] = w3(x, n);
+    LOOP(threads, n, , out[i] = w3(x, n));
     return 0;
 }
 
@@ -101,12 +95,7 @@ static inline uint64_t w4(uint64_t seed, int64_t block, int64_t per_block) {
 /* W4: Monte Carlo pi, the hits of `blocks` blocks of `per_block` samples. */
 int ws_omp_w4_pi(int threads, uint64_t seed, int64_t blocks, int64_t per_block, uint64_t *hits) {
     uint64_t h = 0;
-    if (threads == 0) {
-        for (int64_t block = 0; block < blocks; block++) h += w4(seed, block, per_block);
-    } else {
-#pragma omp parallel for num_threads(threads) reduction(+ : h)
-        for (int64_t block = 0; block < blocks; block++) h += w4(seed, block, per_block);
-    }
+    LOOP(threads, blocks, reduction(+ : h), h += w4(seed, i, per_block));
     *hits = h;
     return 0;
 }
@@ -120,12 +109,7 @@ static inline uint64_t w5(int64_t i) {
 
 /* W5: out[i] = w5(i), with the `dynamic` schedule an imbalanced loop asks for. */
 int ws_omp_w5_imbalanced(int threads, uint64_t *out, int64_t n) {
-    if (threads == 0) {
-        for (int64_t i = 0; i < n; i++) out[i] = w5(i);
-        return 0;
-    }
-#pragma omp parallel for num_threads(threads) schedule(dynamic)
-    for (int64_t i = 0; i < n; i++) out[i] = w5(i);
+    LOOP(threads, n, schedule(dynamic), out[i] = w5(i));
     return 0;
 }
 
@@ -162,12 +146,7 @@ static inline double w9(const double *means, const double *widths, int64_t i, do
 int ws_omp_w9_kde(int threads, const double *means, const double *widths, int64_t n, double at,
                   double *density) {
     double s = 0.0;
-    if (threads == 0) {
-        for (int64_t i = 0; i < n; i++) s += w9(means, widths, i, at);
-    } else {
-#pragma omp parallel for num_threads(threads) reduction(+ : s)
-        for (int64_t i = 0; i < n; i++) s += w9(means, widths, i, at);
-    }
+    LOOP(threads, n, reduction(+ : s), s += w9(means, widths, i, at));
     *density = s;
     return 0;
 }
