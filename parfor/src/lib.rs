@@ -41,8 +41,8 @@
 //!
 //! Measured on W5 (iteration `i` runs `i` integer hash steps, n = 20,000, 2 threads on a 2-CPU
 //! machine, criterion medians, the run recorded in the repository's `BENCHMARKS.md`): serial
-//! 373 ms, `Static` 309 ms, `StaticChunk(64)` 194 ms, `Dynamic(16)` 191 ms, `Guided(1)`
-//! 214 ms, `Stealing` 209 ms, `Auto` 196 ms, rayon 193 ms.
+//! 445 ms, `Static` 333 ms, `StaticChunk(64)` 223 ms, `Dynamic(16)` 220 ms, `Guided(1)`
+//! 220 ms, `Stealing` 216 ms, `Auto` 223 ms, rayon 216 ms.
 //! A crossbeam-deque work-stealing loop measured the same on W5 as `Stealing`'s atomic range
 //! splitting (220 ms against 219 ms) at twice the overhead of an empty loop (2.74 us against
 //! 1.37 us), so `Stealing` is range splitting. More numbers, and the commands, in this crate's
