@@ -77,13 +77,12 @@ fn omp_map<'a, T: Clone + Default + PartialEq + std::fmt::Debug + 'a>(
     if !omp_ok() {
         return None;
     }
-    let mut outs = [Mode::Serial, Mode::Team(THREADS)].map(|mode| {
+    let [mut serial, mut team] = [Mode::Serial, Mode::Team(THREADS)].map(|mode| {
         let mut out = vec![T::default(); expected.len()];
         run(mode, &mut out).expect("OpenMP is available");
         assert_eq!(out, expected, "OpenMP {mode:?}");
         out
     });
-    let [mut serial, mut team] = std::mem::take(&mut outs);
     let run2 = run.clone();
     Some([
         Box::new(move || {
