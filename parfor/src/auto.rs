@@ -2,9 +2,10 @@
 //!
 //! The decision is made from measured costs, not from a fixed threshold:
 //!
-//! 1. **Fork-join cost.** Calibrated once per pool (and team size): the median time of a few
+//! 1. **Fork-join cost.** Calibrated per pool (and team size): the median time of a few
 //!    empty static loops after a warm-up one, cached per thread and in a small process-wide
-//!    table.
+//!    table, and measured again by a probe that finds it more than a second old (the cost
+//!    moves with the machine's load).
 //! 2. **Probe.** The caller runs the loop's first indices itself, as team thread 0, in growing
 //!    chunks, timing them (all but the first index, which runs cold). After each chunk it
 //!    estimates the serial time of the rest from the rate so far. If running the rest on `T`
@@ -82,7 +83,7 @@ mod probe {
     use std::cell::Cell;
     use std::ops::Range;
     use std::sync::Mutex;
-    use std::time::Instant;
+    use std::time::{Duration, Instant};
     use workshare_pool::Pool;
 
     /// Runs what the caller should run serially; returns where the parallel part starts and
@@ -357,41 +358,75 @@ mod probe {
         })
     }
 
-    /// (pool address, team size) -> fork-join nanoseconds.
-    type Calibration = (usize, usize, u128);
+    /// (pool address, team size) -> fork-join nanoseconds, and when they were measured.
+    #[derive(Clone, Copy)]
+    struct Calibration {
+        key: (usize, usize),
+        nanos: u128,
+        at: Option<Instant>,
+    }
+
+    impl Calibration {
+        /// Whether this is a calibration of `key` taken less than `max_age` ago.
+        fn fresh(&self, key: (usize, usize), max_age: Duration) -> bool {
+            self.key == key && self.at.is_some_and(|at| at.elapsed() < max_age)
+        }
+    }
+
+    /// How long a calibration is trusted. The fork-join cost moves with the machine's state
+    /// (other processes or guests on the cores, a VM's CPUs moved by its host, clock speed),
+    /// and one taken at a bad moment, such as a program's start, would otherwise steer every
+    /// later decision on the pool: loops kept serial that a fork speeds up, or the reverse. A
+    /// probe that finds its calibration older than this measures again (about sixteen empty
+    /// loops, microseconds, at most once a second per pool and thread).
+    const RECALIBRATE_AFTER: Duration = Duration::from_secs(1);
 
     std::thread_local! {
-        static LAST: Cell<Calibration> = const { Cell::new((0, 0, 0)) };
+        static LAST: Cell<Calibration> = const {
+            Cell::new(Calibration { key: (0, 0), nanos: 0, at: None })
+        };
     }
     static TABLE: Mutex<Vec<Calibration>> = Mutex::new(Vec::new());
 
-    /// The fork-join cost of `pool` with its current team size, calibrated on first use.
+    /// The fork-join cost of `pool` with its current team size, calibrated on first use and
+    /// again once the calibration is [`RECALIBRATE_AFTER`] old.
     ///
     /// Keyed by the pool's address: a pool created where a dropped one lived, with the same team
-    /// size, reuses its calibration, which is close enough for a decision.
+    /// size, reuses its calibration (while it is fresh), which is close enough for a decision.
     fn fork_join_nanos(pool: &Pool) -> u128 {
         let key = (pool as *const Pool as usize, pool.num_threads());
+        let fresh = |c: &Calibration| c.fresh(key, RECALIBRATE_AFTER);
         let last = LAST.with(Cell::get);
-        if (last.0, last.1) == key {
-            return last.2;
+        if fresh(&last) {
+            return last.nanos;
         }
         let lock = || TABLE.lock().unwrap_or_else(|e| e.into_inner());
-        let find = |table: &[Calibration]| table.iter().find(|c| (c.0, c.1) == key).map(|c| c.2);
         // Never measure with the table locked: measuring runs regions of `pool`, which wait for
         // its region lock, and a region holding that lock may itself wait for a thread that
         // calibrates another pool (a deadlock the stress test found). Two threads may then
-        // measure the same pool at once: the first result stored wins.
-        let found = find(&lock());
-        let nanos = found.unwrap_or_else(|| {
-            let nanos = measure_fork_join(pool);
+        // measure the same pool at once: a fresh result already stored wins.
+        let found = lock().iter().copied().find(fresh);
+        let calibration = found.unwrap_or_else(|| {
+            let measured = Calibration {
+                key,
+                nanos: measure_fork_join(pool),
+                at: Some(Instant::now()),
+            };
             let mut table = lock();
-            find(&table).unwrap_or_else(|| {
-                table.push((key.0, key.1, nanos));
-                nanos
-            })
+            match table.iter_mut().find(|c| c.key == key) {
+                Some(stored) if fresh(stored) => *stored,
+                Some(stored) => {
+                    *stored = measured;
+                    measured
+                }
+                None => {
+                    table.push(measured);
+                    measured
+                }
+            }
         });
-        LAST.with(|cell| cell.set((key.0, key.1, nanos)));
-        nanos
+        LAST.with(|cell| cell.set(calibration));
+        calibration.nanos
     }
 
     /// The median time of a few empty static loops (one index per thread: fork and join),

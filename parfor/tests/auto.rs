@@ -41,3 +41,39 @@ fn a_tiny_loop_stays_on_the_caller() {
         );
     }
 }
+
+/// A loop of 4 free indices under `Auto`, with a body of its own type for each `K`: `Auto`
+/// remembers decisions per body type, so each `K` makes it probe (and look up its fork-join
+/// calibration) afresh. Too short to fork, so the probe runs no region of its own.
+fn probe_new_body<const K: usize>(pool: &Pool) {
+    for_each_chunk(pool, 0..4, Schedule::Auto, |chunk, _ctx| {
+        std::hint::black_box((K, chunk));
+    });
+}
+
+#[test]
+fn the_fork_join_calibration_is_renewed_once_it_is_a_second_old() {
+    let pool = Pool::builder()
+        .num_threads(2)
+        .collect_stats(true)
+        .build()
+        .unwrap();
+    // The calibration's empty loops are the only regions these loops run.
+    let regions = |pool: &Pool| pool.stats().total().regions;
+    probe_new_body::<0>(&pool);
+    let after_first = regions(&pool);
+    probe_new_body::<1>(&pool);
+    assert_eq!(
+        regions(&pool),
+        after_first,
+        "a probe within the second measured the fork-join cost again"
+    );
+    std::thread::sleep(Duration::from_millis(1100));
+    probe_new_body::<2>(&pool);
+    let renewed = regions(&pool) - after_first;
+    // At least the 16 empty loops of a calibration, each counted on both team threads.
+    assert!(
+        renewed >= 16,
+        "a probe after the second ran {renewed} regions, no calibration"
+    );
+}
