@@ -117,7 +117,7 @@ fn main() -> ExitCode {
     );
     checks.check(
         workshare::num_threads() == workshare::global().size(),
-        "tuner restored the thread count",
+        "tuner left the thread count alone",
         workshare::num_threads(),
     );
     checks.finish(NAME)

@@ -8,9 +8,11 @@
 #
 # Environment: WORKSHARE_BENCH_THREADS (default "2,8"): thread counts of the fork-join,
 # overhead and idle benchmarks; WORKSHARE_BENCH_MAX_THREADS (default: the machine's available
-# parallelism): the largest thread count of the scaling sweep; CARGO_TARGET_DIR: where cargo
-# builds and criterion keeps its results; BENCHMARKS_OUT (default BENCHMARKS.md) and
-# BENCHMARKS_CHARTS (default docs/charts): where the report and its charts go.
+# parallelism): the largest thread count of the scaling sweep; WORKSHARE_NUM_THREADS and
+# RAYON_NUM_THREADS (default: the available cores): the sizes of the global pools that the
+# library benchmark (W11) calls through; CARGO_TARGET_DIR: where cargo builds and criterion
+# keeps its results; BENCHMARKS_OUT (default BENCHMARKS.md) and BENCHMARKS_CHARTS (default
+# docs/charts): where the report and its charts go.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 case "${1:-full}" in
@@ -24,7 +26,7 @@ rm -rf "$target/criterion" "$target/workshare-bench"
 BENCHMARK_COMMIT="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!BENCHMARKS.md' ':!docs/charts' || echo ' with uncommitted changes')"
 export BENCHMARK_COMMIT
 benches=(--bench fork_join --bench overhead --bench parfor --bench scaling --bench reductions
-  --bench idle --bench targets)
+  --bench idle --bench targets --bench library)
 cargo bench --no-run "${benches[@]}"
 started=$(date +%s)
 cargo bench "${benches[@]}"

@@ -10,6 +10,8 @@
 //! - choosing a schedule and a thread count, with measured numbers: [`guide::schedules`],
 //!   and the tuner [`parfor::tune_for_each`];
 //! - what each bad input gets (errors and panic messages): [`guide::bad_input`];
+//! - writing a library on workshare (many callers, nesting, re-entry, `fork`):
+//!   [`guide::in_a_library`];
 //! - seeing how a loop's work spread over the threads: [`Pool::set_collect_stats`] and
 //!   [`Pool::last_region_stats`];
 //! - the repository's `examples/` (`cargo run --release --example tour` runs the demo) and
@@ -34,11 +36,12 @@ pub use workshare_reductions as reductions;
 
 pub use workshare_pool::{
     global, in_region, init_global, num_threads, region, set_num_threads, team_size, thread_id,
-    try_global, Error, Pool, PoolBuilder, Team, WorkShare, MAX_THREADS, NUM_THREADS_ENV,
+    try_global, Error, Pool, PoolBuilder, Team, Unavailable, WorkShare, DEFAULT_MAX_ACTIVE_LEVELS,
+    MAX_ACTIVE_LEVELS_ENV, MAX_THREADS, NUM_THREADS_ENV,
 };
 
 /// Guides: porting from Numba, OpenMP and rayon; choosing a schedule and a thread count; what
-/// every kind of bad input gets. Their code blocks are compiled and run as doctests.
+/// every kind of bad input gets; what a library built on workshare may rely on. Their code blocks are compiled and run as doctests.
 pub mod guide {
     #[doc = include_str!("../docs/porting.md")]
     pub mod porting {}
@@ -46,6 +49,8 @@ pub mod guide {
     pub mod schedules {}
     #[doc = include_str!("../docs/bad-input.md")]
     pub mod bad_input {}
+    #[doc = include_str!("../docs/in-a-library.md")]
+    pub mod in_a_library {}
 }
 
 /// The README's examples, compiled and run as doctests so that they stay true.

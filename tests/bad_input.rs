@@ -121,7 +121,7 @@ fn zero_and_too_many_threads_are_errors_from_the_builder() {
             format!("{requested} threads requested, a pool supports at most {MAX_THREADS}")
         );
     }
-    assert_eq!(MAX_THREADS, 65535);
+    assert_eq!(MAX_THREADS, 1024);
 }
 
 const CHILD: &str = "WORKSHARE_BAD_INPUT_CHILD";
@@ -226,6 +226,7 @@ fn thread_count_variable_garbage_and_global_pool_configuration() {
         "0x10",
         "70000",
         "65536",
+        "1025",
     ] {
         run_child("invalid", Some(OsStr::new(garbage)));
     }
@@ -242,47 +243,90 @@ fn thread_count_variable_garbage_and_global_pool_configuration() {
     run_child("init", Some(OsStr::new("5")));
 }
 
-/// Rows "`set_num_threads` out of range" (global pool) and "`set_num_threads` inside a region".
+/// Rows "`set_num_threads` out of range" (global pool) and "`set_num_threads` inside a
+/// region": allowed anywhere, on any team thread, also from a region of another pool nested in
+/// one of the pool's own; it changes the regions that start later (nested ones included) and
+/// never a running team; the range is checked as anywhere else.
 #[test]
-fn set_num_threads_inside_a_region_is_refused_on_every_team_thread() {
-    let p = pool(3);
+fn set_num_threads_inside_a_region_applies_to_later_regions_only() {
+    let p = pool(4);
     let q = pool(2);
-    let refused = AtomicUsize::new(0);
-    p.region(|_| {
-        assert_eq!(p.set_num_threads(2), Err(Error::InsideRegion));
-        // The range is checked first.
-        let out_of_range = Error::NumThreadsOutOfRange {
-            requested: 0,
-            size: 3,
-        };
-        assert_eq!(p.set_num_threads(0), Err(out_of_range));
-        // Nested in a region of another pool, still inside a region of `p`.
-        q.region(|_| {
-            assert_eq!(p.set_num_threads(1), Err(Error::InsideRegion));
-            refused.fetch_add(1, Relaxed);
-        });
-    });
-    assert_eq!(refused.into_inner(), 3 * 2);
-    assert_eq!(p.num_threads(), 3, "unchanged");
+    let out_of_range = |requested| Err(Error::NumThreadsOutOfRange { requested, size: 4 });
 
-    // Inside a region of another pool it is allowed, and takes effect for the next region.
-    q.region(|team| {
-        if team.thread_id() == 0 {
-            p.set_num_threads(2).unwrap();
-        }
+    // On every team thread of a region of `p`: the range is checked, an in-range count is
+    // accepted, and the running team keeps its four threads.
+    let accepted = AtomicUsize::new(0);
+    p.region(|team| {
+        assert_eq!(p.set_num_threads(0), out_of_range(0));
+        assert_eq!(p.set_num_threads(5), out_of_range(5));
+        assert_eq!(p.set_num_threads(2), Ok(()));
+        accepted.fetch_add(1, Relaxed);
+        team.barrier();
+        assert_eq!(team.num_threads(), 4, "the running team keeps its size");
+        assert_eq!(p.num_threads(), 2);
     });
+    assert_eq!(accepted.into_inner(), 4);
+    assert_eq!(p.num_threads(), 2);
     let runs = AtomicUsize::new(0);
     p.region(|_| {
         runs.fetch_add(1, Relaxed);
     });
-    assert_eq!(runs.into_inner(), 2);
+    assert_eq!(runs.into_inner(), 2, "the next region has the new size");
 
-    // The global pool's free function, on every thread of a global region.
-    let before = workshare::num_threads();
-    workshare::region(|_| {
-        assert_eq!(workshare::set_num_threads(1), Err(Error::InsideRegion));
+    // A region nested on team thread 0 of a region of `p` (two of its four threads run, two
+    // workers idle) starts after the change: with 1 it is a team of one although workers are
+    // idle; with 3 it takes both idle workers.
+    let nested = [AtomicUsize::new(0), AtomicUsize::new(0)];
+    p.region(|team| {
+        assert_eq!(team.num_threads(), 2);
+        if team.thread_id() == 0 {
+            p.set_num_threads(1).unwrap();
+            p.region(|inner| {
+                nested[0].fetch_add(inner.num_threads(), Relaxed);
+            });
+            p.set_num_threads(3).unwrap();
+            p.region(|inner| {
+                if inner.thread_id() == 0 {
+                    nested[1].store(inner.num_threads(), Relaxed);
+                }
+            });
+            assert_eq!(workshare::thread_id(), 0);
+        }
     });
+    let nested = nested.map(AtomicUsize::into_inner);
+    assert_eq!(nested, [1, 3], "team sizes of the nested regions");
+    assert_eq!(p.num_threads(), 3);
+
+    // From a region of another pool nested in a region of `p`, on every thread.
+    let from_q = AtomicUsize::new(0);
+    p.region(|_| {
+        q.region(|_| {
+            assert_eq!(p.set_num_threads(4), Ok(()));
+            assert_eq!(p.set_num_threads(0), out_of_range(0));
+            from_q.fetch_add(1, Relaxed);
+        });
+    });
+    assert!(
+        from_q.into_inner() >= 3,
+        "every thread of the region of `p` ran q's region"
+    );
+    assert_eq!(p.num_threads(), 4);
+    assert_usable(&p);
+
+    // The global pool's free function, inside a global region; then out of range.
+    let before = workshare::num_threads();
     let size = workshare::global().size();
+    workshare::region(|team| {
+        if team.thread_id() == 0 {
+            assert_eq!(workshare::set_num_threads(1), Ok(()));
+            assert_eq!(workshare::num_threads(), 1);
+            assert_eq!(workshare::set_num_threads(before), Ok(()));
+        }
+        assert_eq!(
+            workshare::set_num_threads(0),
+            Err(Error::NumThreadsOutOfRange { requested: 0, size })
+        );
+    });
     for requested in [0, size + 1, usize::MAX] {
         assert_eq!(
             workshare::set_num_threads(requested),
@@ -298,6 +342,70 @@ fn set_num_threads_inside_a_region_is_refused_on_every_team_thread() {
     assert_eq!(
         shown,
         "set_num_threads(5) is out of range: expected 1..=4 for a pool of 4 threads"
+    );
+}
+
+/// Rows "`region_at_most(0)`", "`try_region_exact` out of range" and "`try_region_exact` when
+/// the team is not available": a panic pointing at the caller, and errors before anything runs.
+#[test]
+fn team_size_requests_out_of_range_or_unavailable() {
+    use workshare::pool::Unavailable;
+    let p = pool(3);
+    let message = panic_message(|| p.region_at_most(0, |_| panic!("ran")));
+    assert_eq!(
+        message,
+        "workshare: region_at_most(0): a team needs at least one thread, the caller"
+    );
+    // Above the size: the whole pool.
+    let runs = AtomicUsize::new(0);
+    p.region_at_most(usize::MAX, |_| {
+        runs.fetch_add(1, Relaxed);
+    });
+    assert_eq!(runs.into_inner(), 3);
+
+    for requested in [0, 4, usize::MAX] {
+        let got = p.try_region_exact(requested, |_| panic!("ran"));
+        assert_eq!(got, Err(Error::NumThreadsOutOfRange { requested, size: 3 }));
+    }
+    // Inside a region holding every worker: refused at once, with the reason.
+    p.region(|team| {
+        if team.thread_id() == 0 {
+            let got = p.try_region_exact(2, |_| panic!("ran"));
+            let busy = Error::TeamUnavailable {
+                requested: 2,
+                available: 1,
+                reason: Unavailable::Busy,
+            };
+            assert_eq!(got, Err(busy.clone()));
+            assert_eq!(
+                busy.to_string(),
+                "a team of exactly 2 threads is not available now (1 could run): other \
+                 regions hold the workers it needs"
+            );
+            // A team of one is always available.
+            assert_eq!(
+                p.try_region_exact(1, |t| assert_eq!(t.num_threads(), 1)),
+                Ok(())
+            );
+        }
+    });
+    let limited = PoolBuilder::new()
+        .num_threads(2)
+        .max_active_levels(0)
+        .build()
+        .unwrap();
+    let got = limited.try_region_exact(2, |_| panic!("ran"));
+    assert_eq!(
+        got,
+        Err(Error::TeamUnavailable {
+            requested: 2,
+            available: 1,
+            reason: Unavailable::NestingLimit
+        })
+    );
+    assert_eq!(
+        p.try_region_exact(3, |t| assert_eq!(t.num_threads(), 3)),
+        Ok(())
     );
 }
 

@@ -14,12 +14,25 @@
 //!   on it, changing its team size under the others' feet, and creating private pools of its
 //!   own; the pool is dropped at the end of the round.
 //!
+//! Every round also has one or two *partner* pools (shared by the drivers of a shared round),
+//! over which operations nest regions, loops and reductions in random orders and depths. Now
+//! and then a pool gets a nesting limit (`max_active_levels` 1 to 3).
+//!
 //! An *operation* is one call under test with random parameters (`n` from 0 to 100,000, ranges
 //! anywhere up to `usize::MAX`, reversed ranges, random schedules and chunk sizes), followed by
 //! the comparison with the serial result. One in eight of the operations that run user code gets
 //! a panic injected at a random iteration (or in a `single` block, or before a barrier); about
 //! one operation in seventeen overall, counted in the summary line. The test checks that exactly
 //! that panic reaches the caller, that no iteration ran twice, and that the pool still works.
+//!
+//! Besides the loops and reductions, operations compose: helper threads started inside region
+//! bodies calling the same pool, rayon's `par_iter` between two calls of the pool, nesting over
+//! two or three pools in random orders (other drivers nest the same pools in other orders at
+//! the same time), concurrent tuners (`tune_for_each`) with other threads setting the pool's
+//! thread count all along, `set_num_threads` inside regions, and
+//! `region_at_most` / `try_region_exact`. Regions check the pool's rule for teams: a team is
+//! never larger than asked, and the regions of a pool running at the same time (other
+//! drivers', nested ones, helpers') never hold more than its workers in all.
 //!
 //! # Environment
 //!
@@ -60,9 +73,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use workshare::parfor::{self, Ctx, ParFor, Schedule};
+use workshare::parfor::{self, Ctx, ParFor, Schedule, TuneOptions};
+use workshare::pool::Unavailable;
 use workshare::reductions::{self, Slots, SplitMix64};
-use workshare::{Error, Pool, PoolBuilder};
+use workshare::{Error, Pool, PoolBuilder, Team};
 
 /// Driver threads of a shared round, at most.
 const MAX_DRIVERS: usize = 8;
@@ -421,10 +435,16 @@ fn new_pool(rng: &mut Rng) -> Pool {
         Duration::from_micros(10),
         workshare::pool::DEFAULT_SPIN_TIME,
     ]);
+    let levels = if rng.chance(20) {
+        rng.range(1, 3)
+    } else {
+        workshare::pool::DEFAULT_MAX_ACTIVE_LEVELS
+    };
     PoolBuilder::new()
         .num_threads(size)
         .spin_time(spin)
         .collect_stats(rng.chance(20))
+        .max_active_levels(levels)
         .build()
         .unwrap_or_else(|e| panic!("building a pool of {size} threads: {e}"))
 }
@@ -441,11 +461,21 @@ struct Driver<'a> {
     shared: bool,
     /// A pool of one thread: the reference for deterministic reductions.
     reference: Pool,
+    /// One or two more pools of the round, for nesting over several pools in random orders
+    /// (shared by the drivers of a shared round).
+    partners: &'a [Pool],
     what: String,
 }
 
 impl<'a> Driver<'a> {
-    fn new(id: String, slot: usize, rng: Rng, board: &'a Board, shared: bool) -> Self {
+    fn new(
+        id: String,
+        slot: usize,
+        rng: Rng,
+        board: &'a Board,
+        shared: bool,
+        partners: &'a [Pool],
+    ) -> Self {
         Self {
             rng,
             id,
@@ -454,6 +484,7 @@ impl<'a> Driver<'a> {
             board,
             shared,
             reference: Pool::new(1).expect("a pool of one thread"),
+            partners,
             what: String::new(),
         }
     }
@@ -521,7 +552,7 @@ impl<'a> Driver<'a> {
 
     /// One random operation on `pool`.
     fn step(&mut self, pool: &Pool) {
-        match self.rng.below(15) {
+        match self.rng.below(20) {
             0 => self.for_each(pool),
             1 => self.for_each_chunk(pool),
             2 => self.map_into(pool),
@@ -536,6 +567,11 @@ impl<'a> Driver<'a> {
             11 => self.set_num_threads(pool),
             12 => self.private_pool(pool),
             13 if !self.shared => self.stats(pool),
+            15 => self.scoped_helpers(pool),
+            16 => self.rayon_between(pool),
+            17 => self.nested_pools(pool),
+            18 => self.tuner(pool),
+            19 => self.exact_teams(pool),
             _ => self.global_pool(),
         }
     }
@@ -848,6 +884,7 @@ impl<'a> Driver<'a> {
         let (seen, team_size) = (AtomicU64::new(0), AtomicUsize::new(0));
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             pool.region(|team| {
+                let _held = holding(pool, team);
                 let (me, threads) = (team.thread_id(), team.num_threads());
                 assert!(
                     me < threads && threads <= pool.size(),
@@ -1258,10 +1295,27 @@ impl<'a> Driver<'a> {
             1 => {
                 let (runs, expected) = (AtomicUsize::new(0), AtomicUsize::new(0));
                 pool.region(|outer_team| {
+                    let _held = holding(pool, outer_team);
                     let outer_id = outer_team.thread_id();
+                    let outer_size = outer_team.num_threads();
                     inner_pool.region(|team| {
+                        let _held = holding(inner_pool, team);
+                        let inner_size = team.num_threads();
+                        assert!(
+                            inner_size <= inner_pool.size(),
+                            "inner team of {inner_size}"
+                        );
                         if same {
-                            assert_eq!((team.num_threads(), team.thread_id()), (1, 0));
+                            // The outer team holds its workers: only the others can join.
+                            assert!(
+                                inner_size <= pool.size() - outer_size + 1,
+                                "inner team of {inner_size} in an outer team of {outer_size} \
+                                 of a pool of {}",
+                                pool.size()
+                            );
+                            if outer_size == pool.size() {
+                                assert_eq!((inner_size, team.thread_id()), (1, 0));
+                            }
                         }
                         if team.thread_id() == 0 {
                             expected.fetch_add(team.num_threads(), Relaxed);
@@ -1308,30 +1362,50 @@ impl<'a> Driver<'a> {
         let size = pool.size();
         let n = self.rng.range(1, size);
         let too_many = size + 1 + self.rng.below(100);
+        let inner = self.rng.range(1, size);
         self.begin(
             pool,
-            format!("set_num_threads({n}), then 0, {too_many} and inside a region"),
+            format!("set_num_threads({n}), then 0, {too_many}, and {inner} inside a region"),
         );
         let out_of_range = |requested| Err(Error::NumThreadsOutOfRange { requested, size });
         assert_eq!(pool.set_num_threads(0), out_of_range(0));
         assert_eq!(pool.set_num_threads(too_many), out_of_range(too_many));
         pool.set_num_threads(n).expect("set_num_threads in range");
-        pool.region(|_| {
-            assert_eq!(pool.set_num_threads(1), Err(Error::InsideRegion));
+        // Inside a region: allowed on any team thread, for later regions; the running team
+        // keeps its size.
+        let team_size = AtomicUsize::new(0);
+        pool.region(|team| {
+            let _held = holding(pool, team);
+            if team.thread_id() == 0 {
+                team_size.store(team.num_threads(), Relaxed);
+            }
+            assert_eq!(pool.set_num_threads(0), out_of_range(0));
+            if team.thread_id() + 1 == team.num_threads() {
+                assert_eq!(pool.set_num_threads(inner), Ok(()));
+            }
+            team.barrier();
+            assert!(team.num_threads() <= size);
         });
+        let team_size = team_size.into_inner();
         if self.shared {
             assert!((1..=size).contains(&pool.num_threads()));
+            assert!((1..=size).contains(&team_size));
         } else {
-            assert_eq!(pool.num_threads(), n);
+            assert_eq!(team_size, n, "the region after set_num_threads({n})");
+            assert_eq!(
+                pool.num_threads(),
+                inner,
+                "set_num_threads({inner}) in a region"
+            );
             let runs = AtomicUsize::new(0);
             pool.region(|team| {
-                assert_eq!(team.num_threads(), n);
+                assert_eq!(team.num_threads(), inner);
                 runs.fetch_add(1, Relaxed);
             });
             assert_eq!(
                 runs.into_inner(),
-                n,
-                "team threads after set_num_threads({n})"
+                inner,
+                "team threads after set_num_threads({inner}) in a region"
             );
         }
     }
@@ -1394,6 +1468,379 @@ impl<'a> Driver<'a> {
         drop(private);
     }
 
+    /// Helper threads started with `std::thread::scope` inside a region body, on some team
+    /// threads, calling a loop, a reduction or a region of the same pool while the team
+    /// thread runs a reduction of its own; the body waits for them.
+    fn scoped_helpers(&mut self, pool: &Pool) {
+        let n = self.draw_len().min(20_000);
+        let schedule = self.draw_schedule(n);
+        let helpers = self.rng.range(1, 3);
+        let salt = self.rng.next();
+        self.begin(
+            pool,
+            format!("scoped helpers: {helpers} per team thread, n={n} {schedule:?}"),
+        );
+        let expected: u64 = (0..n).map(|i| small(salt, i)).sum();
+        let (spawned, finished) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        pool.region(|team| {
+            let _held = holding(pool, team);
+            let me = team.thread_id();
+            // At most four team threads start helpers: a pool of 16 would start 48 threads.
+            let mine = if me < 4 { helpers } else { 0 };
+            spawned.fetch_add(mine, Relaxed);
+            thread::scope(|s| {
+                for h in 0..mine {
+                    let (finished, expected) = (&finished, expected);
+                    s.spawn(move || {
+                        match (me + h) % 3 {
+                            0 => {
+                                let total = AtomicU64::new(0);
+                                parfor::for_each(pool, 0..n, schedule, |i| {
+                                    total.fetch_add(small(salt, i), Relaxed);
+                                });
+                                assert_eq!(total.into_inner(), expected, "helper for_each");
+                            }
+                            1 => {
+                                let sum = reductions::sum(pool, 0..n, schedule, |i| small(salt, i));
+                                assert_eq!(sum, expected, "helper sum");
+                            }
+                            _ => {
+                                let (runs, size) = (AtomicUsize::new(0), AtomicUsize::new(0));
+                                pool.region(|team| {
+                                    let _held = holding(pool, team);
+                                    runs.fetch_add(1, Relaxed);
+                                    size.store(team.num_threads(), Relaxed);
+                                    team.barrier();
+                                });
+                                assert_eq!(runs.into_inner(), size.into_inner(), "helper region");
+                            }
+                        }
+                        finished.fetch_add(1, Relaxed);
+                    });
+                }
+                let own = reductions::sum(pool, 0..n, schedule, |i| small(salt, i));
+                assert_eq!(own, expected, "the team thread's own sum");
+            });
+            assert_eq!(workshare::thread_id(), me, "thread id after the helpers");
+        });
+        assert_eq!(
+            finished.into_inner(),
+            spawned.into_inner(),
+            "helpers that finished"
+        );
+    }
+
+    /// rayon between two calls of the pool: a region or loop of the pool whose bodies call
+    /// rayon's `par_iter`, whose bodies call the pool again; or rayon's `par_iter` calling the
+    /// pool. (Never rayon -> pool -> rayon: a rayon worker blocked in a region's join cannot run
+    /// the rayon jobs of that region's workers, which is rayon's rule against blocking in its
+    /// workers, not the pool's.)
+    fn rayon_between(&mut self, pool: &Pool) {
+        use rayon::prelude::*;
+        let n = self.draw_len().min(5_000);
+        let width = self.rng.range(1, 12);
+        let kind = self.rng.below(3);
+        let schedule = self.draw_schedule(n);
+        let salt = self.rng.next();
+        let what = [
+            "pool region -> rayon -> pool",
+            "pool loop -> rayon -> pool",
+            "rayon -> pool",
+        ][kind];
+        self.begin(
+            pool,
+            format!("rayon between: {what}, width {width}, n={n} {schedule:?}"),
+        );
+        let inner = |k: usize| -> u64 {
+            let salt = salt ^ k as u64;
+            let sum = reductions::sum(pool, 0..n, schedule, |i| small(salt, i));
+            let total = AtomicU64::new(0);
+            parfor::for_each(pool, 0..n, schedule, |i| {
+                total.fetch_add(small(salt, i), Relaxed);
+            });
+            assert_eq!(total.into_inner(), sum, "for_each and sum disagree");
+            sum
+        };
+        let serial = |k: usize| -> u64 { (0..n).map(|i| small(salt ^ k as u64, i)).sum() };
+        let expected: u64 = (0..width).map(serial).sum();
+        match kind {
+            0 => {
+                let (threads, done) = (AtomicUsize::new(0), AtomicUsize::new(0));
+                pool.region(|team| {
+                    let _held = holding(pool, team);
+                    if team.thread_id() == 0 {
+                        threads.store(team.num_threads(), Relaxed);
+                    }
+                    let got: u64 = (0..width).into_par_iter().map(inner).sum();
+                    assert_eq!(got, expected, "rayon's sum in a region");
+                    done.fetch_add(1, Relaxed);
+                });
+                assert_eq!(done.into_inner(), threads.into_inner());
+            }
+            1 => {
+                let sums: Vec<AtomicU64> = atomics(width);
+                parfor::for_each(pool, 0..width, Schedule::Dynamic(1), |k| {
+                    let got: u64 = (0..2).into_par_iter().map(|_| inner(k)).sum();
+                    sums[k].store(got, Relaxed);
+                });
+                for (k, sum) in sums.iter().enumerate() {
+                    assert_eq!(sum.load(Relaxed), 2 * serial(k), "loop index {k}");
+                }
+            }
+            _ => {
+                let got: u64 = (0..width).into_par_iter().map(inner).sum();
+                assert_eq!(got, expected, "rayon's sum of the pool's sums");
+            }
+        }
+    }
+
+    /// Nesting over this pool and the round's partner pools, in a random order and depth:
+    /// each level is a loop, a reduction, or a region (sometimes `region_at_most`) sharing a
+    /// worksharing loop, over a few indices; the leaves are the mixed-radix indices of the
+    /// path. Other drivers nest the same pools in other orders at the same time.
+    fn nested_pools(&mut self, pool: &Pool) {
+        let pools: Vec<&Pool> = std::iter::once(pool).chain(self.partners).collect();
+        let depth = self.rng.range(1, 4);
+        let path: Vec<Level> = (0..depth)
+            .map(|_| {
+                let width = self.rng.range(1, 5);
+                Level {
+                    pool: self.rng.below(pools.len()),
+                    kind: match self.rng.below(4) {
+                        0 => LevelKind::Loop,
+                        1 => LevelKind::Sum,
+                        2 => LevelKind::Region(None),
+                        _ => LevelKind::Region(Some(self.rng.range(1, 4))),
+                    },
+                    width,
+                    schedule: self.draw_schedule(width),
+                }
+            })
+            .collect();
+        let salt = self.rng.next();
+        let sizes: Vec<usize> = pools.iter().map(|p| p.size()).collect();
+        self.begin(
+            pool,
+            format!("nested over pools of sizes {sizes:?} (0 is this one): {path:?}"),
+        );
+        let leaves: usize = path.iter().map(|l| l.width).product();
+        let hits: Vec<AtomicU8> = atomics(leaves);
+        let got = descend(&pools, &path, 0, salt, &hits);
+        check_hits(&hits, false, "nested over pools");
+        let serial: u64 = (0..leaves).map(|i| small(salt, i)).sum();
+        assert_eq!(got, serial, "nested over pools: the leaves' sum");
+    }
+
+    /// `tune_for_each` on the pool, sometimes from inside a region of a partner pool (then it
+    /// does not tune), sometimes with helper threads changing the pool's thread count all
+    /// along. Other drivers may tune or set the count of the same pool at the same time. Every
+    /// index runs once, the samples and the rest cover the range in order, and in a solo round
+    /// with no helper threads the pool's thread count is the same afterwards.
+    fn tuner(&mut self, pool: &Pool) {
+        let n = self.rng.range(1, 60_000);
+        let size = pool.size();
+        let threads: Option<Vec<usize>> = self.rng.chance(50).then(|| {
+            let k = self.rng.range(1, 3);
+            (0..k).map(|_| self.rng.range(1, size)).collect()
+        });
+        let schedules: Vec<Schedule> = (0..self.rng.range(1, 2))
+            .map(|_| match self.draw_schedule(n) {
+                Schedule::Auto => Schedule::Stealing,
+                other => other,
+            })
+            .collect();
+        let repetitions = self.rng.range(1, 3);
+        let inside = self.rng.chance(15);
+        let flippers = if self.rng.chance(25) {
+            self.rng.range(1, 2)
+        } else {
+            0
+        };
+        let salt = self.rng.next();
+        self.begin(
+            pool,
+            format!(
+                "tune_for_each 0..{n} threads={threads:?} schedules={schedules:?} \
+                 repetitions={repetitions} inside_a_region={inside} flippers={flippers}"
+            ),
+        );
+        let mut options = TuneOptions::new()
+            .schedules(schedules)
+            .repetitions(repetitions);
+        if let Some(threads) = threads {
+            options = options.threads(threads);
+        }
+        let previous = pool.num_threads();
+        let hits: Vec<AtomicU8> = atomics(n);
+        let total = AtomicU64::new(0);
+        let tune = || {
+            parfor::tune_for_each(pool, 0..n, &options, |i| {
+                hits[i].fetch_add(1, Relaxed);
+                total.fetch_add(small(salt, i), Relaxed);
+            })
+        };
+        let stop = AtomicBool::new(false);
+        let report = thread::scope(|s| {
+            for f in 0..flippers {
+                let stop = &stop;
+                s.spawn(move || {
+                    let mut k = f;
+                    while !stop.load(Relaxed) {
+                        k += 1;
+                        pool.set_num_threads(1 + k % size).expect("in range");
+                        thread::yield_now();
+                    }
+                });
+            }
+            let report = if inside {
+                let partner = self.partners.first().unwrap_or(&self.reference);
+                let report = Mutex::new(None);
+                partner.region(|team| {
+                    if team.thread_id() == 0 {
+                        *lock(&report) = Some(tune());
+                    }
+                });
+                report
+                    .into_inner()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .expect("tuned in the region")
+            } else {
+                tune()
+            };
+            stop.store(true, Relaxed);
+            report
+        });
+        check_hits(&hits, false, "tune_for_each");
+        let serial: u64 = (0..n).map(|i| small(salt, i)).sum();
+        assert_eq!(
+            total.into_inner(),
+            serial,
+            "tune_for_each: sum of the bodies' values"
+        );
+        assert!(
+            (1..=size).contains(&report.threads),
+            "chosen {} threads: {report}",
+            report.threads
+        );
+        // The samples and the rest cover the range in order.
+        let mut next = 0;
+        for sample in &report.samples {
+            assert_eq!(sample.range.start, next, "samples in order: {report}");
+            next = sample.range.end;
+        }
+        assert_eq!(report.rest, next..n, "the rest after the samples: {report}");
+        if inside {
+            assert!(!report.tuned, "tuned inside a region: {report}");
+        }
+        if !self.shared && flippers == 0 {
+            assert_eq!(
+                pool.num_threads(),
+                previous,
+                "thread count restored: {report}"
+            );
+        }
+        if self.shared || flippers > 0 {
+            // Others changed the count too; put a valid one back for the next operations.
+            assert!((1..=size).contains(&pool.num_threads()));
+        }
+    }
+
+    /// `region_at_most` and `try_region_exact`, at the top and nested on thread 0 of a
+    /// region: a team is never larger than asked, an exact team is exactly the size asked or
+    /// refused with the reason and nothing run. In solo rounds the pool is this driver's alone,
+    /// so the sizes are known exactly.
+    fn exact_teams(&mut self, pool: &Pool) {
+        let size = pool.size();
+        let at_most = if self.rng.chance(10) {
+            size + 1 + self.rng.below(5)
+        } else {
+            self.rng.range(1, size)
+        };
+        let exact = self.rng.range(1, size);
+        let nested = self.rng.range(1, size);
+        self.begin(
+            pool,
+            format!(
+                "region_at_most({at_most}), try_region_exact({exact}), then nested in a \
+                 region_at_most({at_most}): try_region_exact({nested}) (levels {})",
+                pool.max_active_levels()
+            ),
+        );
+        // region_at_most.
+        let (runs, seen) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        pool.region_at_most(at_most, |team| {
+            let _held = holding(pool, team);
+            runs.fetch_add(1, Relaxed);
+            seen.store(team.num_threads(), Relaxed);
+        });
+        let team = seen.into_inner();
+        assert_eq!(runs.into_inner(), team, "region_at_most: each thread once");
+        assert!(
+            team <= at_most.min(size),
+            "region_at_most({at_most}) got {team}"
+        );
+        if !self.shared {
+            assert_eq!(team, at_most.min(size), "region_at_most({at_most}) alone");
+        }
+
+        // try_region_exact at the top.
+        let runs = AtomicUsize::new(0);
+        let got = pool.try_region_exact(exact, |team| {
+            let _held = holding(pool, team);
+            assert_eq!(team.num_threads(), exact, "an exact team");
+            runs.fetch_add(1, Relaxed);
+        });
+        check_exact(got, exact, runs.into_inner(), !self.shared, false);
+
+        // Nested on thread 0 of a region_at_most.
+        let outer_team = AtomicUsize::new(0);
+        let nested_result = Mutex::new(None);
+        pool.region_at_most(at_most, |team| {
+            let _held = holding(pool, team);
+            if team.thread_id() == 0 {
+                outer_team.store(team.num_threads(), Relaxed);
+                let runs = AtomicUsize::new(0);
+                let got = pool.try_region_exact(nested, |inner| {
+                    let _held = holding(pool, inner);
+                    assert_eq!(inner.num_threads(), nested, "a nested exact team");
+                    runs.fetch_add(1, Relaxed);
+                });
+                *lock(&nested_result) = Some((got, runs.into_inner()));
+                assert_eq!(workshare::thread_id(), 0);
+            }
+        });
+        let outer = outer_team.into_inner();
+        let (got, runs) = nested_result
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
+            .expect("thread 0 ran");
+        let level = usize::from(outer > 1);
+        let limited = level >= pool.max_active_levels();
+        if limited && nested > 1 {
+            let refused = Error::TeamUnavailable {
+                requested: nested,
+                available: 1,
+                reason: Unavailable::NestingLimit,
+            };
+            assert_eq!((got, runs), (Err(refused), 0), "nested at the limit");
+            return;
+        }
+        if !self.shared && !limited && nested > 1 {
+            // Alone: exactly the workers the outer team left idle.
+            let available = (nested - 1).min(size - outer) + 1;
+            if available < nested {
+                let busy = Error::TeamUnavailable {
+                    requested: nested,
+                    available,
+                    reason: Unavailable::Busy,
+                };
+                assert_eq!((got, runs), (Err(busy), 0), "nested in a team of {outer}");
+                return;
+            }
+        }
+        check_exact(got, nested, runs, !self.shared && !limited, limited);
+    }
+
     /// The global pool and its free functions, shared with every other driver.
     fn global_pool(&mut self) {
         let global = workshare::global();
@@ -1442,6 +1889,160 @@ impl<'a> Driver<'a> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Checks shared by several operations
+// ---------------------------------------------------------------------------------------------
+
+/// Workers held by the regions running now that count themselves (see [`holding`]), per pool
+/// (by address).
+static HELD: Mutex<Vec<(usize, usize)>> = Mutex::new(Vec::new());
+
+/// A running region's workers, counted against its pool's until dropped.
+struct Holding {
+    key: usize,
+    workers: usize,
+}
+
+/// On thread 0 of a region of `pool`: counts its workers with those of every other counted
+/// region of `pool` running now, and checks that they fit in the pool: a region's workers are
+/// its own from before thread 0 starts until after it returns, so regions running at the same
+/// time (other drivers', nested ones, helpers') never hold more than `size - 1` in all.
+fn holding(pool: &Pool, team: &Team<'_>) -> Option<Holding> {
+    if team.thread_id() != 0 {
+        return None;
+    }
+    let key = pool as *const Pool as usize;
+    let workers = team.num_threads() - 1;
+    let mut held = lock(&HELD);
+    let total = match held.iter_mut().find(|entry| entry.0 == key) {
+        Some(entry) => {
+            entry.1 += workers;
+            entry.1
+        }
+        None => {
+            held.push((key, workers));
+            workers
+        }
+    };
+    drop(held);
+    let holding = Holding { key, workers };
+    assert!(
+        total < pool.size(),
+        "regions running at once hold {total} workers of a pool of {} threads",
+        pool.size()
+    );
+    Some(holding)
+}
+
+impl Drop for Holding {
+    fn drop(&mut self) {
+        let mut held = lock(&HELD);
+        if let Some(k) = held.iter().position(|entry| entry.0 == self.key) {
+            held[k].1 -= self.workers;
+            if held[k].1 == 0 {
+                held.swap_remove(k);
+            }
+        }
+    }
+}
+
+/// The result of `try_region_exact(requested)` whose body ran `runs` times: `Ok` with the
+/// exact team, or (unless `must_run`) refused with nothing run, because other regions hold the
+/// workers or, when `limited`, for the nesting limit.
+fn check_exact(
+    got: Result<(), Error>,
+    requested: usize,
+    runs: usize,
+    must_run: bool,
+    limited: bool,
+) {
+    match got {
+        Ok(()) => assert_eq!(
+            runs, requested,
+            "try_region_exact({requested}): team threads"
+        ),
+        Err(Error::TeamUnavailable {
+            requested: r,
+            available,
+            reason,
+        }) => {
+            assert!(
+                !must_run,
+                "try_region_exact({requested}) refused: {available}, {reason:?}"
+            );
+            assert_eq!((r, runs), (requested, 0), "refused, and nothing ran");
+            assert!(requested > 1, "a team of one is always available");
+            if limited {
+                assert_eq!((available, reason), (1, Unavailable::NestingLimit));
+            } else {
+                assert!(
+                    available < requested,
+                    "{available} of {requested} available"
+                );
+                assert_eq!(reason, Unavailable::Busy);
+            }
+        }
+        Err(other) => panic!("try_region_exact({requested}): {other}"),
+    }
+}
+
+/// One level of [`Driver::nested_pools`].
+#[derive(Debug)]
+struct Level {
+    /// Index into the pools (0: the driver's).
+    pool: usize,
+    kind: LevelKind,
+    width: usize,
+    schedule: Schedule,
+}
+
+#[derive(Debug)]
+enum LevelKind {
+    Loop,
+    Sum,
+    /// A region (at most this many threads) sharing a worksharing loop.
+    Region(Option<usize>),
+}
+
+/// The sum of the leaves under `path`, leaf `prefix * width + j ...` counting its hit.
+fn descend(pools: &[&Pool], path: &[Level], prefix: usize, salt: u64, hits: &[AtomicU8]) -> u64 {
+    let Some((level, rest)) = path.split_first() else {
+        hits[prefix].fetch_add(1, Relaxed);
+        return small(salt, prefix);
+    };
+    let pool = pools[level.pool];
+    let child = |j: usize| descend(pools, rest, prefix * level.width + j, salt, hits);
+    match level.kind {
+        LevelKind::Loop => {
+            let total = AtomicU64::new(0);
+            parfor::for_each(pool, 0..level.width, level.schedule, |j| {
+                total.fetch_add(child(j), Relaxed);
+            });
+            total.into_inner()
+        }
+        LevelKind::Sum => reductions::sum(pool, 0..level.width, level.schedule, child),
+        LevelKind::Region(at_most) => {
+            let total = AtomicU64::new(0);
+            let body = |team: &Team<'_>| {
+                let _held = holding(pool, team);
+                let me = team.thread_id();
+                if let Some(k) = at_most {
+                    assert!(team.num_threads() <= k, "region_at_most({k})");
+                }
+                parfor::team_for_each(team, 0..level.width, level.schedule, |j| {
+                    total.fetch_add(child(j), Relaxed);
+                    assert_eq!(workshare::thread_id(), me, "thread id after nested calls");
+                });
+            };
+            match at_most {
+                Some(k) => pool.region_at_most(k, body),
+                None => pool.region(body),
+            }
+            total.into_inner()
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Rounds and the tests
 // ---------------------------------------------------------------------------------------------
 
@@ -1450,9 +2051,11 @@ fn run_round(config: &Config, round: u64, budget: u64, board: &Board) -> Result<
     let mut rng = Rng::new(config.seed, round);
     let failed = AtomicBool::new(false);
     let id = |driver: usize| format!("seed={:#x} round={round} driver={driver}", config.seed);
+    let partners: Vec<Pool> = (0..rng.range(1, 2)).map(|_| new_pool(&mut rng)).collect();
     if rng.chance(40) {
         let ops = (rng.range(5, 30) as u64).min(budget);
-        let mut driver = Driver::new(id(0), 0, Rng::new(rng.next(), 0), board, false);
+        let seed = rng.next();
+        let mut driver = Driver::new(id(0), 0, Rng::new(seed, 0), board, false, &partners);
         return driver.solo(ops, &failed).map(|()| ops).map_err(|e| vec![e]);
     }
     let drivers = rng.range(2, MAX_DRIVERS);
@@ -1463,8 +2066,10 @@ fn run_round(config: &Config, round: u64, budget: u64, board: &Board) -> Result<
     thread::scope(|scope| {
         for d in 0..drivers {
             let (pool, failed, failures, id) = (&pool, &failed, &failures, id(d));
+            let partners = &partners;
             scope.spawn(move || {
-                let mut driver = Driver::new(id, d, Rng::new(driver_seed, d as u64), board, true);
+                let rng = Rng::new(driver_seed, d as u64);
+                let mut driver = Driver::new(id, d, rng, board, true, partners);
                 let result = driver.run(per_driver, failed, |driver| driver.step(pool));
                 if let Err(failure) = result {
                     lock(failures).push(failure);
@@ -1477,6 +2082,9 @@ fn run_round(config: &Config, round: u64, budget: u64, board: &Board) -> Result<
         format!("{}: drop the shared pool of {}", id(0), pool.size()),
     );
     drop(pool);
+    board.end(0);
+    board.begin(0, format!("{}: drop the round's partner pools", id(0)));
+    drop(partners);
     board.end(0);
     let failures = failures
         .into_inner()
@@ -1664,9 +2272,9 @@ fn auto_calibration_of_one_pool_does_not_wait_for_another() {
             let _ = child.kill();
             let _ = child.wait();
             panic!(
-                "deadlock: the first Auto loop on pool P (measuring P's fork-join cost, which \
-                 needs P's region lock) and the first Auto loop on pool Q (run by a thread that \
-                 a region of P waits for) did not finish in 10 s"
+                "deadlock: the first Auto loop on pool P (measuring P's fork-join cost) and the \
+                 first Auto loop on pool Q (run by a thread that a region of P waits for) did \
+                 not finish in 10 s"
             );
         }
         thread::sleep(Duration::from_millis(50));

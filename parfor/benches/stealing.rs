@@ -35,7 +35,9 @@ fn deque_for_each_chunk(pool: &Pool, len: usize, body: &(dyn Fn(Range<usize>) + 
     let stealers: Vec<Stealer<Range<usize>>> = workers.iter().map(Worker::stealer).collect();
     let workers: Vec<Mutex<Option<Worker<Range<usize>>>>> =
         workers.into_iter().map(|w| Mutex::new(Some(w))).collect();
-    pool.region(|team| {
+    // At most `threads` (the setting could change between the two reads); a smaller team (other
+    // callers holding workers) leaves some deques ownerless, and its threads steal them empty.
+    pool.region_at_most(threads, |team| {
         let me = team.thread_id();
         let Some(local) = workers[me].lock().unwrap().take() else {
             return;

@@ -2,7 +2,10 @@
 //!
 //! The decision is made from measured costs, not from a fixed threshold:
 //!
-//! 1. **Fork-join cost.** Calibrated per pool (and team size): the median time of a few
+//! 1. **Fork-join cost.** Calibrated per pool and team size `T` (the most threads the loop
+//!    asks for: the pool's [`num_threads`](Pool::num_threads), or the tuner's candidate; the
+//!    team a region gets may be smaller when other callers hold workers, and `Auto` never
+//!    assumes it got `T`, it only estimates with it): the median time of a few
 //!    empty static loops after a warm-up one, cached per thread and in a small process-wide
 //!    table, and measured again by a probe that finds it more than a second old (the cost
 //!    moves with the machine's load).
@@ -20,7 +23,7 @@
 //! 4. **Memory.** From the cheapest cost per index measured so far (interference only ever
 //!    inflates a measurement: one interrupted probe of a short loop used to make `Auto` fork a
 //!    loop that loses to serial for the next 32 calls), the shortest loop length that pays off is
-//!    remembered per loop body and team (per thread, in a small table keyed by the body's
+//!    remembered per loop body, pool and `T` (per thread, in a small table keyed by the body's
 //!    type). The next calls with that body decide by one comparison, without reading the clock,
 //!    and every 32nd call probes again (every 256th for a loop under an eighth of the paying
 //!    length, whose probe would otherwise cost it a few percent). A clock read costs a
@@ -39,19 +42,20 @@ use crate::Ctx;
 use std::ops::Range;
 use workshare_pool::Pool;
 
-/// Runs the offsets `0..len`, `len > 0`.
-pub(crate) fn run<F>(pool: &Pool, len: usize, body: F)
+/// Runs the offsets `0..len`, `len > 0`, on a team of at most `max_threads` threads
+/// (`1..=pool.size()`).
+pub(crate) fn run<F>(pool: &Pool, max_threads: usize, len: usize, body: F)
 where
     F: Fn(Range<usize>, Ctx) + Sync,
 {
     #[cfg(not(loom))]
-    let (done, schedule) = probe::decide(pool, len, &body);
+    let (done, schedule) = probe::decide(pool, max_threads, len, &body);
     #[cfg(loom)]
     let (done, schedule) = (0, crate::Schedule::Stealing);
     if done < len {
         // done + offset <= len: no overflow.
         let rest = move |chunk: Range<usize>, ctx| body(done + chunk.start..done + chunk.end, ctx);
-        run_parallel(pool, len - done, schedule, rest);
+        run_parallel(pool, max_threads, len - done, schedule, rest);
     }
 }
 
@@ -87,12 +91,15 @@ mod probe {
     use workshare_pool::Pool;
 
     /// Runs what the caller should run serially; returns where the parallel part starts and
-    /// the schedule of that part.
-    pub(super) fn decide<F>(pool: &Pool, len: usize, body: &F) -> (usize, Schedule)
+    /// the schedule of that part. `threads` is the team size the loop asks for (its limit), and
+    /// every estimate below assumes a team of that size: the team a fork gets may be smaller
+    /// (other callers hold some of the pool's workers), and then it saves less than estimated.
+    /// The decision is a heuristic; the loop runs every index once whatever the team.
+    pub(super) fn decide<F>(pool: &Pool, threads: usize, len: usize, body: &F) -> (usize, Schedule)
     where
         F: Fn(Range<usize>, Ctx),
     {
-        match pool.num_threads() {
+        match threads {
             1 => {
                 body(0..len, Ctx::new(0, 1));
                 (len, Schedule::Stealing)
@@ -117,7 +124,8 @@ mod probe {
     /// that pays off, so the decision is one comparison. Every [`REMEASURE`]th call probes again.
     /// Returns where the parallel part starts, and the shortest paying length; `None` inside a
     /// region when the memory does not know the body: the fork cost there is not the
-    /// calibrated one (a nested region of the same pool runs inline), so no probe, just
+    /// calibrated one (the enclosing team holds workers, of this pool or another, and competes
+    /// for the cores; a nested loop's team is whatever workers are idle), so no probe, just
     /// balance. The memory is consulted first: the common case, a loop it knows, then costs
     /// one thread-local look-up (a loop of 100 `sqrt`s takes about 35 ns).
     fn decide_from_memory<F>(
@@ -160,7 +168,7 @@ mod probe {
         if workshare_pool::in_region() {
             return None;
         }
-        let fork = fork_join_nanos(pool);
+        let fork = fork_join_nanos(pool, threads);
         let (done, picos) = run_serial_prefix(len, threads, fork, body);
         // Interference (an interrupt, a descheduled thread) only ever inflates a measured time,
         // so the cheapest rate seen for this body is the best estimate of its cost.
@@ -201,7 +209,8 @@ mod probe {
         #[derive(Clone, Copy)]
         struct Entry {
             body: usize,
-            /// (pool address, team size): a body run on another team is probed again.
+            /// (pool address, team size asked for): a body run on another pool, or with
+            /// another limit, is probed again.
             team: (usize, usize),
             fork_len: usize,
             /// The cheapest cost per index measured, in picoseconds (0: none yet).
@@ -358,7 +367,8 @@ mod probe {
         })
     }
 
-    /// (pool address, team size) -> fork-join nanoseconds, and when they were measured.
+    /// (pool address, team size asked for) -> fork-join nanoseconds, and when they were
+    /// measured.
     #[derive(Clone, Copy)]
     struct Calibration {
         key: (usize, usize),
@@ -388,28 +398,30 @@ mod probe {
     }
     static TABLE: Mutex<Vec<Calibration>> = Mutex::new(Vec::new());
 
-    /// The fork-join cost of `pool` with its current team size, calibrated on first use and
-    /// again once the calibration is [`RECALIBRATE_AFTER`] old.
+    /// The fork-join cost of a loop of `pool` that asks for `threads` threads, calibrated on
+    /// first use and again once the calibration is [`RECALIBRATE_AFTER`] old.
     ///
-    /// Keyed by the pool's address: a pool created where a dropped one lived, with the same team
-    /// size, reuses its calibration (while it is fresh), which is close enough for a decision.
-    fn fork_join_nanos(pool: &Pool) -> u128 {
-        let key = (pool as *const Pool as usize, pool.num_threads());
+    /// Keyed by the pool's address and `threads`: a pool created where a dropped one lived
+    /// reuses its calibration (while it is fresh), which is close enough for a decision. The
+    /// team a calibration's loops got may be smaller than `threads` (other callers held
+    /// workers then): a cost measured at a busy moment, corrected at the next calibration.
+    fn fork_join_nanos(pool: &Pool, threads: usize) -> u128 {
+        let key = (pool as *const Pool as usize, threads);
         let fresh = |c: &Calibration| c.fresh(key, RECALIBRATE_AFTER);
         let last = LAST.with(Cell::get);
         if fresh(&last) {
             return last.nanos;
         }
         let lock = || TABLE.lock().unwrap_or_else(|e| e.into_inner());
-        // Never measure with the table locked: measuring runs regions of `pool`, which wait for
-        // its region lock, and a region holding that lock may itself wait for a thread that
-        // calibrates another pool (a deadlock the stress test found). Two threads may then
-        // measure the same pool at once: a fresh result already stored wins.
+        // Never measure with the table locked: measuring runs regions of `pool` (microseconds,
+        // more on a loaded machine), and every other thread's first probe, of any pool, would
+        // wait for them. Two threads may then measure the same pool at once: a fresh result
+        // already stored wins.
         let found = lock().iter().copied().find(fresh);
         let calibration = found.unwrap_or_else(|| {
             let measured = Calibration {
                 key,
-                nanos: measure_fork_join(pool),
+                nanos: measure_fork_join(pool, threads),
                 at: Some(Instant::now()),
             };
             let mut table = lock();
@@ -438,9 +450,8 @@ mod probe {
     /// see, and an underestimate makes `Auto` fork loops that lose to serial. On a busy
     /// machine the median can come out high, which keeps small loops serial (the safe side);
     /// every `REMEASURE`th call of a loop probes its rate again.
-    fn measure_fork_join(pool: &Pool) -> u128 {
-        let threads = pool.num_threads();
-        let empty_loop = || run_parallel(pool, threads, Schedule::Static, |_, _| {});
+    fn measure_fork_join(pool: &Pool, threads: usize) -> u128 {
+        let empty_loop = || run_parallel(pool, threads, threads, Schedule::Static, |_, _| {});
         empty_loop();
         let mut samples: Vec<u128> = (0..15)
             .map(|_| {

@@ -5,23 +5,59 @@ use crate::{Ctx, Schedule};
 use std::ops::Range;
 use workshare_pool::Pool;
 
-/// Runs `body` on the offsets `0..len` with any schedule, `Auto` included.
-pub(crate) fn run_offsets<F>(pool: &Pool, len: usize, schedule: Schedule, body: F)
-where
+/// Runs `body` on the offsets `0..len` with any schedule, `Auto` included, on a team of at
+/// most `max_threads` threads (`>= 1`; the pool's loops pass [`Pool::num_threads`], read once
+/// per loop, the tuner its candidates).
+pub(crate) fn run_offsets<F>(
+    pool: &Pool,
+    max_threads: usize,
+    len: usize,
+    schedule: Schedule,
+    body: F,
+) where
     F: Fn(Range<usize>, Ctx) + Sync,
 {
     schedule.validate();
     if len == 0 {
         return;
     }
+    let max_threads = max_threads.clamp(1, pool.size());
     match schedule {
-        Schedule::Auto => crate::auto::run(pool, len, body),
-        _ => run_parallel(pool, len, schedule, body),
+        Schedule::Auto => crate::auto::run(pool, max_threads, len, body),
+        _ => run_parallel(pool, max_threads, len, schedule, body),
     }
+}
+
+/// [`for_each_chunk`] on a team of at most `max_threads` threads.
+pub(crate) fn for_each_chunk_at_most<F>(
+    pool: &Pool,
+    max_threads: usize,
+    range: Range<usize>,
+    schedule: Schedule,
+    body: F,
+) where
+    F: Fn(Range<usize>, Ctx) + Sync,
+{
+    let start = range.start;
+    let len = range.end.saturating_sub(start);
+    // start + offset <= range.end for every offset <= len: no overflow.
+    // `move`: the body travels by value, into the loop's state (see `run::LoopState`).
+    run_offsets(
+        pool,
+        max_threads,
+        len,
+        schedule,
+        move |chunk: Range<usize>, ctx| body(start + chunk.start..start + chunk.end, ctx),
+    );
 }
 
 /// Calls `body(chunk, ctx)` on disjoint sub-ranges covering `range` exactly once, on the team
 /// of `pool`, handing chunks out by `schedule`.
+///
+/// The team is that of a [`Pool::region`]: up to [`num_threads`](Pool::num_threads) threads
+/// (read once, when the loop starts), fewer when other callers of the pool (other threads, or
+/// an enclosing region) hold its workers, and in the other cases [`Pool::region`] lists;
+/// [`ctx.num_threads()`](Ctx::num_threads) tells the body its size.
 ///
 /// Within one call, chunks with the same [`ctx.thread_id()`](Ctx::thread_id) run on one
 /// thread, one after another (never concurrently). An empty or reversed range runs nothing.
@@ -50,13 +86,7 @@ pub fn for_each_chunk<F>(pool: &Pool, range: Range<usize>, schedule: Schedule, b
 where
     F: Fn(Range<usize>, Ctx) + Sync,
 {
-    let start = range.start;
-    let len = range.end.saturating_sub(start);
-    // start + offset <= range.end for every offset <= len: no overflow.
-    // `move`: the body travels by value, into the loop's state (see `run::LoopState`).
-    run_offsets(pool, len, schedule, move |chunk: Range<usize>, ctx| {
-        body(start + chunk.start..start + chunk.end, ctx)
-    });
+    for_each_chunk_at_most(pool, pool.num_threads(), range, schedule, body);
 }
 
 /// Calls `body(i)` once for every `i` in `range`, on the team of `pool`, handing chunks of

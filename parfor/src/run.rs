@@ -48,9 +48,16 @@ impl Drop for StopOnUnwind<'_> {
 }
 
 /// Runs `body` on the offsets `0..len` of a loop with a concrete (not `Auto`) schedule,
-/// forking a region of `pool`. `len > 0`.
-pub(crate) fn run_parallel<F>(pool: &Pool, len: usize, schedule: Schedule, body: F)
-where
+/// forking a region of `pool` with a team of at most `max_threads` threads (`>= 1`; clamped to
+/// the pool's size): whatever is idle up to that, so every thread reads its team's size from
+/// the team, never from the pool. `len > 0`.
+pub(crate) fn run_parallel<F>(
+    pool: &Pool,
+    max_threads: usize,
+    len: usize,
+    schedule: Schedule,
+    body: F,
+) where
     F: Fn(Range<usize>, Ctx) + Sync,
 {
     let steal = matches!(schedule, Schedule::Stealing | Schedule::Auto)
@@ -65,7 +72,7 @@ where
         stopped: AtomicBool::new(false),
     };
     // `move`: the closure object is the state itself (see `LoopState`).
-    pool.region(move |team| state.run_share(team));
+    pool.region_at_most(max_threads, move |team| state.run_share(team));
 }
 
 impl<F: Fn(Range<usize>, Ctx) + Sync> LoopState<'_, F> {

@@ -69,15 +69,35 @@ where
     T: Send,
     F: Fn(&mut [T], usize, Ctx) + Sync,
 {
+    for_each_mut_chunk_at_most(pool, pool.num_threads(), out, schedule, body);
+}
+
+/// [`for_each_mut_chunk`] on a team of at most `max_threads` threads.
+pub(crate) fn for_each_mut_chunk_at_most<T, F>(
+    pool: &Pool,
+    max_threads: usize,
+    out: &mut [T],
+    schedule: Schedule,
+    body: F,
+) where
+    T: Send,
+    F: Fn(&mut [T], usize, Ctx) + Sync,
+{
     let out = DisjointSlice::new(out);
     let len = out.len;
     // `move`: the slice and the body travel by value, into the loop's state.
-    run_offsets(pool, len, schedule, move |range: Range<usize>, ctx| {
-        let offset = range.start;
-        // SAFETY: the loop driver hands every offset of `0..len` to exactly one chunk, so the
-        // chunks' sub-slices are disjoint.
-        body(unsafe { out.chunk(range) }, offset, ctx);
-    });
+    run_offsets(
+        pool,
+        max_threads,
+        len,
+        schedule,
+        move |range: Range<usize>, ctx| {
+            let offset = range.start;
+            // SAFETY: the loop driver hands every offset of `0..len` to exactly one chunk, so the
+            // chunks' sub-slices are disjoint.
+            body(unsafe { out.chunk(range) }, offset, ctx);
+        },
+    );
 }
 
 /// One or more equally long input slices, read in step with an output slice by

@@ -2,7 +2,9 @@
 //! counts (and schedules), then run the rest of it with the fastest. The procedure, its cost
 //! and its limits are documented on [`tune_for_each_chunk`].
 
-use crate::{for_each_chunk, for_each_mut_chunk, Ctx, Schedule};
+use crate::loops::for_each_chunk_at_most;
+use crate::slices::for_each_mut_chunk_at_most;
+use crate::{Ctx, Schedule};
 use std::fmt;
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -342,7 +344,9 @@ impl TuneOptions {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TuneSample {
-    /// The thread count the slice ran with.
+    /// The candidate's thread count: the most threads the slice's loop asked for. It got fewer
+    /// if other callers held some of the pool's workers when it started (see "The pool is
+    /// shared" on [`tune_for_each_chunk`]).
     pub threads: usize,
     /// The schedule the slice ran under.
     pub schedule: Schedule,
@@ -417,7 +421,7 @@ impl TuneSample {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TuneCandidate {
-    /// The candidate's thread count.
+    /// The candidate's thread count: the most threads its slices' loops asked for.
     pub threads: usize,
     /// The candidate's schedule.
     pub schedule: Schedule,
@@ -449,10 +453,11 @@ impl TuneCandidate {
 
 /// What [`tune_for_each_chunk`] measured and chose.
 ///
-/// The indices ran in three parts, in order: [`samples`](TuneReport::samples) (consecutive
+/// The indices ran in two parts, in order: [`samples`](TuneReport::samples) (consecutive
 /// slices from `range.start`, [`sample_len`](TuneReport::sample_len) indices in all), then
-/// [`rest`](TuneReport::rest) (up to `range.end`) under the chosen [`threads`](TuneReport::threads)
-/// and [`schedule`](TuneReport::schedule). Its `Display` form is a one-line summary.
+/// [`rest`](TuneReport::rest) (up to `range.end`) as one loop asking for
+/// [`requested`](TuneReport::requested) threads under [`schedule`](TuneReport::schedule), which
+/// ran on a team of [`threads`](TuneReport::threads). Its `Display` form is a one-line summary.
 ///
 /// # Examples
 ///
@@ -469,13 +474,21 @@ impl TuneCandidate {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TuneReport {
-    /// The thread count the rest of the range ran with.
+    /// The size of the team that ran the rest of the range: the largest
+    /// [`Ctx::num_threads`] its chunks were given. At most [`requested`](TuneReport::requested),
+    /// and equal to it unless other callers of the pool (other threads, or a region enclosing
+    /// the call) held some of its workers when the rest started: a region takes the workers
+    /// that are idle. Chunks that [`Schedule::Auto`] runs serially on the caller are given
+    /// `requested`. For an empty range, where nothing ran, `requested`.
     pub threads: usize,
+    /// The most threads the rest of the range asked for: the winning candidate's thread count
+    /// when [`tuned`](TuneReport::tuned); otherwise the single candidate's, or the pool's
+    /// [`num_threads`](Pool::num_threads) at the call (what its other loops ask for).
+    pub requested: usize,
     /// The schedule the rest of the range ran under.
     pub schedule: Schedule,
     /// Whether candidates were compared: `false` for an empty range, a range too short to
-    /// sample, a single candidate, or a call from inside a region (then `threads` is the team
-    /// size the loop ran with).
+    /// sample, a single candidate, or a call from inside a region.
     pub tuned: bool,
     /// The sample slices, in the order they ran.
     pub samples: Vec<TuneSample>,
@@ -500,13 +513,15 @@ impl TuneReport {
     /// let pool = Pool::new(2)?;
     /// let report = tune_for_each_chunk(&pool, 0..10_000, &TuneOptions::new(), |_, _| {});
     /// let chosen = report.chosen().unwrap();
-    /// assert_eq!((chosen.threads, chosen.schedule), (report.threads, report.schedule));
+    /// assert_eq!((chosen.threads, chosen.schedule), (report.requested, report.schedule));
+    /// // Nobody else uses this pool: the rest got the whole team it asked for.
+    /// assert_eq!(report.threads, report.requested);
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```
     pub fn chosen(&self) -> Option<&TuneCandidate> {
         self.candidates
             .iter()
-            .find(|c| c.threads == self.threads && c.schedule == self.schedule)
+            .find(|c| c.threads == self.requested && c.schedule == self.schedule)
     }
 
     /// The measured speed-up of `threads` threads under the chosen schedule over one thread
@@ -542,13 +557,11 @@ impl TuneReport {
 impl fmt::Display for TuneReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let threads = |t: usize| if t == 1 { "thread" } else { "threads" };
-        write!(
-            f,
-            "{} {} with {:?}",
-            self.threads,
-            threads(self.threads),
-            self.schedule
-        )?;
+        write!(f, "{} {}", self.threads, threads(self.threads))?;
+        if self.threads != self.requested {
+            write!(f, " (of {} asked for)", self.requested)?;
+        }
+        write!(f, " with {:?}", self.schedule)?;
         if !self.tuned {
             return write!(f, " (not tuned)");
         }
@@ -573,34 +586,10 @@ fn rate(elapsed: Duration, len: usize) -> f64 {
     elapsed.as_secs_f64() * 1e9 / len.max(1) as f64
 }
 
-/// Sets the pool back to its thread count when dropped, also during unwinding.
-struct RestoreThreads<'a> {
-    pool: &'a Pool,
-    previous: usize,
-}
-
-impl RestoreThreads<'_> {
-    /// Sets `threads` and wakes the team with an empty region, so that the next timed loop
-    /// does not pay for waking sleeping workers.
-    fn set(&self, threads: usize) {
-        if let Err(error) = self.pool.set_num_threads(threads) {
-            panic!("workshare: tune: cannot set {threads} threads: {error}");
-        }
-        self.pool.region(|_| {});
-    }
-}
-
-impl Drop for RestoreThreads<'_> {
-    fn drop(&mut self) {
-        // Cannot fail: `previous` was the pool's count, and the tuner is not inside a region.
-        let _ = self.pool.set_num_threads(self.previous);
-    }
-}
-
 /// Calls `body(chunk, ctx)` on disjoint chunks covering `range` exactly once, like
-/// [`for_each_chunk`], after timing its first slices under several thread counts and schedules
-/// and choosing the fastest for the rest. Returns what it measured and chose; the pool's thread
-/// count is the same afterwards as before.
+/// [`for_each_chunk`](crate::for_each_chunk), after timing its first slices under several
+/// thread counts and schedules and choosing the fastest for the rest. Returns what it measured
+/// and chose.
 ///
 /// The usual advice for a parallel loop whose best thread count is unknown (memory-bound loops
 /// stop scaling before the cores run out; cores of different speeds; a shared machine) is to
@@ -608,24 +597,32 @@ impl Drop for RestoreThreads<'_> {
 /// This function does that inside one loop. No index runs twice: the samples are part of the
 /// loop, so a body with side effects (writing an output, accumulating) is fine.
 ///
+/// A candidate thread count limits the call's own loops only, as
+/// [`Pool::region_at_most`] does: the tuner changes no setting of the pool.
+/// [`Pool::num_threads`] is the same during and after the call, other threads' loops on the
+/// pool never run with a candidate's count, and several threads may tune loops on one pool at
+/// once.
+///
 /// # How it works
 ///
 /// 1. The candidates are every pair of a thread count and a schedule from [`TuneOptions`]
 ///    (default: thread counts 1, 2, 4, ... up to the pool's [`size`](Pool::size), plus the size
-///    itself; schedule [`Schedule::Stealing`]).
+///    itself, whatever [`num_threads`](Pool::num_threads) says; schedule
+///    [`Schedule::Stealing`]).
 /// 2. The start of the range is cut into consecutive *sample slices* of equal length, one per
 ///    candidate and repetition, about [`sample_fraction`](TuneOptions::sample_fraction) of the
 ///    range in all. Repetitions run the candidates in alternating order (forward, backward,
 ///    forward, ...), so that a cost that drifts along the range or over time does not favour
-///    the candidates that run first. Before each slice the pool is set to the candidate's
-///    thread count with [`Pool::set_num_threads`] and woken by an empty region, so that no
-///    slice pays for waking sleeping workers.
+///    the candidates that run first. Each slice runs as one loop on a team of at most the
+///    candidate's thread count. Before each slice an empty region of at most that many threads
+///    wakes the workers, so that no slice pays for waking sleeping ones.
 /// 3. A candidate's rate is that of its fastest slice (interference from other work only ever
 ///    slows a slice down). The fastest candidate wins; with a
 ///    [`tolerance`](TuneOptions::tolerance), the one with the fewest threads among those
 ///    within that fraction of the fastest.
-/// 4. The rest of the range runs, as one loop, under the winner. Then the pool's thread count
-///    is set back to what it was before the call; also when the body panics.
+/// 4. The rest of the range runs, as one loop, under the winner (woken the same way), on a
+///    team of at most its thread count. [`TuneReport::requested`] is that count,
+///    [`TuneReport::threads`] the size of the team the rest really ran on.
 ///
 /// # Cost and limits
 ///
@@ -646,8 +643,14 @@ impl Drop for RestoreThreads<'_> {
 /// - **The start of the range stands for all of it.** When the cost per index changes along
 ///   the range (an imbalanced loop), the samples see only its start; schedules that differ in
 ///   how they balance are better compared by timing the whole loop.
-/// - **The pool is shared.** The thread count is set on the pool, so regions that other
-///   threads start on the same pool during the call run with the candidates' counts too.
+/// - **The pool is shared.** A loop's region takes the workers that are idle when it starts.
+///   While other threads run regions on the same pool (another tuner among them), a slice may
+///   get fewer threads than its candidate asks for, and its time still counts as the
+///   candidate's: a busy moment makes the larger candidates look slower, much as other work
+///   on the cores does, and the minimum over the repetitions helps the same way. The rest may
+///   likewise run on fewer threads than the winner's count: [`TuneReport::threads`] is the
+///   largest team size its chunks were given ([`Ctx::num_threads`]). Other callers lose only
+///   the workers the tuner's loops hold while they run, as with any loop.
 ///
 /// # Without tuning
 ///
@@ -657,19 +660,21 @@ impl Drop for RestoreThreads<'_> {
 /// - a single candidate (with the default options, a pool of one thread): the range runs with
 ///   it;
 /// - a range whose sample slices would not fit in half of it (with the defaults, fewer than
-///   `2 * candidates * repetitions * largest candidate thread count` indices): it runs with the
-///   pool's current thread count and the first schedule;
-/// - a call from inside a region, of any pool: inside a region of `pool` itself
-///   [`Pool::set_num_threads`] is refused and a loop runs on the calling thread alone, and
-///   inside another pool's region the enclosing team competes for the cores, so timings would
-///   mislead. The range runs with the first schedule and the pool as it is;
-///   [`TuneReport::threads`] is the team size the loop ran with.
+///   `2 * candidates * repetitions * largest candidate thread count` indices): it runs like the
+///   pool's other loops, asking for [`Pool::num_threads`] threads, under the first schedule;
+/// - a call from inside a region, of any pool: the enclosing team competes for the cores (and
+///   inside a region of `pool` itself holds some of its workers, so a loop there gets only
+///   those still idle, often none), so timings would mislead. The range runs like the pool's
+///   other loops, asking for [`Pool::num_threads`] threads, under the first schedule.
+///
+/// In every case [`TuneReport::threads`] is the size of the team the loop ran on.
 ///
 /// # Panics
 ///
 /// With a message starting `workshare: tune:` when a candidate thread count is outside
-/// `1..=pool.size()`, before anything runs. A panic in `body` propagates to the caller after the
-/// pool's thread count is restored; as with [`for_each_chunk`], the pool stays usable.
+/// `1..=pool.size()`, before anything runs. A panic in `body` propagates to the caller; as with
+/// [`for_each_chunk`](crate::for_each_chunk), the pool stays usable (and its settings are as
+/// they were: the tuner changes none).
 ///
 /// # Examples
 ///
@@ -690,8 +695,8 @@ impl Drop for RestoreThreads<'_> {
 /// // Every index ran once, samples included.
 /// let root = |i: usize| (i as f64).sqrt().to_bits();
 /// assert!(out.iter().enumerate().all(|(i, x)| x.load(Ordering::Relaxed) == root(i)));
-/// assert!(report.tuned && (report.threads == 1 || report.threads == 2));
-/// assert_eq!(pool.num_threads(), 2); // restored
+/// assert!(report.tuned && (report.requested == 1 || report.requested == 2));
+/// assert_eq!(pool.num_threads(), 2); // never changed
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
 ///
@@ -711,6 +716,27 @@ impl Drop for RestoreThreads<'_> {
 /// println!("{report}");
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
+///
+/// Two threads tuning loops on one pool at once; the setting other loops use stays as it is:
+///
+/// ```
+/// use workshare_parfor::{tune_for_each_chunk, Pool, TuneOptions};
+/// let pool = Pool::new(2)?;
+/// pool.set_num_threads(1)?; // the pool's other loops run serially
+/// std::thread::scope(|s| {
+///     for _ in 0..2 {
+///         s.spawn(|| {
+///             let report = tune_for_each_chunk(&pool, 0..100_000, &TuneOptions::new(), |c, _| {
+///                 std::hint::black_box(c.sum::<usize>());
+///             });
+///             // Candidates 1 and 2 threads; the other tuner may hold the worker.
+///             assert!(report.tuned && report.threads <= report.requested);
+///         });
+///     }
+/// });
+/// assert_eq!(pool.num_threads(), 1);
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
 pub fn tune_for_each_chunk<F>(
     pool: &Pool,
     range: Range<usize>,
@@ -726,19 +752,21 @@ where
         pool,
         start..end,
         options,
-        |part, schedule, seen| match seen {
-            None => for_each_chunk(pool, part, schedule, &body),
-            Some(seen) => for_each_chunk(pool, part, schedule, |chunk, ctx| {
-                seen.fetch_max(ctx.num_threads(), Ordering::Relaxed);
-                body(chunk, ctx);
-            }),
+        |part, max_threads, schedule, seen| match seen {
+            None => for_each_chunk_at_most(pool, max_threads, part, schedule, &body),
+            Some(seen) => {
+                for_each_chunk_at_most(pool, max_threads, part, schedule, |chunk, ctx| {
+                    saw_team(seen, ctx.num_threads());
+                    body(chunk, ctx);
+                })
+            }
         },
     )
 }
 
 /// Calls `body(chunk, offset, ctx)` on disjoint sub-slices covering `out` exactly once, where
 /// `chunk` is `&mut out[offset..offset + chunk.len()]`, like
-/// [`for_each_mut_chunk`], tuning the thread count on the way: the
+/// [`for_each_mut_chunk`](crate::for_each_mut_chunk), tuning the thread count on the way: the
 /// procedure, guarantees and panics of [`tune_for_each_chunk`] over the positions
 /// `0..out.len()`. This is the form for loops that write an output.
 ///
@@ -769,82 +797,109 @@ where
     F: Fn(&mut [T], usize, Ctx) + Sync,
 {
     let len = out.len();
-    tune(pool, 0..len, options, |part, schedule, seen| {
-        let first = part.start;
-        let body = |chunk: &mut [T], offset: usize, ctx: Ctx| {
-            if let Some(seen) = seen {
-                seen.fetch_max(ctx.num_threads(), Ordering::Relaxed);
+    tune(
+        pool,
+        0..len,
+        options,
+        |part, max_threads, schedule, seen| {
+            let first = part.start;
+            let out = &mut out[part];
+            match seen {
+                None => {
+                    for_each_mut_chunk_at_most(pool, max_threads, out, schedule, |c, o, ctx| {
+                        body(c, first + o, ctx)
+                    })
+                }
+                Some(seen) => {
+                    for_each_mut_chunk_at_most(pool, max_threads, out, schedule, |c, o, ctx| {
+                        saw_team(seen, ctx.num_threads());
+                        body(c, first + o, ctx);
+                    })
+                }
             }
-            body(chunk, first + offset, ctx);
-        };
-        for_each_mut_chunk(pool, &mut out[part], schedule, body);
-    })
+        },
+    )
 }
 
-/// The tuner over `range` (not reversed), running a part of it under a schedule with
-/// `run(part, schedule, seen)`; `seen`, when given, must be raised to the team size of every
-/// chunk that runs.
+/// Raises `seen` to `team`, the team size a chunk was given. Loads first, so that only a
+/// thread that sees a larger team writes the shared cache line: a few writes per loop at most,
+/// however many chunks it runs.
+#[inline]
+fn saw_team(seen: &AtomicUsize, team: usize) {
+    if seen.load(Ordering::Relaxed) < team {
+        seen.fetch_max(team, Ordering::Relaxed);
+    }
+}
+
+/// The tuner over `range` (not reversed), running a part of it with
+/// `run(part, max_threads, schedule, seen)`: one loop on a team of at most `max_threads`
+/// threads; `seen`, when given, must be raised (with [`saw_team`]) to the team size of every
+/// chunk that runs. It never changes a setting of `pool`.
 fn tune<R>(pool: &Pool, range: Range<usize>, options: &TuneOptions, mut run: R) -> TuneReport
 where
-    R: FnMut(Range<usize>, Schedule, Option<&AtomicUsize>),
+    R: FnMut(Range<usize>, usize, Schedule, Option<&AtomicUsize>),
 {
     let threads = options.candidate_threads(pool);
     let schedules = options.get_schedules();
     let first_schedule = schedules[0];
     let Range { start, end } = range;
-    let untuned = |threads: usize, rest: Range<usize>, rest_elapsed: Duration| TuneReport {
+    // Runs `part` as one loop asking for `max_threads`; its time, and with `watch` the team it
+    // really got (`max_threads` when not watched or no chunk ran).
+    let mut timed = |part: Range<usize>, max_threads: usize, schedule: Schedule, watch: bool| {
+        let seen = AtomicUsize::new(0);
+        let started = Instant::now();
+        run(part, max_threads, schedule, watch.then_some(&seen));
+        let elapsed = started.elapsed();
+        let team = match seen.into_inner() {
+            0 => max_threads,
+            team => team,
+        };
+        (elapsed, team)
+    };
+    let untuned = |requested: usize, schedule: Schedule, (rest_elapsed, threads)| TuneReport {
         threads,
-        schedule: first_schedule,
+        requested,
+        schedule,
         tuned: false,
         samples: Vec::new(),
         candidates: Vec::new(),
         sample_len: 0,
-        rest,
+        rest: start..end,
         rest_elapsed,
     };
-
-    if workshare_pool::in_region() {
-        // The team size the loop really ran with (one thread in a region of `pool` itself).
-        let seen = AtomicUsize::new(0);
-        let started = Instant::now();
-        run(start..end, first_schedule, Some(&seen));
-        let team = match seen.into_inner() {
-            0 => pool.num_threads(),
-            seen => seen,
-        };
-        return untuned(team, start..end, started.elapsed());
-    }
-
-    let mut timed = |part: Range<usize>, schedule: Schedule| {
-        let started = Instant::now();
-        run(part, schedule, None);
-        started.elapsed()
-    };
-    let previous = pool.num_threads();
+    // What the pool's other loops ask for, read once.
+    let current = pool.num_threads();
     if start == end {
-        return untuned(previous, start..end, Duration::ZERO);
+        return untuned(current, first_schedule, (Duration::ZERO, current));
+    }
+    if workshare_pool::in_region() {
+        // The enclosing team competes for the cores: run the range as the pool's loops do.
+        let ran = timed(start..end, current, first_schedule, true);
+        return untuned(current, first_schedule, ran);
     }
     let candidates: Vec<(usize, Schedule)> = threads
         .iter()
         .flat_map(|&t| schedules.iter().map(move |&s| (t, s)))
         .collect();
-    let restore = RestoreThreads { pool, previous };
+    // Wakes up to `t` workers with an empty region, so that the next timed loop does not pay
+    // for waking sleeping ones.
+    let wake = |t: usize| pool.region_at_most(t, |_| {});
     let max_threads = *threads.last().expect("at least one thread count");
     let slice = match candidates.as_slice() {
         &[(t, schedule)] => {
-            restore.set(t);
-            let elapsed = timed(start..end, schedule);
-            let report = untuned(t, start..end, elapsed);
-            return TuneReport { schedule, ..report };
+            wake(t);
+            let ran = timed(start..end, t, schedule, true);
+            return untuned(t, schedule, ran);
         }
         _ => options.slice_len(end - start, candidates.len(), max_threads),
     };
     let Some(slice) = slice else {
-        let elapsed = timed(start..end, first_schedule);
-        return untuned(previous, start..end, elapsed);
+        let ran = timed(start..end, current, first_schedule, true);
+        return untuned(current, first_schedule, ran);
     };
 
     // The samples: repetition r runs the candidates forward when r is even, backward when odd.
+    // Not watched for their teams: nothing on the timed path but the body and the loop.
     let mut samples = Vec::with_capacity(candidates.len() * options.repetitions);
     let mut next = start;
     for repetition in 0..options.repetitions {
@@ -857,8 +912,8 @@ where
             let (t, schedule) = candidates[k];
             let range = next..next + slice;
             next = range.end;
-            restore.set(t);
-            let elapsed = timed(range.clone(), schedule);
+            wake(t);
+            let (elapsed, _) = timed(range.clone(), t, schedule, false);
             samples.push(TuneSample {
                 threads: t,
                 schedule,
@@ -896,14 +951,14 @@ where
         .iter()
         .find(|c| c.elapsed.as_secs_f64() <= bound)
         .expect("the fastest is within the bound");
-    let (threads, schedule) = (winner.threads, winner.schedule);
+    let (requested, schedule) = (winner.threads, winner.schedule);
 
-    restore.set(threads);
-    let rest_elapsed = timed(next..end, schedule);
-    drop(restore);
+    wake(requested);
+    let (rest_elapsed, threads) = timed(next..end, requested, schedule, true);
 
     TuneReport {
         threads,
+        requested,
         schedule,
         tuned: true,
         sample_len: next - start,

@@ -1,6 +1,7 @@
-//! The thread-count tuner: every index exactly once, the pool's thread count restored (also
-//! after a panic), a report that agrees with what ran, and the edge cases (empty and short
-//! ranges, one candidate, a pool of one thread, calls from inside a region, bad options).
+//! The thread-count tuner: every index exactly once, the pool's thread count never changed
+//! (during a call, after a panic, with several tuners and a setter on one pool at once), a
+//! report that agrees with what ran, and the edge cases (empty and short ranges, one candidate,
+//! a pool of one thread, calls from inside a region, bad options).
 #![cfg(not(loom))]
 
 #[path = "../../pool/tests/common/mod.rs"]
@@ -9,8 +10,9 @@ mod common;
 use common::panic_message;
 use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
 use std::time::Duration;
 use workshare_parfor::{
     tune_for_each, tune_for_each_chunk, tune_for_each_mut_chunk, Pool, Schedule, TuneOptions,
@@ -54,6 +56,11 @@ fn check_report(report: &TuneReport, range: Range<usize>, options: &TuneOptions,
     }
     assert_eq!(report.sample_len, next - start);
     assert_eq!(report.rest, next..end);
+    assert!(
+        (1..=report.requested).contains(&report.threads),
+        "{report:?}"
+    );
+    assert!(report.requested <= pool.size());
     if !report.tuned {
         assert!(report.samples.is_empty() && report.candidates.is_empty());
         assert_eq!(report.chosen(), None);
@@ -85,6 +92,7 @@ fn check_report(report: &TuneReport, range: Range<usize>, options: &TuneOptions,
         assert_eq!(Some(c.elapsed), mine.iter().map(|s| s.elapsed).min());
     }
     let chosen = report.chosen().expect("the winner is a candidate");
+    assert_eq!(chosen.threads, report.requested);
     let fastest = report.candidates.iter().map(|c| c.elapsed).min().unwrap();
     let bound = fastest.as_secs_f64() * (1.0 + options.get_tolerance());
     assert!(chosen.elapsed.as_secs_f64() <= bound);
@@ -156,7 +164,7 @@ fn mut_chunks_cover_the_output_once_with_the_right_offsets() {
             }
         }
     }
-    // Inside a region of the same pool: untuned, one thread.
+    // Inside a region of the same pool, whose team holds its only worker: untuned, one thread.
     let pool = Pool::new(2).unwrap();
     let mut out = vec![0usize; 1000];
     let out_cell = Mutex::new(&mut out[..]);
@@ -175,7 +183,7 @@ fn mut_chunks_cover_the_output_once_with_the_right_offsets() {
                 },
             );
             assert!(!report.tuned);
-            assert_eq!(report.threads, 1);
+            assert_eq!((report.threads, report.requested), (1, 2));
         }
     });
     assert!(out.iter().enumerate().all(|(i, &o)| o == i));
@@ -227,29 +235,41 @@ fn samples_run_with_their_thread_counts_in_alternating_order() {
     for i in report.rest.clone() {
         assert_eq!(seen[i].load(Ordering::Relaxed), report.threads);
     }
+    // Nobody else uses the pool: the rest got the whole team it asked for.
+    assert_eq!(report.threads, report.requested);
     assert_eq!(pool.num_threads(), 3);
 }
 
 #[test]
-fn thread_count_is_restored() {
+fn thread_count_is_never_changed() {
     let pool = Pool::new(4).unwrap();
     for previous in 1..=4 {
         pool.set_num_threads(previous).unwrap();
+        // The setting as the body sees it, during the samples and the rest.
+        let changed = AtomicUsize::new(0);
+        let body = |_| {
+            if pool.num_threads() != previous {
+                changed.fetch_add(1, Ordering::Relaxed);
+            }
+        };
         for len in [0, 3, 100_000] {
             let options = TuneOptions::new();
-            let report = tune_for_each(&pool, 0..len, &options, |_| {});
+            let report = tune_for_each(&pool, 0..len, &options, body);
             assert_eq!(pool.num_threads(), previous, "len {len}: {report:?}");
+            assert_eq!(changed.load(Ordering::Relaxed), 0, "len {len}: {report:?}");
         }
-        // A single candidate other than the current count.
+        // A single candidate above the current count: a limit of the call's loop alone.
         let options = TuneOptions::new().threads([3]);
-        let report = tune_for_each(&pool, 0..100, &options, |_| {});
-        assert_eq!((report.threads, report.tuned), (3, false));
+        let report = tune_for_each(&pool, 0..100, &options, body);
+        assert_eq!((report.threads, report.requested), (3, 3));
+        assert!(!report.tuned);
         assert_eq!(pool.num_threads(), previous);
+        assert_eq!(changed.load(Ordering::Relaxed), 0);
     }
 }
 
 #[test]
-fn panics_propagate_and_restore_the_thread_count() {
+fn panics_propagate_and_leave_the_thread_count_alone() {
     let pool = Pool::new(4).unwrap();
     pool.set_num_threads(3).unwrap();
     let options = TuneOptions::new().sample_fraction(0.2);
@@ -279,7 +299,7 @@ fn empty_range_runs_nothing() {
     pool.set_num_threads(1).unwrap();
     let report = tune_for_each(&pool, 7..7, &TuneOptions::new(), |_| panic!("ran"));
     assert!(!report.tuned);
-    assert_eq!(report.threads, 1);
+    assert_eq!((report.threads, report.requested), (1, 1));
     assert_eq!(report.schedule, Schedule::Stealing);
     assert_eq!((report.rest, report.sample_len), (7..7, 0));
     assert_eq!(pool.num_threads(), 1);
@@ -298,6 +318,7 @@ fn short_ranges_run_untuned_with_the_current_settings() {
         });
         assert!(!report.tuned, "len {len}");
         assert_eq!((report.threads, report.schedule), (2, Schedule::Dynamic(1)));
+        assert_eq!(report.requested, 2);
         assert_eq!(report.rest, 0..len);
         assert!(teams.into_inner().unwrap().iter().all(|&t| t == 2));
     }
@@ -340,6 +361,7 @@ fn default_candidates_are_powers_of_two_and_the_size() {
 
 #[test]
 fn inside_a_region_of_the_same_pool_it_runs_untuned_on_one_thread() {
+    // The enclosing team holds the pool's only worker: the loop gets the caller alone.
     let pool = Pool::new(2).unwrap();
     let reports = Mutex::new(Vec::new());
     let hits: Vec<AtomicUsize> = (0..1000).map(|_| AtomicUsize::new(0)).collect();
@@ -355,8 +377,41 @@ fn inside_a_region_of_the_same_pool_it_runs_untuned_on_one_thread() {
     let reports = reports.into_inner().unwrap();
     assert_eq!(reports.len(), 1);
     assert!(!reports[0].tuned);
-    assert_eq!(reports[0].threads, 1);
+    assert_eq!((reports[0].threads, reports[0].requested), (1, 2));
     assert_eq!(pool.num_threads(), 2);
+}
+
+#[test]
+fn inside_a_smaller_region_of_the_same_pool_it_reports_the_team_it_got() {
+    let pool = Pool::new(4).unwrap();
+    let reports = Mutex::new(Vec::new());
+    let hits: Vec<AtomicUsize> = (0..10_000).map(|_| AtomicUsize::new(0)).collect();
+    // The largest team size any chunk of the tuned loop was given.
+    let largest = AtomicUsize::new(0);
+    // The enclosing team holds one worker; two stay idle for the nested loop.
+    pool.region_at_most(2, |team| {
+        if team.thread_id() == 0 {
+            let options = TuneOptions::new().schedules([Schedule::Static]);
+            let report = tune_for_each_chunk(&pool, 0..10_000, &options, |chunk, ctx| {
+                largest.fetch_max(ctx.num_threads(), Ordering::Relaxed);
+                for i in chunk {
+                    hits[i].fetch_add(1, Ordering::Relaxed);
+                }
+            });
+            reports.lock().unwrap().push(report);
+        }
+    });
+    assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 1));
+    let report = &reports.lock().unwrap()[0];
+    check_report(report, 0..10_000, &TuneOptions::new(), &pool);
+    assert!(!report.tuned);
+    // Asked for the pool's 4, got at most the caller and the 2 idle workers.
+    assert_eq!(report.requested, 4);
+    assert_eq!(report.threads, largest.into_inner());
+    assert!(report.threads <= 3, "{report:?}");
+    let line = report.to_string();
+    assert!(line.contains("(of 4 asked for)"), "{line}");
+    assert_eq!(pool.num_threads(), 4);
 }
 
 #[test]
@@ -374,7 +429,8 @@ fn inside_a_region_of_another_pool_it_runs_untuned_with_the_pool_as_it_is() {
     });
     let report = &reports.lock().unwrap()[0];
     assert!(!report.tuned);
-    assert_eq!(report.threads, 3);
+    // Nobody else uses `inner`: its loop got the whole team it asked for.
+    assert_eq!((report.threads, report.requested), (3, 3));
     assert_eq!(inner.num_threads(), 3);
 }
 
@@ -489,4 +545,113 @@ fn picks_one_thread_when_more_threads_are_slower() {
     check_report(&report, 0..80, &options, &pool);
     assert_eq!(report.threads, 1, "{report}");
     assert_eq!(pool.num_threads(), 2);
+}
+
+/// Options that tune a loop of a few thousand cheap indices on a pool of 4 (candidates 1, 2
+/// and 4 threads, two schedules).
+fn concurrent_options() -> TuneOptions {
+    TuneOptions::new()
+        .schedules([Schedule::Stealing, Schedule::Dynamic(16)])
+        .sample_fraction(0.1)
+}
+
+/// One tuned loop of `len` indices on `pool`, checked: every index once, a consistent report.
+fn tune_and_check(pool: &Pool, len: usize) {
+    let options = concurrent_options();
+    let (hits, report) = count_runs(pool, 0..len, &options);
+    assert!(hits.iter().all(|&h| h == 1), "len {len}: {report:?}");
+    check_report(&report, 0..len, &options, pool);
+    assert!(report.tuned, "{report:?}");
+}
+
+#[test]
+fn concurrent_tuners_leave_the_thread_count_alone() {
+    let pool = Arc::new(Pool::new(4).unwrap());
+    // Not a candidate (1, 2, 4): a tuner that set candidates and restored would show.
+    pool.set_num_threads(3).unwrap();
+    let tuners: Vec<_> = (0..4)
+        .map(|k| {
+            let pool = Arc::clone(&pool);
+            thread::spawn(move || {
+                for call in 0..25 {
+                    tune_and_check(&pool, 2000 + 97 * k + call);
+                }
+            })
+        })
+        .collect();
+    // Meanwhile, what another caller of the pool sees: the setting, and the team its region gets.
+    let (mut settings, mut teams) = (Vec::new(), Vec::new());
+    while !tuners.iter().all(|t| t.is_finished()) {
+        settings.push(pool.num_threads());
+        let team = AtomicUsize::new(0);
+        pool.region(|t| team.store(t.num_threads(), Ordering::Relaxed));
+        teams.push(team.into_inner());
+        thread::sleep(Duration::from_micros(50));
+    }
+    for tuner in tuners {
+        tuner.join().unwrap();
+    }
+    assert_eq!(pool.num_threads(), 3, "the setting after the calls");
+    let moved = settings.iter().filter(|&&s| s != 3).count();
+    assert_eq!(
+        moved,
+        0,
+        "the setting moved in {moved} of {} looks",
+        settings.len()
+    );
+    let over = teams.iter().filter(|&&t| t > 3).count();
+    assert_eq!(
+        over,
+        0,
+        "{over} of another caller's {} teams were over 3",
+        teams.len()
+    );
+}
+
+#[test]
+fn set_num_threads_during_tuning_is_the_value_that_stays() {
+    let pool = Arc::new(Pool::new(4).unwrap());
+    let setter_done = Arc::new(AtomicBool::new(false));
+    let tuners: Vec<_> = (0..3)
+        .map(|k| {
+            let (pool, setter_done) = (Arc::clone(&pool), Arc::clone(&setter_done));
+            thread::spawn(move || {
+                let mut call = 0;
+                // Tune all the while the setter runs, and a few loops after its last setting.
+                let mut after = 0;
+                while after < 3 {
+                    if setter_done.load(Ordering::Acquire) {
+                        after += 1;
+                    }
+                    tune_and_check(&pool, 2000 + 97 * k + call);
+                    call += 1;
+                }
+            })
+        })
+        .collect();
+    // Ends on 3, not a candidate (1, 2, 4).
+    let settings = [2, 4, 1, 3].repeat(10);
+    assert_eq!(settings.last(), Some(&3));
+    for &n in &settings {
+        pool.set_num_threads(n).unwrap();
+        thread::sleep(Duration::from_micros(500));
+    }
+    setter_done.store(true, Ordering::Release);
+    // The last setting, watched while the tuners run their last loops.
+    let mut looks = Vec::new();
+    while !tuners.iter().all(|t| t.is_finished()) {
+        looks.push(pool.num_threads());
+        thread::sleep(Duration::from_micros(50));
+    }
+    for tuner in tuners {
+        tuner.join().unwrap();
+    }
+    assert_eq!(pool.num_threads(), 3, "the setting after the calls");
+    let moved = looks.iter().filter(|&&n| n != 3).count();
+    assert_eq!(
+        moved,
+        0,
+        "the setting moved in {moved} of {} looks",
+        looks.len()
+    );
 }

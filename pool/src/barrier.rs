@@ -64,8 +64,10 @@ impl Barrier {
         if let Some(why) = abandoned() {
             return Err(why);
         }
-        // Exactly the current episode: see the module docs.
-        let generation = self.generation.load(Ordering::Acquire);
+        // Exactly the current episode: see the module docs. Relaxed: this thread has already
+        // seen (acquired, or stored itself) the end of the previous episode, and coherence
+        // returns that value or a later one, and there is no later one before we arrive.
+        let generation = self.generation.load(Ordering::Relaxed);
         // AcqRel: release what we wrote before the barrier to the releaser, and (as releaser)
         // acquire what the others wrote.
         if self.arrived.fetch_add(1, Ordering::AcqRel) + 1 == team_size {

@@ -1,49 +1,44 @@
-//! Publishing a region's job to the workers, and workers waiting for one.
+//! Claiming idle workers, handing each its region's job, and workers waiting for one.
 //!
 //! # Protocol
 //!
-//! One word, `state`, holds the region's *epoch* (upper 48 bits) and *team size* (lower 16 bits;
-//! 0 means shut down). Beside it, on the same cache line, sits the type-erased job. Only the
-//! region owner (the holder of the region lock) writes either.
+//! **Who may use a worker.** The pool keeps one bit per worker in `idle` (words of 64 bits):
+//! set while nobody owns the worker. A region's owner *claims* workers by clearing their bits
+//! with a compare-and-swap (`Acquire`), and *releases* them after the region's join by setting
+//! them again (`fetch_or`, `Release`). Between the two, the owner alone writes the claimed
+//! workers' mailboxes, and the lowest-numbered claimed worker's team context (`Shared::teams`)
+//! is the team's. Concurrent owners therefore split the workers, never share one, and never wait
+//! for each other: an owner that finds no idle worker runs its region as a team of one.
 //!
-//! - Publish: the owner writes the job, then stores `state = (epoch + 1, size)` with `Release`,
-//!   then notifies the sleeping workers. A worker loads `state` with `Acquire`; if its index is
-//!   below the team size, it reads the job, runs its share and finishes (see `TeamSync::finish`).
-//! - The job is rewritten only for the next region, after the owner has seen every participant
-//!   finish, so a participant's read never races with a write. Non-participants never read it.
-//! - Workers that took part in the last region spin, then sleep, until the epoch changes
-//!   (`work` sleep). Workers left out of it (their index is at or above the team size) do not
-//!   spin: they sleep until a state includes them (`idle` sleep). A state includes worker `i`
-//!   only if its size exceeds `i`, while the state before it did not (else worker `i` would have
-//!   taken part in that one, and the owner would have waited for it): so the owner notifies the
-//!   idle sleepers only when the team size grows, and the hot path never wakes workers it does
-//!   not need.
-//! - Shutdown publishes team size 0 and notifies both sleeps.
-//! - No lost wake-up: every store to `state` is followed by `Sleep::notify` on each sleep whose
-//!   condition it may end (see the sleep module).
+//! **Hand-over.** Each worker has a mailbox on its own cache line: a `state` word (a sequence
+//! number, shifted left by one, and the exit bit) and the job beside it. The owner writes the
+//! job, then stores `state + 2` with `Release`, then (after one `SeqCst` fence for all the
+//! workers it claimed) wakes those asleep on the mailbox's [`Sleep`]. The worker waits until
+//! `state` differs from the last value it ran (`Acquire`), then reads the job. The job is
+//! rewritten only by the next owner, which can claim the worker only after this region's owner
+//! saw the worker finish and released it, so a read never races with a write.
 //!
-//! The epoch has 48 bits: wrapping it takes 2^48 regions, years at the fastest fork-join rate.
+//! **Chain of custody.** Worker finishes (`Release` increment of the team's join counter) ->
+//! owner sees the count (`Acquire`) -> owner releases the bit (`Release`) -> next owner claims
+//! it (`Acquire` CAS) -> writes the mailbox. Every access to a mailbox or a team context is
+//! ordered after every access of its previous user along this chain.
+//!
+//! **Shutdown.** `Pool::drop` runs when no region can be running (it owns the pool); it sets the
+//! exit bit of every mailbox and wakes every worker.
+//!
+//! **No lost wake-up.** Every store to a mailbox's `state` is followed by a notification of its
+//! sleep (see the sleep module); a worker sleeps only on the condition `state == last`.
 
 use crate::sleep::Sleep;
 use crate::spin::Spin;
-use crate::sync::{AtomicU64, CachePadded, Ordering, UnsafeCell};
-use crate::team::{Origin, RegionInfo, Team};
+use crate::sync::{fence, AtomicU64, CachePadded, Ordering, UnsafeCell};
+use crate::team::{RegionInfo, Team};
 
-const SIZE_BITS: u32 = 16;
-const SIZE_MASK: u64 = (1 << SIZE_BITS) - 1;
-/// The largest team the state word can describe.
-pub(crate) const MAX_TEAM: usize = SIZE_MASK as usize;
-const SHUTDOWN: usize = 0;
-
-fn pack(epoch: u64, size: usize) -> u64 {
-    (epoch << SIZE_BITS) | size as u64
-}
-fn epoch(state: u64) -> u64 {
-    state >> SIZE_BITS
-}
-fn size(state: u64) -> usize {
-    (state & SIZE_MASK) as usize
-}
+/// The most workers a pool may have (its size is one more: the caller).
+pub(crate) const MAX_WORKERS: usize = 1023;
+const WORD_BITS: usize = u64::BITS as usize;
+const WORDS: usize = MAX_WORKERS.div_ceil(WORD_BITS);
+const EXIT: u64 = 1;
 
 /// A region's closure, type-erased so that workers can call it.
 #[derive(Clone, Copy)]
@@ -72,17 +67,6 @@ impl Job {
         }
     }
 
-    fn noop() -> Self {
-        let region = RegionInfo {
-            pool: 0,
-            num_threads: 1,
-            origin: Origin::current(),
-            base: 0,
-            stats: 0,
-        };
-        Self::new(&|_: &Team<'_>| {}, region)
-    }
-
     /// Runs the job on `team`.
     ///
     /// # Safety
@@ -93,126 +77,275 @@ impl Job {
     }
 }
 
+/// What one worker is asked to run: the job, as team thread `rank`.
+#[derive(Clone, Copy)]
+pub(crate) struct Assignment {
+    pub(crate) job: Job,
+    pub(crate) rank: usize,
+}
+
 /// What a worker is to do next.
 pub(crate) enum Work {
-    /// Take part in the region of this epoch.
-    Run { epoch: u64, job: Job },
+    /// Take part in a region; `state` is the mailbox state to wait past next time.
+    Run { state: u64, assignment: Assignment },
     /// The pool is shutting down.
     Exit,
 }
 
 #[derive(Default)]
-struct Published {
+struct Mailbox {
     state: AtomicU64,
-    job: UnsafeCell<Option<Job>>,
+    job: UnsafeCell<Option<Assignment>>,
+    sleep: Sleep,
 }
 
-// The state word and the job share one cache line: a worker's first miss brings both.
-#[cfg(all(not(loom), target_pointer_width = "64"))]
-const _: () = assert!(std::mem::size_of::<Published>() <= 64);
+/// A set of claimed workers: one bit per worker, by index (worker `i` is pool thread `i + 1`).
+#[derive(Clone, Debug)]
+pub(crate) struct Claim {
+    words: [u64; WORDS],
+    count: usize,
+}
 
-/// The owner-to-workers channel of a pool.
-#[derive(Default)]
+impl Claim {
+    pub(crate) const EMPTY: Self = Self {
+        words: [0; WORDS],
+        count: 0,
+    };
+
+    /// How many workers are claimed.
+    #[inline]
+    pub(crate) fn count(&self) -> usize {
+        self.count
+    }
+
+    /// The claimed workers' indices, in increasing order.
+    pub(crate) fn workers(&self) -> impl Iterator<Item = usize> + '_ {
+        let used = self.count.min(1) * WORDS;
+        self.words[..used]
+            .iter()
+            .enumerate()
+            .flat_map(|(word, &bits)| Bits(bits).map(move |bit| word * WORD_BITS + bit))
+    }
+}
+
+/// The set bits of a word, lowest first.
+struct Bits(u64);
+
+impl Iterator for Bits {
+    type Item = usize;
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        if self.0 == 0 {
+            return None;
+        }
+        let bit = self.0.trailing_zeros() as usize;
+        self.0 &= self.0 - 1;
+        Some(bit)
+    }
+}
+
+/// The lowest `k` set bits of `bits` (all of them when it has `k` or fewer).
+#[inline]
+fn lowest_bits(bits: u64, k: usize) -> u64 {
+    if bits.count_ones() as usize <= k {
+        return bits;
+    }
+    let mut rest = bits;
+    for _ in 0..k {
+        rest &= rest - 1;
+    }
+    bits & !rest
+}
+
+/// The workers of a pool: who is idle, and each one's mailbox.
 pub(crate) struct Dispatch {
-    published: CachePadded<Published>,
-    work: Sleep,
-    idle: Sleep,
+    idle: Box<[CachePadded<AtomicU64>]>,
+    mailboxes: Box<[CachePadded<Mailbox>]>,
 }
 
-// SAFETY: the raw pointer in the job is only dereferenced under the publication protocol
-// above (written by the single owner before the Release store, read by participants after the
-// Acquire load, never rewritten before they finish), and the closure it points to is `Sync`.
+// SAFETY: the raw pointer in a mailbox's job is only dereferenced under the protocol above
+// (written by the worker's single owner before the Release store, read by the worker after the
+// Acquire load, never rewritten before the worker finished), and the closure it points to is
+// `Sync`.
 unsafe impl Sync for Dispatch {}
 // SAFETY: as above; the job is a plain pointer with no thread affinity.
 unsafe impl Send for Dispatch {}
 
 impl Dispatch {
-    pub(crate) fn new() -> Self {
-        let dispatch = Self::default();
-        // Epoch 0, team size 1: no worker is included, so no worker reads the job.
-        dispatch
-            .published
-            .state
-            .store(pack(0, 1), Ordering::Relaxed);
-        dispatch.published.job.with_mut(|job| {
-            // SAFETY: not shared yet.
-            unsafe { *job = Some(Job::noop()) }
-        });
-        dispatch
+    /// The dispatch of `workers` workers (at most `MAX_WORKERS`), all idle.
+    pub(crate) fn new(workers: usize) -> Self {
+        assert!(workers <= MAX_WORKERS);
+        let idle = (0..workers.div_ceil(WORD_BITS))
+            .map(|word| {
+                let in_word = (workers - word * WORD_BITS).min(WORD_BITS);
+                let bits = if in_word == WORD_BITS {
+                    u64::MAX
+                } else {
+                    (1u64 << in_word) - 1
+                };
+                CachePadded::new(AtomicU64::new(bits))
+            })
+            .collect();
+        let mailboxes = (0..workers)
+            .map(|_| CachePadded::new(Mailbox::default()))
+            .collect();
+        Self { idle, mailboxes }
     }
 
-    /// Starts the next region, for `job.region.num_threads` threads (more than 1, at most
-    /// `MAX_TEAM`).
+    /// Claims up to `want` idle workers (none may be idle). Never waits.
+    #[inline]
+    pub(crate) fn claim(&self, want: usize) -> Claim {
+        let mut claim = Claim::EMPTY;
+        if want == 0 {
+            return claim;
+        }
+        for (index, word) in self.idle.iter().enumerate() {
+            // Relaxed: only a guess for the compare-and-swap below, which validates it.
+            let mut current = word.load(Ordering::Relaxed);
+            while current != 0 {
+                let take = lowest_bits(current, want - claim.count);
+                // Acquire: pairs with the Release in `release`: the previous owner's use of these
+                // workers (its join included) happens before ours.
+                match word.compare_exchange_weak(
+                    current,
+                    current & !take,
+                    Ordering::Acquire,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => {
+                        claim.words[index] = take;
+                        claim.count += take.count_ones() as usize;
+                        break;
+                    }
+                    Err(actual) => current = actual,
+                }
+            }
+            if claim.count == want {
+                break;
+            }
+        }
+        claim
+    }
+
+    /// Gives the claimed workers back. After this the caller must not touch their mailboxes or
+    /// the team context it used.
+    #[inline]
+    pub(crate) fn release(&self, claim: &Claim) {
+        if claim.count == 0 {
+            return;
+        }
+        for (word, &bits) in self.idle.iter().zip(&claim.words) {
+            if bits != 0 {
+                // Release: everything we did with these workers happens before the next claim.
+                word.fetch_or(bits, Ordering::Release);
+            }
+        }
+    }
+
+    /// Hands `assignment` to worker `worker`; call [`Dispatch::wake`] after the last one.
     ///
     /// # Safety
-    /// The caller is the only owner (holds the region lock), every participant of the previous
-    /// region has finished, and the closure behind `job` stays alive until every participant of
-    /// this region has finished.
-    pub(crate) unsafe fn publish(&self, job: Job) {
-        let team_size = job.region.num_threads;
-        debug_assert!(team_size > 1 && team_size <= MAX_TEAM);
-        let published = &*self.published;
-        // Relaxed: only owners store `state`, and the region lock orders successive owners.
-        let old = published.state.load(Ordering::Relaxed);
-        published.job.with_mut(|slot| {
-            // SAFETY: no participant of the previous region reads the job any more (caller's
-            // contract), and participants of this one read it only after the store below.
-            unsafe { *slot = Some(job) }
+    /// The caller has claimed `worker`, and the closure behind the job stays alive until the
+    /// worker has finished it (the team's join).
+    #[inline]
+    pub(crate) unsafe fn publish(&self, worker: usize, assignment: Assignment) {
+        let mailbox = &*self.mailboxes[worker];
+        // Relaxed: we own the mailbox; the claim's Acquire ordered its last store before us.
+        let old = mailbox.state.load(Ordering::Relaxed);
+        mailbox.job.with_mut(|slot| {
+            // SAFETY: the worker finished its previous job before it was released (module
+            // docs), and reads this one only after the Release store below.
+            unsafe { *slot = Some(assignment) }
         });
         // Release: pairs with the Acquire loads in `wait_for_work`; carries the job and the
-        // owner's preparation of the team (join counter) to the participants.
-        published.state.store(
-            pack(epoch(old).wrapping_add(1), team_size),
-            Ordering::Release,
-        );
-        self.work.notify();
-        if team_size > size(old) {
-            self.idle.notify();
+        // owner's preparation of the team to the worker.
+        mailbox
+            .state
+            .store(old.wrapping_add(2) & !EXIT, Ordering::Release);
+    }
+
+    /// Wakes the claimed workers that sleep, after their jobs were published.
+    #[inline]
+    pub(crate) fn wake(&self, claim: &Claim) {
+        // One fence for every mailbox stored before it (see the sleep module).
+        fence(Ordering::SeqCst);
+        for worker in claim.workers() {
+            self.mailboxes[worker].sleep.notify_after_fence();
         }
     }
 
-    /// Tells every worker to exit, sleeping ones included. Owner only, after the last region.
+    /// Tells every worker to exit, sleeping ones included. Only when no region runs.
     pub(crate) fn shutdown(&self) {
-        let state = &self.published.state;
-        let old = state.load(Ordering::Relaxed);
-        state.store(
-            pack(epoch(old).wrapping_add(1), SHUTDOWN),
-            Ordering::Release,
-        );
-        self.work.notify();
-        self.idle.notify();
+        for mailbox in self.mailboxes.iter() {
+            // Relaxed: a worker that sees the exit bit reads nothing else before it exits, and
+            // joining its thread orders its end before the pool's memory is freed.
+            let old = mailbox.state.load(Ordering::Relaxed);
+            mailbox.state.store(old | EXIT, Ordering::Relaxed);
+            mailbox.sleep.notify();
+        }
     }
 
-    /// Waits for the next region worker `index` takes part in, after epoch `last`.
-    pub(crate) fn wait_for_work(&self, index: usize, last: u64, spin: &Spin) -> Work {
-        let state = &self.published.state;
-        // Acquire: pairs with the Release store in `publish`.
-        let fresh = || epoch(state.load(Ordering::Acquire)) != last;
+    /// Waits until worker `worker` gets a job after the mailbox state `last`.
+    pub(crate) fn wait_for_work(&self, worker: usize, last: u64, spin: &Spin) -> Work {
+        let mailbox = &*self.mailboxes[worker];
+        // Relaxed: only tells when to look; the load below synchronizes. A state after `last`
+        // is the one job published for us until we finish it (or the exit), so both loads read
+        // the same value.
+        let fresh = || mailbox.state.load(Ordering::Relaxed) != last;
         if !spin.until(fresh) {
-            self.work.sleep_while(|| !fresh());
+            mailbox.sleep.sleep_while(|| !fresh());
         }
-        loop {
-            let current = state.load(Ordering::Acquire);
-            let team_size = size(current);
-            if team_size == SHUTDOWN {
-                return Work::Exit;
-            }
-            if index < team_size {
-                let job = self.published.job.with(|job| {
-                    // SAFETY: we take part in this epoch, so the owner does not rewrite the job
-                    // before we finish; the Acquire load above ordered its write before us.
-                    unsafe { *job }
-                });
-                return Work::Run {
-                    epoch: epoch(current),
-                    job: job.expect("a published job"),
-                };
-            }
-            // Not in this team: sleep until a region needs us (see the module docs).
-            self.idle.sleep_while(|| {
-                let size = size(state.load(Ordering::Acquire));
-                size != SHUTDOWN && index >= size
-            });
+        // Acquire: pairs with the Release store in `publish`, so the job's write is visible.
+        let state = mailbox.state.load(Ordering::Acquire);
+        if state & EXIT != 0 {
+            return Work::Exit;
         }
+        let assignment = mailbox.job.with(|job| {
+            // SAFETY: our owner does not rewrite the job before we finish; the Acquire load above
+            // ordered its write before us.
+            unsafe { *job }
+        });
+        Work::Run {
+            state,
+            assignment: assignment.expect("a published job"),
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lowest_bits_takes_the_lowest() {
+        assert_eq!(lowest_bits(0b1011_0110, 2), 0b0000_0110);
+        assert_eq!(lowest_bits(0b1011_0110, 3), 0b0001_0110);
+        assert_eq!(lowest_bits(0b1011_0110, 9), 0b1011_0110);
+        assert_eq!(lowest_bits(u64::MAX, 64), u64::MAX);
+        assert_eq!(lowest_bits(u64::MAX, 0), 0);
+    }
+
+    #[test]
+    fn claims_split_the_workers_and_release_returns_them() {
+        let dispatch = Dispatch::new(130);
+        let a = dispatch.claim(100);
+        assert_eq!(a.count(), 100);
+        assert_eq!(
+            a.workers().collect::<Vec<_>>(),
+            (0..100).collect::<Vec<_>>()
+        );
+        let b = dispatch.claim(100);
+        assert_eq!(b.count(), 30);
+        assert_eq!(
+            b.workers().collect::<Vec<_>>(),
+            (100..130).collect::<Vec<_>>()
+        );
+        assert_eq!(dispatch.claim(1).count(), 0);
+        dispatch.release(&a);
+        let c = dispatch.claim(200);
+        assert_eq!(c.count(), 100);
+        dispatch.release(&b);
+        dispatch.release(&c);
+        assert_eq!(dispatch.claim(usize::MAX).count(), 130);
     }
 }

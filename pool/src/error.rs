@@ -55,8 +55,16 @@ pub enum Error {
         /// The pool's size (the most it may use).
         size: usize,
     },
-    /// `set_num_threads` was called from inside a region of the same pool.
-    InsideRegion,
+    /// [`Pool::try_region_exact`](crate::Pool::try_region_exact) could not have the team it
+    /// asked for now; nothing ran.
+    TeamUnavailable {
+        /// The team size asked for.
+        requested: usize,
+        /// The team it could have had (the caller counts as one).
+        available: usize,
+        /// Why.
+        reason: Unavailable,
+    },
     /// The global pool was configured after it had been created.
     GlobalAlreadyInitialized,
 }
@@ -81,6 +89,10 @@ impl fmt::Display for Error {
                 cpu,
                 message,
             } => write!(f, "could not pin worker thread {index} to CPU {cpu}: {message}"),
+            Error::InvalidEnv { var, value } if *var == crate::MAX_ACTIVE_LEVELS_ENV => write!(
+                f,
+                "{var}={value:?} is not a valid nesting limit (expected an integer from 0 up)"
+            ),
             Error::InvalidEnv { var, value } => write!(
                 f,
                 "{var}={value:?} is not a valid thread count (expected an integer from 1 to {})",
@@ -90,9 +102,14 @@ impl fmt::Display for Error {
                 f,
                 "set_num_threads({requested}) is out of range: expected 1..={size} for a pool of {size} threads"
             ),
-            Error::InsideRegion => write!(
+            Error::TeamUnavailable {
+                requested,
+                available,
+                reason,
+            } => write!(
                 f,
-                "set_num_threads was called inside a region of the same pool; call it between regions"
+                "a team of exactly {requested} threads is not available now ({available} could \
+                 run): {reason}"
             ),
             Error::GlobalAlreadyInitialized => {
                 write!(f, "the global pool was already created; configure it before first use")
@@ -102,3 +119,43 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// Why a team of an exact size was not available; see [`Error::TeamUnavailable`].
+///
+/// # Examples
+///
+/// ```
+/// use workshare_pool::{Error, Pool, Unavailable};
+/// let pool = Pool::builder().num_threads(2).max_active_levels(0).build()?;
+/// let err = pool.try_region_exact(2, |_| {}).unwrap_err();
+/// assert!(matches!(
+///     err,
+///     Error::TeamUnavailable { reason: Unavailable::NestingLimit, .. }
+/// ));
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Unavailable {
+    /// Other regions hold the workers it needed.
+    Busy,
+    /// The call is nested as deep as the pool's
+    /// [`max_active_levels`](crate::Pool::max_active_levels) allows.
+    NestingLimit,
+    /// The process is a child forked after the pool started: the pool has no workers there.
+    Forked,
+}
+
+impl fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Unavailable::Busy => "other regions hold the workers it needs",
+            Unavailable::NestingLimit => {
+                "the call is nested in as many active regions as max_active_levels allows"
+            }
+            Unavailable::Forked => {
+                "this process was forked after the pool started, and its workers did not follow"
+            }
+        })
+    }
+}

@@ -34,13 +34,45 @@ pub(crate) fn parse_thread_count(value: Option<&str>) -> Result<Option<usize>, E
     }
 }
 
+/// Parses a nesting limit as found in [`MAX_ACTIVE_LEVELS_ENV`](crate::MAX_ACTIVE_LEVELS_ENV);
+/// `None` means "not set".
+pub(crate) fn parse_levels(value: Option<&str>) -> Result<Option<usize>, Error> {
+    let Some(raw) = value else { return Ok(None) };
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    trimmed
+        .parse::<usize>()
+        .map(Some)
+        .map_err(|_| Error::InvalidEnv {
+            var: crate::MAX_ACTIVE_LEVELS_ENV,
+            value: raw.to_owned(),
+        })
+}
+
+/// The value of environment variable `var`, `None` when unset.
+fn env_value(var: &'static str) -> Result<Option<String>, Error> {
+    match std::env::var(var) {
+        Ok(value) => Ok(Some(value)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(raw)) => Err(Error::InvalidEnv {
+            var,
+            value: raw.to_string_lossy().into_owned(),
+        }),
+    }
+}
+
 impl PoolBuilder {
-    /// A builder sized by [`NUM_THREADS_ENV`], or by the available cores when it is unset.
+    /// A builder sized by [`NUM_THREADS_ENV`], or by the available cores when it is unset,
+    /// with the nesting limit of [`MAX_ACTIVE_LEVELS_ENV`](crate::MAX_ACTIVE_LEVELS_ENV), or
+    /// none when it is unset.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidEnv`] when the variable is set to anything but an integer in
-    /// `1..=MAX_THREADS` (or is not valid Unicode).
+    /// [`Error::InvalidEnv`] when the thread count is set to anything but an integer in
+    /// `1..=MAX_THREADS`, the nesting limit to anything but an integer from 0 up, or either is
+    /// not valid Unicode.
     ///
     /// # Examples
     ///
@@ -50,18 +82,11 @@ impl PoolBuilder {
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```
     pub fn from_env() -> Result<PoolBuilder, Error> {
-        let value = match std::env::var(NUM_THREADS_ENV) {
-            Ok(value) => Some(value),
-            Err(std::env::VarError::NotPresent) => None,
-            Err(std::env::VarError::NotUnicode(raw)) => {
-                return Err(Error::InvalidEnv {
-                    var: NUM_THREADS_ENV,
-                    value: raw.to_string_lossy().into_owned(),
-                })
-            }
-        };
+        let value = env_value(NUM_THREADS_ENV)?;
         let n = parse_thread_count(value.as_deref())?.unwrap_or_else(available_cores);
-        Ok(PoolBuilder::new().num_threads(n))
+        let levels = env_value(crate::MAX_ACTIVE_LEVELS_ENV)?;
+        let levels = parse_levels(levels.as_deref())?.unwrap_or(crate::DEFAULT_MAX_ACTIVE_LEVELS);
+        Ok(PoolBuilder::new().num_threads(n).max_active_levels(levels))
     }
 }
 
@@ -154,7 +179,7 @@ where
     global().region(f);
 }
 
-/// The number of threads the global pool's next region uses (`numba.get_num_threads`).
+/// The number of threads the global pool's regions ask for (`numba.get_num_threads`).
 ///
 /// # Examples
 ///
@@ -165,12 +190,12 @@ pub fn num_threads() -> usize {
     global().num_threads()
 }
 
-/// Makes the global pool's later regions use `n` threads, `1 <= n <= global().size()`
-/// (`numba.set_num_threads`).
+/// Makes the global pool's later regions ask for `n` threads, `1 <= n <= global().size()`
+/// (`numba.set_num_threads`); see [`Pool::set_num_threads`].
 ///
 /// # Errors
 ///
-/// [`Error::NumThreadsOutOfRange`], or [`Error::InsideRegion`] inside a global-pool region.
+/// [`Error::NumThreadsOutOfRange`].
 ///
 /// # Examples
 ///
@@ -244,10 +269,26 @@ mod tests {
             "1e3",
             "99999999999999999999999",
             "70000",
+            "1025",
         ] {
             let err = parse_thread_count(Some(bad)).unwrap_err();
             assert!(matches!(err, Error::InvalidEnv { .. }), "{bad}");
             assert!(err.to_string().contains(NUM_THREADS_ENV));
+        }
+    }
+
+    #[test]
+    fn parses_nesting_limits() {
+        assert_eq!(parse_levels(None), Ok(None));
+        assert_eq!(parse_levels(Some(" ")), Ok(None));
+        assert_eq!(parse_levels(Some("0")), Ok(Some(0)));
+        assert_eq!(parse_levels(Some(" 3 ")), Ok(Some(3)));
+        for bad in ["-1", "two", "1.5"] {
+            let err = parse_levels(Some(bad)).unwrap_err();
+            assert!(
+                err.to_string().contains(crate::MAX_ACTIVE_LEVELS_ENV),
+                "{bad}"
+            );
         }
     }
 }

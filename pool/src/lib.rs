@@ -10,8 +10,8 @@
 //!
 //! This crate knows nothing of schedules or reductions: `workshare-parfor` and
 //! `workshare-reductions` build on it. Its protocols (publication and join, sleep and wake, the
-//! barrier, worksharing slots, the region lock, shutdown, panics) are each a small type with a
-//! design note in its module and a loom model in `tests/loom.rs`; see `DESIGN.md`.
+//! barrier, worksharing slots, claiming workers, shutdown, panics) are each a small type with a
+//! design note in its module and a loom model in `src/models.rs`; see `DESIGN.md`.
 //!
 //! # Examples
 //!
@@ -39,10 +39,10 @@ mod affinity;
 mod barrier;
 mod dispatch;
 mod error;
+mod fork;
 #[cfg(not(loom))]
 mod global;
 mod pool;
-mod region_lock;
 mod sleep;
 mod spin;
 mod stats;
@@ -51,13 +51,23 @@ pub mod sync;
 mod team;
 mod workshare;
 
-pub use error::Error;
+pub use error::{Error, Unavailable};
 #[cfg(not(loom))]
 pub use global::{
     global, in_region, init_global, num_threads, region, set_num_threads, team_size, thread_id,
     try_global, NUM_THREADS_ENV,
 };
-pub use pool::{Pool, PoolBuilder, DEFAULT_SPIN_TIME, MAX_THREADS};
+/// The environment variable that sets the global pool's nesting limit (like
+/// `OMP_MAX_ACTIVE_LEVELS`): an integer from 0 up; see
+/// [`PoolBuilder::max_active_levels`]. Unset or empty means no limit.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(workshare_pool::MAX_ACTIVE_LEVELS_ENV, "WORKSHARE_MAX_ACTIVE_LEVELS");
+/// ```
+pub const MAX_ACTIVE_LEVELS_ENV: &str = "WORKSHARE_MAX_ACTIVE_LEVELS";
+pub use pool::{Pool, PoolBuilder, DEFAULT_MAX_ACTIVE_LEVELS, DEFAULT_SPIN_TIME, MAX_THREADS};
 pub use stats::{Stats, ThreadStats};
 pub use team::{Team, WorkShare};
 

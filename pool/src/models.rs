@@ -6,12 +6,11 @@
 //! workers) and two regions or episodes each keep loom's state space small.
 
 use crate::barrier::Barrier;
-use crate::dispatch::{Dispatch, Job, Work};
-use crate::region_lock::RegionLock;
 use crate::sleep::Sleep;
 use crate::spin::Spin;
+use crate::stats::StatsRef;
 use crate::sync::{model, thread, Arc, AtomicBool, AtomicUsize, Ordering, UnsafeCell};
-use crate::team::{Origin, RegionInfo, Team, TeamSync};
+use crate::team::{RegionInfo, Team, TeamSync};
 use crate::{Pool, PoolBuilder};
 use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
@@ -76,98 +75,186 @@ fn sleep_no_lost_wakeup() {
     });
 }
 
-/// Runs a worker loop over a bare `Dispatch` + `TeamSync`, as `worker_main` does.
-fn bare_worker(parts: Arc<(Dispatch, TeamSync)>, index: usize) -> thread::JoinHandle<()> {
-    thread::spawn(move || {
-        let (dispatch, sync) = &*parts;
-        let mut last = 0;
-        while let Work::Run { epoch, job } = dispatch.wait_for_work(index, last, &no_spin()) {
-            last = epoch;
-            let team = Team::new(job.region, index, sync, no_spin());
-            // SAFETY: the owner below keeps the job alive until the join.
-            sync.run_share(&team, |team| unsafe { job.run(team) });
-            sync.finish();
+/// A pool whose waits take the lock-free spin path first (under loom: a couple of polls, each
+/// after a yield), and sleep only when that fails.
+fn spinning_pool(n: usize) -> Pool {
+    PoolBuilder::new()
+        .num_threads(n)
+        .spin_time(Duration::from_micros(1))
+        .build()
+        .expect("pool")
+}
+
+/// A pool shared by several owner threads.
+fn shared_pool(n: usize) -> Arc<Pool> {
+    Arc::new(sleepy_pool(n))
+}
+
+/// Runs one region and checks, with loom-checked cells, that the owner's writes before it reach
+/// every team thread and every team thread's write reaches the owner after the join. Returns
+/// the team size.
+fn checked_region(pool: &Pool, max_threads: usize, value: usize) -> usize {
+    let input = Checked::new();
+    input.add(value);
+    let output = [Checked::new(), Checked::new(), Checked::new()];
+    let team_size = AtomicUsize::new(0);
+    pool.region_at_most(max_threads, |team| {
+        output[team.thread_id()].add(input.get());
+        if team.thread_id() == 0 {
+            team_size.store(team.num_threads(), Ordering::Relaxed);
         }
-    })
+    });
+    let team_size = team_size.load(Ordering::Relaxed);
+    let sum: usize = output.iter().map(Checked::get).sum();
+    assert_eq!(sum, team_size * value);
+    team_size
 }
 
 /// The region description for a bare team of `num_threads` starting now on `sync`.
 fn region_info(sync: &TeamSync, num_threads: usize) -> RegionInfo {
     RegionInfo {
-        pool: 1,
+        ctx: 0,
         num_threads,
-        origin: Origin::current(),
+        level: 1,
         base: sync.begin(),
-        stats: 0,
+        stats: StatsRef::NONE,
     }
-}
-
-/// Runs one region as its owner over a bare `Dispatch` + `TeamSync`.
-fn bare_region(parts: &(Dispatch, TeamSync), team_size: usize, f: &(impl Fn(&Team<'_>) + Sync)) {
-    let (dispatch, sync) = parts;
-    let region = region_info(sync, team_size);
-    // SAFETY: single owner; the previous region joined; `f` outlives the join below.
-    unsafe { dispatch.publish(Job::new(f, region)) };
-    sync.run_share(&Team::new(region, 0, sync, no_spin()), f);
-    sync.finish();
-    sync.wait_all_finished(&region, &no_spin());
 }
 
 #[test]
 fn publish_and_join_two_regions() {
     model(|| {
-        let parts = Arc::new((Dispatch::new(), TeamSync::default()));
-        let worker = bare_worker(Arc::clone(&parts), 1);
-        for region in 0..2 {
-            // Written by the owner before publishing, read by the worker: must be ordered.
-            let input = Checked::new();
-            input.add(region + 1);
-            let output = [Checked::new(), Checked::new()];
-            bare_region(&parts, 2, &|team: &Team<'_>| {
-                output[team.thread_id()].add(input.get());
-            });
-            // The join must order the worker's write before these reads.
-            assert_eq!(output[0].get() + output[1].get(), 2 * (region + 1));
+        let pool = sleepy_pool(2);
+        for region in 1..=2 {
+            // Nobody else uses the pool: the worker is idle at every start.
+            assert_eq!(checked_region(&pool, 2, region), 2);
         }
-        parts.0.shutdown();
-        worker.join().unwrap();
+    });
+}
+
+/// The same over the spin path: the worker sees the publication, and the owner the join,
+/// while polling, without sleeping (or after, when the polls run out).
+#[test]
+fn publish_and_join_spin_path() {
+    model(|| {
+        let pool = spinning_pool(2);
+        for region in 1..=2 {
+            assert_eq!(checked_region(&pool, 2, region), 2);
+        }
+    });
+}
+
+/// Two owners on the spin path; one of them nests a region of its own in its team.
+#[test]
+fn two_owners_spin_path() {
+    model(|| {
+        let pool = Arc::new(spinning_pool(2));
+        let other = {
+            let pool = Arc::clone(&pool);
+            thread::spawn(move || checked_region(&pool, 2, 3))
+        };
+        let mine = checked_region(&pool, 2, 5);
+        let theirs = other.join().unwrap();
+        assert!((1..=2).contains(&mine) && (1..=2).contains(&theirs));
     });
 }
 
 #[test]
 fn idle_worker_joins_when_team_grows() {
     model(|| {
-        let parts = Arc::new((Dispatch::new(), TeamSync::default()));
-        let workers = [
-            bare_worker(Arc::clone(&parts), 1),
-            bare_worker(Arc::clone(&parts), 2),
-        ];
-        for team_size in [2, 3] {
-            let ran = AtomicUsize::new(0);
-            bare_region(&parts, team_size, &|_: &Team<'_>| {
-                ran.fetch_add(1, Ordering::Relaxed);
-            });
-            assert_eq!(ran.load(Ordering::Relaxed), team_size);
-        }
-        parts.0.shutdown();
-        for worker in workers {
-            worker.join().unwrap();
-        }
+        let pool = sleepy_pool(3);
+        assert_eq!(checked_region(&pool, 2, 1), 2);
+        assert_eq!(checked_region(&pool, 3, 2), 3);
     });
 }
 
 #[test]
 fn shutdown_wakes_sleeping_workers() {
     model(|| {
-        let parts = Arc::new((Dispatch::new(), TeamSync::default()));
-        let workers = [
-            bare_worker(Arc::clone(&parts), 1),
-            bare_worker(Arc::clone(&parts), 2),
-        ];
-        // No region ever ran: both workers may be asleep (or about to sleep) on `work`.
-        parts.0.shutdown();
-        for worker in workers {
-            worker.join().unwrap();
+        // No region ever ran: both workers may be asleep (or about to sleep) on their mailboxes.
+        drop(sleepy_pool(3));
+    });
+}
+
+#[test]
+fn shutdown_right_after_a_region() {
+    model(|| {
+        // The worker may still be finishing (notifying the owner) when the pool shuts down.
+        let pool = sleepy_pool(2);
+        pool.region(|_| {});
+        drop(pool);
+    });
+}
+
+/// Two owners start regions on one pool of one worker at the same time: they split the worker
+/// (one gets a team of two, or both run one after the other with it, or one runs alone); each
+/// team's threads run once and hand their writes to their own owner. The pool is shut down by
+/// whichever owner lets go of it last, right after its region.
+#[test]
+fn two_owners_split_the_workers() {
+    model(|| {
+        let pool = shared_pool(2);
+        let other = {
+            let pool = Arc::clone(&pool);
+            thread::spawn(move || {
+                let team = checked_region(&pool, 2, 3);
+                assert!((1..=2).contains(&team));
+                drop(pool);
+            })
+        };
+        let team = checked_region(&pool, 2, 5);
+        assert!((1..=2).contains(&team));
+        drop(pool);
+        other.join().unwrap();
+    });
+}
+
+/// A region on a worker starts a nested region, which takes the other (idle) worker: the
+/// nested owner's join and release hand the worker back before the outer region ends.
+#[test]
+fn nested_owner_on_a_worker() {
+    model(|| {
+        let pool = sleepy_pool(3);
+        let inner = [Checked::new(), Checked::new()];
+        let inner_team = AtomicUsize::new(0);
+        pool.region_at_most(2, |team| {
+            if team.thread_id() == 1 {
+                pool.region(|nested| {
+                    inner[nested.thread_id()].add(1);
+                    if nested.thread_id() == 0 {
+                        inner_team.store(nested.num_threads(), Ordering::Relaxed);
+                    }
+                });
+                // The nested join made its worker's write visible here.
+                let team = inner_team.load(Ordering::Relaxed);
+                assert_eq!(inner[0].get() + inner[1].get(), team);
+            }
+        });
+        assert_eq!(inner_team.load(Ordering::Relaxed), 2);
+        // Every worker is idle again: a full team.
+        assert_eq!(checked_region(&pool, 3, 1), 3);
+    });
+}
+
+/// An exact team is refused, never waited for, while another owner holds the worker.
+#[test]
+fn exact_team_refused_not_waited_for() {
+    model(|| {
+        let pool = shared_pool(2);
+        let other = {
+            let pool = Arc::clone(&pool);
+            thread::spawn(move || {
+                pool.try_region_exact(2, |team| assert_eq!(team.num_threads(), 2))
+            })
+        };
+        let mine = pool.try_region_exact(2, |team| assert_eq!(team.num_threads(), 2));
+        let theirs = other.join().unwrap();
+        for result in [mine, theirs] {
+            match result {
+                Ok(()) => {}
+                Err(crate::Error::TeamUnavailable { available: 1, .. }) => {}
+                Err(other) => panic!("unexpected {other:?}"),
+            }
         }
     });
 }
@@ -215,11 +302,11 @@ fn barrier_released_when_team_thread_leaves() {
         let leaver = {
             let sync = Arc::clone(&sync);
             thread::spawn(move || {
-                sync.run_share(&Team::new(region, 1, &sync, no_spin()), |_| {});
+                sync.run_share(&Team::new(region, 1, Some(&sync), no_spin(), None), |_| {});
                 sync.finish();
             })
         };
-        let team = Team::new(region, 0, &sync, no_spin());
+        let team = Team::new(region, 0, Some(&sync), no_spin(), None);
         let waited = panic::catch_unwind(AssertUnwindSafe(|| team.barrier()));
         assert!(
             waited.is_err(),
@@ -232,34 +319,32 @@ fn barrier_released_when_team_thread_leaves() {
 #[test]
 fn panic_releases_barrier_and_reaches_owner() {
     model(|| {
-        let parts = Arc::new((Dispatch::new(), TeamSync::default()));
-        let worker = bare_worker(Arc::clone(&parts), 1);
+        let pool = sleepy_pool(2);
         let after_barrier = AtomicBool::new(false);
-        bare_region(&parts, 2, &|team: &Team<'_>| {
-            if team.thread_id() == 1 {
-                inject_panic();
-            }
-            // Thread 0 waits for thread 1, which panicked: it must be released.
-            let released = panic::catch_unwind(AssertUnwindSafe(|| team.barrier()));
-            assert!(released.is_err());
-            after_barrier.store(true, Ordering::Relaxed);
-        });
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+            pool.region(|team| {
+                if team.thread_id() == 1 {
+                    inject_panic();
+                }
+                // Thread 0 waits for thread 1, which panicked: it must be released, and be
+                // told that a thread panicked (not that one left without the barrier).
+                let released = panic::catch_unwind(AssertUnwindSafe(|| team.barrier()));
+                let message = released.unwrap_err();
+                let message = message.downcast_ref::<String>().expect("a message");
+                assert!(message.contains("panicked"), "{message}");
+                after_barrier.store(true, Ordering::Relaxed);
+            })
+        }));
+        assert!(outcome.unwrap_err().is::<Injected>());
         assert!(after_barrier.load(Ordering::Relaxed));
-        let payload = parts
-            .1
-            .take_panic()
-            .expect("the worker's panic is recorded");
-        assert!(payload.is::<Injected>());
-        // The next region runs normally.
+        // The worker was released on the panic: the next region has it, and its barrier works.
         let ran = AtomicUsize::new(0);
-        bare_region(&parts, 2, &|team: &Team<'_>| {
+        pool.region(|team| {
+            assert_eq!(team.num_threads(), 2);
             team.barrier();
             ran.fetch_add(1, Ordering::Relaxed);
         });
         assert_eq!(ran.load(Ordering::Relaxed), 2);
-        assert!(parts.1.take_panic().is_none());
-        parts.0.shutdown();
-        worker.join().unwrap();
     });
 }
 
@@ -273,9 +358,13 @@ fn workshare_slots_cover_each_construct_once() {
         let region = region_info(&sync, 2);
         let claims = Arc::new([(); CONSTRUCTS].map(|_| AtomicUsize::new(0)));
         let run = move |me: usize, sync: &TeamSync, claims: &[AtomicUsize; CONSTRUCTS]| {
-            let team = Team::new(region, me, sync, no_spin());
+            let team = Team::new(region, me, Some(sync), no_spin(), None);
             for claimed in claims.iter() {
                 let ws = team.workshare();
+                // On entry the counter is this construct's: 0, or 1 once the other thread
+                // claimed. A slot handed over without synchronization could still show the
+                // previous construct's final count (2) here, and a later claim could be lost.
+                assert!(ws.counter().load(Ordering::Relaxed) < 2);
                 // A `single`: ticket 0 wins; exactly one winner per construct.
                 if ws.counter().fetch_add(1, Ordering::Relaxed) == 0 {
                     claimed.fetch_add(1, Ordering::Relaxed);
@@ -295,28 +384,6 @@ fn workshare_slots_cover_each_construct_once() {
 }
 
 #[test]
-fn region_lock_excludes_and_wakes() {
-    model(|| {
-        let shared = Arc::new((RegionLock::default(), Checked::new()));
-        let other = {
-            let shared = Arc::clone(&shared);
-            thread::spawn(move || {
-                let guard = shared.0.lock(&no_spin());
-                shared.1.add(1);
-                drop(guard);
-            })
-        };
-        let guard = shared.0.lock(&no_spin());
-        shared.1.add(1);
-        drop(guard);
-        other.join().unwrap();
-        let guard = shared.0.lock(&no_spin());
-        assert_eq!(shared.1.get(), 2);
-        drop(guard);
-    });
-}
-
-#[test]
 fn pool_end_to_end_with_set_num_threads() {
     model(|| {
         let pool = sleepy_pool(3);
@@ -327,6 +394,7 @@ fn pool_end_to_end_with_set_num_threads() {
         });
         pool.set_num_threads(2).unwrap();
         pool.region(|team| {
+            // Workers are idle between this thread's regions: the team asked for.
             assert_eq!(team.num_threads(), 2);
             ran.fetch_add(1, Ordering::Relaxed);
         });
@@ -342,7 +410,7 @@ fn pool_end_to_end_nested_and_panic() {
         let inner = AtomicUsize::new(0);
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
             pool.region(|team| {
-                // Nested: runs inline as a team of one, on this thread.
+                // Nested: the only worker is in the outer team, so a team of one.
                 pool.region(|nested| {
                     assert_eq!(nested.num_threads(), 1);
                     inner.fetch_add(1, Ordering::Relaxed);

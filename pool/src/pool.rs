@@ -1,12 +1,12 @@
 //! The pool: persistent workers, regions, and their configuration.
 
-use crate::dispatch::{Dispatch, Job, Work, MAX_TEAM};
+use crate::dispatch::{Assignment, Claim, Dispatch, Job, Work, MAX_WORKERS};
 use crate::error::Error;
-use crate::region_lock::RegionLock;
+use crate::fork;
 use crate::spin::Spin;
-use crate::stats::{Stats, StatsCells};
+use crate::stats::{PoolStats, RegionCells, Stats, StatsRef};
 use crate::sync::{thread, Arc, AtomicUsize, CachePadded, Ordering};
-use crate::team::{self, Origin, RegionInfo, Team, TeamSync};
+use crate::team::{self, RegionInfo, Team, TeamSync};
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -17,45 +17,154 @@ use std::time::{Duration, Instant};
 /// ```
 /// assert!(workshare_pool::Pool::new(workshare_pool::MAX_THREADS + 1).is_err());
 /// ```
-pub const MAX_THREADS: usize = MAX_TEAM;
+pub const MAX_THREADS: usize = MAX_WORKERS + 1;
 
 /// How long an idle thread spins before it sleeps, unless configured.
 pub const DEFAULT_SPIN_TIME: Duration = Duration::from_micros(100);
 
+/// How many regions may be *active* (run with more than one thread) inside one another on a
+/// thread, unless configured: no limit. A region nested deeper runs on its calling thread as a
+/// team of one. The limit never matters for correctness; see
+/// [`PoolBuilder::max_active_levels`].
+///
+/// # Examples
+///
+/// ```
+/// let pool = workshare_pool::Pool::new(2)?;
+/// assert_eq!(pool.max_active_levels(), workshare_pool::DEFAULT_MAX_ACTIVE_LEVELS);
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub const DEFAULT_MAX_ACTIVE_LEVELS: usize = usize::MAX;
+
 /// What the pool's threads share.
 pub(crate) struct Shared {
     size: usize,
-    /// Team size of the next regions (`set_num_threads`).
+    /// Team size that regions ask for by default (`set_num_threads`).
     active: CachePadded<AtomicUsize>,
-    lock: RegionLock,
+    max_levels: usize,
     dispatch: Dispatch,
-    sync: TeamSync,
+    /// One team context per worker; a team uses its lowest worker's.
+    teams: Box<[CachePadded<TeamSync>]>,
     spin: Spin,
-    stats: StatsCells,
+    stats: PoolStats,
+    /// The fork count when the workers started (see the fork module).
+    forks: u64,
+}
+
+/// How many threads a region asks for.
+#[derive(Clone, Copy, Debug)]
+enum Want {
+    /// Up to this many (at least 1), whatever is idle.
+    AtMost(usize),
+    /// Exactly this many, or an error.
+    Exactly(usize),
 }
 
 impl Shared {
-    /// Identifies the pool in the thread-local chain of regions.
-    fn id(&self) -> usize {
-        self as *const Self as usize
+    /// Whether this is a copy of the pool in a child forked after the workers started.
+    #[inline]
+    fn forked(&self) -> bool {
+        fork::current() != self.forks
     }
 
-    /// Runs `f` on the calling thread alone, as a team of one; `counted`: a top-level region
-    /// (not one nested in a region of this pool), which statistics count as thread 0's.
-    fn run_solo<F: Fn(&Team<'_>)>(&self, f: &F, counted: bool) {
-        let sync = TeamSync::default();
-        let region = RegionInfo {
-            pool: self.id(),
-            num_threads: 1,
-            origin: Origin::current(),
-            base: sync.begin(),
-            stats: if counted { self.stats.begin(1) } else { 0 },
+    /// Runs `f` with a team of what `want` allows and the idle workers give.
+    fn run<F: Fn(&Team<'_>) + Sync>(&self, want: Want, f: &F) -> Result<(), Error> {
+        let outer = team::current_level();
+        let wanted = match want {
+            Want::AtMost(n) | Want::Exactly(n) => n,
         };
-        let team = Team::new(region, 0, &sync, self.spin).with_stats(|| self.stats.cell(0));
-        let start = (region.stats != 0).then(Instant::now);
+        let may_fork = wanted > 1 && outer < self.max_levels && !self.forked();
+        let claim = if may_fork {
+            self.dispatch.claim(wanted - 1)
+        } else {
+            Claim::EMPTY
+        };
+        if let Want::Exactly(n) = want {
+            if claim.count() + 1 != n {
+                self.dispatch.release(&claim);
+                return Err(Error::TeamUnavailable {
+                    requested: n,
+                    available: claim.count() + 1,
+                    reason: if outer >= self.max_levels {
+                        crate::error::Unavailable::NestingLimit
+                    } else if self.forked() {
+                        crate::error::Unavailable::Forked
+                    } else {
+                        crate::error::Unavailable::Busy
+                    },
+                });
+            }
+        }
+        if claim.count() == 0 {
+            self.run_solo(f, outer);
+        } else {
+            self.run_team(&claim, f, outer + 1);
+        }
+        Ok(())
+    }
+
+    /// Runs `f` on the calling thread alone, as a team of one, at nesting level `level`.
+    fn run_solo<F: Fn(&Team<'_>)>(&self, f: &F, level: usize) {
+        let cells = self.stats.begin(1);
+        let region = RegionInfo {
+            ctx: usize::MAX,
+            num_threads: 1,
+            level,
+            base: 0,
+            stats: StatsRef::new(cells.as_ref()),
+        };
+        let cell = cells.as_ref().map(|cells| &*cells[0]);
+        let team = Team::new(region, 0, None, self.spin, cell);
+        let start = cell.is_some().then(Instant::now);
         team.run_solo(f);
         if let Some(start) = start {
             team.record_busy(start.elapsed());
+        }
+        if let Some(cells) = cells {
+            self.stats.finish(&cells);
+        }
+    }
+
+    /// Runs `f` with the caller as thread 0 and the claimed workers as threads `1..`, at
+    /// nesting level `level`, then releases the workers.
+    fn run_team<F: Fn(&Team<'_>) + Sync>(&self, claim: &Claim, f: &F, level: usize) {
+        let num_threads = claim.count() + 1;
+        let leader = claim.workers().next().expect("a claimed worker");
+        let sync = &*self.teams[leader];
+        let cells: Option<RegionCells> = self.stats.begin(num_threads);
+        // Nothing below may unwind before the join: workers hold references into `f`.
+        let abort = AbortOnUnwind;
+        // 1. Prepare the team context, which our claim of `leader` makes ours alone.
+        let region = RegionInfo {
+            ctx: leader,
+            num_threads,
+            level,
+            base: sync.begin(),
+            stats: StatsRef::new(cells.as_ref()),
+        };
+        // 2. Hand the job to each claimed worker, ranks 1.. in worker order, and wake them.
+        let job = Job::new(f, region);
+        for (rank, worker) in (1..).zip(claim.workers()) {
+            // SAFETY: we claimed `worker`; `f` (and `cells`) outlive the join in step 4.
+            unsafe { self.dispatch.publish(worker, Assignment { job, rank }) };
+        }
+        self.dispatch.wake(claim);
+        // 3. Run our own share as team thread 0; a panic is caught into the team.
+        let cell = cells.as_ref().map(|cells| &*cells[0]);
+        let team = Team::new(region, 0, Some(sync), self.spin, cell);
+        run_counted(sync, &team, f);
+        // 4. Join.
+        sync.finish();
+        sync.wait_all_finished(&region, &self.spin);
+        std::mem::forget(abort);
+        // 5. Give the workers back, then file statistics and resume the first panic.
+        let panic = sync.take_panic();
+        self.dispatch.release(claim);
+        if let Some(cells) = cells {
+            self.stats.finish(&cells);
+        }
+        if let Some(payload) = panic {
+            std::panic::resume_unwind(payload);
         }
     }
 }
@@ -63,14 +172,24 @@ impl Shared {
 /// A fork-join thread pool: `size() - 1` persistent workers plus the thread that starts a region.
 ///
 /// [`region`](Pool::region) runs a closure once on every thread of a team, OpenMP-style: the
-/// calling thread takes part as team thread 0, the workers as threads `1..num_threads()`, and
-/// the call returns when all have finished. Between regions, workers spin for a short, bounded
-/// time (so that back-to-back regions start within a cache miss), then sleep using no CPU.
+/// calling thread takes part as team thread 0, the workers it gets as threads
+/// `1..team.num_threads()`, and the call returns when all have finished. Between regions,
+/// workers spin for a short, bounded time (so that back-to-back regions start within a cache
+/// miss), then sleep using no CPU.
 ///
-/// Regions of one pool run one at a time: regions started from several threads at once are
-/// serialized, each running with the full team. A region started from inside a region of the same
-/// pool runs inline, on the calling thread, as a team of one. Dropping the pool stops and joins
-/// every worker.
+/// # Many callers, nesting, re-entry
+///
+/// A region takes the workers that are idle when it starts, up to the team size it asks for
+/// ([`num_threads`](Pool::num_threads) by default), and gives them back when it ends. Regions
+/// started from several threads at once split the workers between them and never wait for one
+/// another; a caller that finds no worker idle runs its region on its own thread, as a team of
+/// one. A region started inside a region (of this pool or another) takes idle workers the same
+/// way, up to [`max_active_levels`](Pool::max_active_levels) nested active regions. So no
+/// nesting order, no callback, no helper thread that a region body waits for can deadlock on the
+/// pool: the only waits are a region's owner waiting for the workers it took, and team threads
+/// waiting for each other at barriers. Code that needs an exact team size asks for it with
+/// [`try_region_exact`](Pool::try_region_exact) and gets an error, never a wait, when the
+/// workers are busy. Dropping the pool stops and joins every worker.
 ///
 /// # Examples
 ///
@@ -82,7 +201,7 @@ impl Shared {
 /// let data = vec![1u64; 1000];
 /// let total = AtomicUsize::new(0);
 /// pool.region(|team| {
-///     // Each team thread sums its own quarter of `data`, borrowed from the caller's stack.
+///     // Each team thread sums its own part of `data`, borrowed from the caller's stack.
 ///     let chunk = data.len().div_ceil(team.num_threads());
 ///     let start = (team.thread_id() * chunk).min(data.len());
 ///     let end = (start + chunk).min(data.len());
@@ -152,7 +271,9 @@ impl Pool {
         self.shared.size
     }
 
-    /// The number of threads the next region will use (its team size).
+    /// The number of threads a [`region`](Pool::region) asks for: the team it gets when no
+    /// other region holds workers. 1 in a child process forked after the pool started (see
+    /// [`Pool::region`]).
     ///
     /// # Examples
     ///
@@ -162,23 +283,41 @@ impl Pool {
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```
     pub fn num_threads(&self) -> usize {
+        if self.shared.forked() {
+            return 1;
+        }
         self.shared.active.load(Ordering::Relaxed)
     }
 
-    /// Makes later regions use `n` threads, `1 <= n <= size()`, like `numba.set_num_threads`.
-    /// Workers left out sleep and cost nothing.
+    /// How many active regions (with more than one thread) may be nested inside one another
+    /// on a thread, counting regions of every pool; see [`PoolBuilder::max_active_levels`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = workshare_pool::Pool::builder().num_threads(2).max_active_levels(1).build()?;
+    /// assert_eq!(pool.max_active_levels(), 1);
+    /// # Ok::<(), workshare_pool::Error>(())
+    /// ```
+    pub fn max_active_levels(&self) -> usize {
+        self.shared.max_levels
+    }
+
+    /// Makes later regions ask for `n` threads, `1 <= n <= size()`, like
+    /// `numba.set_num_threads`. Workers left out sleep and cost nothing. Safe to call at any
+    /// time, from any thread, inside regions too: a region reads the setting once, when it
+    /// starts, and running regions keep their teams.
     ///
     /// # Errors
     ///
-    /// [`Error::NumThreadsOutOfRange`] outside `1..=size()`; [`Error::InsideRegion`] when called
-    /// from inside a region of this pool.
+    /// [`Error::NumThreadsOutOfRange`] outside `1..=size()`.
     ///
     /// # Examples
     ///
     /// ```
     /// let pool = workshare_pool::Pool::new(4)?;
     /// pool.set_num_threads(2)?;
-    /// pool.region(|team| assert_eq!(team.num_threads(), 2));
+    /// pool.region(|team| assert!(team.num_threads() <= 2));
     /// assert!(pool.set_num_threads(5).is_err());
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```
@@ -187,21 +326,27 @@ impl Pool {
         if n == 0 || n > size {
             return Err(Error::NumThreadsOutOfRange { requested: n, size });
         }
-        if team::inside_pool(self.shared.id()) {
-            return Err(Error::InsideRegion);
-        }
-        // Relaxed: read by the next region's owner; the region lock or program order orders it.
+        // Relaxed: a plain setting, read once by each region's owner.
         self.shared.active.store(n, Ordering::Relaxed);
         Ok(())
     }
 
-    /// Runs `f` once on every thread of a team of [`num_threads`](Pool::num_threads) threads,
-    /// the calling thread included, and returns when all have finished (fork-join).
+    /// Runs `f` once on every thread of a team and returns when all have finished (fork-join).
+    /// The team is the calling thread (thread 0) plus the workers that are idle now, up to
+    /// [`num_threads`](Pool::num_threads) threads in all; read its size with
+    /// [`Team::num_threads`] inside `f`, never assume it.
     ///
     /// `f` may borrow from the caller's stack. If `f` panics on any team thread, every other team
     /// thread still finishes (or is released from its barrier) before the first panic resumes on
-    /// the caller; the pool stays usable. Called from inside a region of this pool, `f` runs
-    /// inline as a team of one; regions started from several threads at once are serialized.
+    /// the caller; the pool stays usable.
+    ///
+    /// The team is smaller than asked when other regions hold workers (called from several
+    /// threads, or nested in a region); it is the calling thread alone when no worker is idle,
+    /// when [`max_active_levels`](Pool::max_active_levels) active regions already enclose the
+    /// call, and in a child process forked after the pool started (whose workers do not exist:
+    /// `fork` copies only the calling thread; the child's regions all run on its calling thread,
+    /// correctly, and dropping the pool there does not wait for the missing workers). Never does
+    /// it wait for another region.
     ///
     /// # Examples
     ///
@@ -212,6 +357,7 @@ impl Pool {
     /// pool.region(|_team| {
     ///     runs.fetch_add(1, Ordering::Relaxed);
     /// });
+    /// // Nobody else uses this pool, so its worker was idle: a team of two.
     /// assert_eq!(runs.into_inner(), 2);
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```
@@ -219,51 +365,85 @@ impl Pool {
     where
         F: Fn(&Team<'_>) + Sync,
     {
-        self.run(&f);
+        let want = Want::AtMost(self.shared.active.load(Ordering::Relaxed));
+        let ran = self.shared.run(want, &f);
+        debug_assert!(ran.is_ok());
     }
 
-    fn run<F: Fn(&Team<'_>) + Sync>(&self, f: &F) {
-        let shared = &*self.shared;
-        if team::inside_pool(shared.id()) {
-            return shared.run_solo(f, false);
+    /// Like [`region`](Pool::region), with a team of at most `max_threads` threads whatever
+    /// [`num_threads`](Pool::num_threads) says (OpenMP's `num_threads(n)` clause); a count above
+    /// [`size`](Pool::size) means the whole pool.
+    ///
+    /// # Panics
+    ///
+    /// With `workshare: region_at_most(0)` when `max_threads` is 0 (a team has at least its
+    /// calling thread), pointing at the caller's line; or to resume a panic of `f`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = workshare_pool::Pool::new(4)?;
+    /// pool.region_at_most(2, |team| assert!(team.num_threads() <= 2));
+    /// # Ok::<(), workshare_pool::Error>(())
+    /// ```
+    #[track_caller]
+    pub fn region_at_most<F>(&self, max_threads: usize, f: F)
+    where
+        F: Fn(&Team<'_>) + Sync,
+    {
+        assert!(
+            max_threads > 0,
+            "workshare: region_at_most(0): a team needs at least one thread, the caller"
+        );
+        let ran = self
+            .shared
+            .run(Want::AtMost(max_threads.min(self.size())), &f);
+        debug_assert!(ran.is_ok());
+    }
+
+    /// Runs `f` on a team of exactly `num_threads` threads, or returns an error at once if the
+    /// pool cannot give that team now (OpenMP 6's `num_threads(strict: n)`): for SPMD code
+    /// whose decomposition needs exactly `n` threads. Never waits for workers to become idle.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NumThreadsOutOfRange`] outside `1..=size()`; [`Error::TeamUnavailable`] when
+    /// fewer workers are idle than needed (other regions hold them), when the call is nested
+    /// [`max_active_levels`](Pool::max_active_levels) deep, or in a child process forked after
+    /// the pool started. `f` has not run then.
+    ///
+    /// # Panics
+    ///
+    /// To resume a panic of `f`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workshare_pool::{Error, Pool};
+    /// let pool = Pool::new(3)?;
+    /// pool.try_region_exact(3, |team| assert_eq!(team.num_threads(), 3))?;
+    /// // Inside that region, its workers are taken: a nested exact team of 2 is refused.
+    /// pool.try_region_exact(3, |team| {
+    ///     if team.thread_id() == 0 {
+    ///         let nested = pool.try_region_exact(2, |_| {});
+    ///         assert!(matches!(nested, Err(Error::TeamUnavailable { .. })));
+    ///     }
+    /// })?;
+    /// assert!(pool.try_region_exact(4, |_| {}).is_err());
+    /// # Ok::<(), workshare_pool::Error>(())
+    /// ```
+    pub fn try_region_exact<F>(&self, num_threads: usize, f: F) -> Result<(), Error>
+    where
+        F: Fn(&Team<'_>) + Sync,
+    {
+        let size = self.size();
+        if num_threads == 0 || num_threads > size {
+            return Err(Error::NumThreadsOutOfRange {
+                requested: num_threads,
+                size,
+            });
         }
-        if shared.active.load(Ordering::Relaxed) == 1 {
-            return shared.run_solo(f, true);
-        }
-        let guard = shared.lock.lock(&shared.spin);
-        let team_size = shared.active.load(Ordering::Relaxed);
-        if team_size == 1 {
-            drop(guard);
-            return shared.run_solo(f, true);
-        }
-        // Nothing below may unwind before the join: workers hold references into `f`.
-        let abort = AbortOnUnwind;
-        let sync = &shared.sync;
-        // 1. Prepare the team: clear what a panic or workshare left, note the join's base.
-        let region = RegionInfo {
-            pool: shared.id(),
-            num_threads: team_size,
-            origin: Origin::current(),
-            base: sync.begin(),
-            stats: shared.stats.begin(team_size),
-        };
-        // 2. Publish the job.
-        // SAFETY: we hold the region lock; the previous owner saw every participant finish
-        // before releasing it; `f` outlives the join in step 4.
-        unsafe { shared.dispatch.publish(Job::new(f, region)) };
-        // 3. Run our own share as team thread 0; a panic is caught into the team.
-        let team = Team::new(region, 0, sync, shared.spin).with_stats(|| shared.stats.cell(0));
-        run_counted(sync, &team, f);
-        // 4. Join.
-        sync.finish();
-        sync.wait_all_finished(&region, &shared.spin);
-        std::mem::forget(abort);
-        // 5. Resume the first panic, after releasing the pool for the next region.
-        let panic = sync.take_panic();
-        drop(guard);
-        if let Some(payload) = panic {
-            std::panic::resume_unwind(payload);
-        }
+        self.shared.run(Want::Exactly(num_threads), &f)
     }
 }
 
@@ -274,9 +454,11 @@ impl Pool {
     ///
     /// Each team thread then records its busy time (the time in its share of a region), and
     /// the loops of `workshare-parfor` the chunks, iterations and steals it ran. Read them
-    /// with [`last_region_stats`](Pool::last_region_stats) and [`stats`](Pool::stats), from
-    /// the thread that ran the regions, after they returned. Regions nested in a region of the
-    /// same pool count as part of the enclosing thread's share.
+    /// with [`last_region_stats`](Pool::last_region_stats) (the calling thread's last region)
+    /// and [`stats`](Pool::stats) (every region's, added up by team thread id). Regions that
+    /// run at the same time (started by several threads, or nested) are each counted once, as
+    /// regions of their own: a nested region's time also shows in the enclosing thread's busy
+    /// time.
     ///
     /// # Examples
     ///
@@ -293,8 +475,9 @@ impl Pool {
     }
 
     /// The statistics accumulated since the pool was built or last
-    /// [reset](Pool::reset_stats), one entry per pool thread index (thread 0 is whichever
-    /// thread started each region).
+    /// [reset](Pool::reset_stats), over every counted region whatever thread started it, one
+    /// entry per team thread id (`size()` entries; entry 0 adds up the threads that started
+    /// the regions).
     ///
     /// # Examples
     ///
@@ -310,15 +493,16 @@ impl Pool {
         self.shared.stats.totals()
     }
 
-    /// The statistics of the last region started with statistics on, one entry per thread of
-    /// its team; empty before the first such region.
+    /// The statistics of the last region that the calling thread started on this pool with
+    /// statistics on, one entry per thread of its team; empty before the first such region (or
+    /// after [`reset_stats`](Pool::reset_stats)). Regions started by other threads at the same
+    /// time never mix into it.
     ///
     /// # Examples
     ///
     /// ```
     /// let pool = workshare_pool::Pool::builder().num_threads(3).collect_stats(true).build()?;
-    /// pool.set_num_threads(2)?;
-    /// pool.region(|team| team.record_work(1, 7, 0));
+    /// pool.region_at_most(2, |team| team.record_work(1, 7, 0));
     /// let last = pool.last_region_stats();
     /// assert_eq!(last.threads().len(), 2);
     /// assert_eq!(last.total().iterations, 14);
@@ -347,6 +531,11 @@ impl Pool {
 
 impl Drop for Pool {
     fn drop(&mut self) {
+        if self.shared.forked() {
+            // A copy in a forked child: its workers do not exist, there is nobody to stop.
+            std::mem::forget(std::mem::take(&mut self.workers));
+            return;
+        }
         self.shared.dispatch.shutdown();
         for worker in self.workers.drain(..) {
             // A worker catches every panic of user code, so it cannot have panicked.
@@ -381,16 +570,21 @@ fn run_counted(sync: &TeamSync, team: &Team<'_>, share: impl FnOnce(&Team<'_>)) 
 /// The loop every worker runs until the pool shuts down.
 fn worker_main(shared: Arc<Shared>, index: usize) {
     let abort = AbortOnUnwind;
-    let mut last_epoch = 0;
+    let mut last = 0;
     let spin = shared.spin;
-    while let Work::Run { epoch, job } = shared.dispatch.wait_for_work(index, last_epoch, &spin) {
-        last_epoch = epoch;
-        let team = Team::new(job.region, index, &shared.sync, spin)
-            .with_stats(|| shared.stats.cell(index));
-        // SAFETY: we take part in this region, so its owner keeps the closure alive until we
-        // call `finish` below.
-        run_counted(&shared.sync, &team, |team| unsafe { job.run(team) });
-        shared.sync.finish();
+    while let Work::Run { state, assignment } = shared.dispatch.wait_for_work(index, last, &spin) {
+        last = state;
+        let Assignment { job, rank } = assignment;
+        let sync = &*shared.teams[job.region.ctx];
+        {
+            // SAFETY: we take part in this region, so its owner keeps the cells alive until we
+            // call `finish` below; `team` is gone by then (end of this block).
+            let cell = unsafe { job.region.stats.cell(rank) };
+            let team = Team::new(job.region, rank, Some(sync), spin, cell);
+            // SAFETY: as above, for the closure.
+            run_counted(sync, &team, |team| unsafe { job.run(team) });
+        }
+        sync.finish();
     }
     std::mem::forget(abort);
 }
@@ -419,6 +613,7 @@ pub struct PoolBuilder {
     name: Option<NameFn>,
     stack_size: Option<usize>,
     stats: bool,
+    max_levels: usize,
 }
 
 impl fmt::Debug for PoolBuilder {
@@ -429,6 +624,7 @@ impl fmt::Debug for PoolBuilder {
             .field("pin", &self.pin)
             .field("stack_size", &self.stack_size)
             .field("collect_stats", &self.stats)
+            .field("max_active_levels", &self.max_levels)
             .finish_non_exhaustive()
     }
 }
@@ -462,6 +658,7 @@ impl PoolBuilder {
             name: None,
             stack_size: None,
             stats: false,
+            max_levels: DEFAULT_MAX_ACTIVE_LEVELS,
         }
     }
 
@@ -512,7 +709,8 @@ impl PoolBuilder {
         self
     }
 
-    /// Names worker threads: `name(index)` for team index `1..size`.
+    /// Names worker threads: `name(index)` for pool thread index `1..size` (fixed per worker;
+    /// the team thread id a worker gets depends on the region).
     ///
     /// # Examples
     ///
@@ -560,6 +758,33 @@ impl PoolBuilder {
         self
     }
 
+    /// How many active regions (regions with more than one thread) may be nested inside one
+    /// another on a thread, counting the regions of every pool (OpenMP's
+    /// `max-active-levels`); a region nested deeper runs on its calling thread as a team of
+    /// one. Default: [`DEFAULT_MAX_ACTIVE_LEVELS`] (no limit), or the value of
+    /// [`MAX_ACTIVE_LEVELS_ENV`](crate::MAX_ACTIVE_LEVELS_ENV) for
+    /// [`from_env`](PoolBuilder::from_env) and the global pool. 0 runs every region on its
+    /// calling thread; 1 keeps nested regions on their calling threads.
+    ///
+    /// The limit is about where threads go, never about correctness: a nested region only ever
+    /// takes workers that are idle, so without a limit the depth is bounded by the pool's size,
+    /// and no nesting can deadlock or oversubscribe the pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = workshare_pool::Pool::builder().num_threads(4).max_active_levels(1).build()?;
+    /// pool.region_at_most(2, |team| {
+    ///     // Nested in an active region: one level is the limit, so a team of one.
+    ///     pool.region(|inner| assert_eq!(inner.num_threads(), 1));
+    /// });
+    /// # Ok::<(), workshare_pool::Error>(())
+    /// ```
+    pub fn max_active_levels(mut self, levels: usize) -> Self {
+        self.max_levels = levels;
+        self
+    }
+
     /// Starts the workers.
     ///
     /// # Errors
@@ -602,11 +827,12 @@ impl PoolBuilder {
         let shared = Arc::new(Shared {
             size,
             active: CachePadded::new(AtomicUsize::new(size)),
-            lock: RegionLock::default(),
-            dispatch: Dispatch::new(),
-            sync: TeamSync::default(),
+            max_levels: self.max_levels,
+            dispatch: Dispatch::new(size - 1),
+            teams: (1..size).map(|_| CachePadded::default()).collect(),
             spin,
-            stats: StatsCells::new(size, self.stats),
+            stats: PoolStats::new(size, self.stats),
+            forks: fork::generation(),
         });
         let mut pool = Pool {
             shared,
@@ -614,7 +840,7 @@ impl PoolBuilder {
         };
         for index in 1..size {
             // On `?` below, `pool` drops: it shuts down and joins the workers started so far.
-            let handle = self.spawn_worker(&pool.shared, index)?;
+            let handle = self.spawn_worker(&pool.shared, index - 1, index)?;
             pool.workers.push(handle);
             if let Some(cpus) = &cpus {
                 let cpu = cpus[index % cpus.len()];
@@ -629,9 +855,11 @@ impl PoolBuilder {
         Ok(pool)
     }
 
+    /// Starts worker `worker`, pool thread `index` (`worker + 1`).
     fn spawn_worker(
         &self,
         shared: &Arc<Shared>,
+        worker: usize,
         index: usize,
     ) -> Result<thread::JoinHandle<()>, Error> {
         let name = match &self.name {
@@ -644,7 +872,7 @@ impl PoolBuilder {
         }
         let shared = Arc::clone(shared);
         builder
-            .spawn(move || worker_main(shared, index))
+            .spawn(move || worker_main(shared, worker))
             .map_err(|e| Error::Spawn {
                 index,
                 kind: e.kind(),

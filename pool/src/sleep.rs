@@ -20,8 +20,11 @@
 //! - If the notifier's fence comes first, the waiter's load of the condition (after its fence)
 //!   sees the notifier's store, and the waiter does not block.
 //!
-//! Both orders end with the waiter awake. The decrement of `sleepers` is relaxed: a stale
-//! non-zero count only costs the notifier a needless lock.
+//! Both orders end with the waiter awake. This is the C++ rule for two `SeqCst` fences: a load
+//! sequenced after the later fence sees the store sequenced before the earlier one, whatever
+//! the orderings of the load and the store, so the increment, the condition's load and the load
+//! of `sleepers` are all relaxed. The decrement of `sleepers` is relaxed too: a stale non-zero
+//! count only costs the notifier a needless lock.
 
 use crate::sync::{fence, AtomicUsize, Condvar, Mutex, Ordering};
 
@@ -39,8 +42,9 @@ impl Sleep {
     #[cold]
     pub(crate) fn sleep_while(&self, mut waiting: impl FnMut() -> bool) {
         let mut guard = self.lock.lock();
-        // SeqCst RMW then SeqCst fence: the fence pairs with the one in `notify` (module docs).
-        self.sleepers.fetch_add(1, Ordering::SeqCst);
+        // Relaxed: the fence after it orders it; the fence pairs with the one in `notify`
+        // (module docs: the argument needs the two fences, not the orderings around them).
+        self.sleepers.fetch_add(1, Ordering::Relaxed);
         fence(Ordering::SeqCst);
         while waiting() {
             guard = self.condvar.wait(guard);
@@ -54,7 +58,15 @@ impl Sleep {
     pub(crate) fn notify(&self) {
         // Pairs with the fence in `sleep_while`: either we see the sleeper, or it sees our store.
         fence(Ordering::SeqCst);
-        if self.sleepers.load(Ordering::SeqCst) != 0 {
+        self.notify_after_fence();
+    }
+
+    /// [`notify`](Sleep::notify) for a caller that has already executed `fence(SeqCst)` after
+    /// its store: one fence can serve the stores to several conditions.
+    #[inline]
+    pub(crate) fn notify_after_fence(&self) {
+        // Relaxed: after the caller's SeqCst fence, which is what orders it (module docs).
+        if self.sleepers.load(Ordering::Relaxed) != 0 {
             self.notify_cold();
         }
     }

@@ -17,6 +17,9 @@ const CHECKS_PER_ROUND: u32 = 32;
 /// regions never pay for a `sched_yield`.
 const PURE_SPIN_ROUNDS: u32 = 16;
 
+/// Under loom, how many times a spinning wait checks its condition before it sleeps.
+const LOOM_POLLS: u32 = 2;
+
 /// How long, and how, a thread busy-waits before sleeping.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Spin {
@@ -26,10 +29,10 @@ pub(crate) struct Spin {
 
 impl Spin {
     /// A policy that spins for `budget` before giving up. With `oversubscribed`, every round
-    /// yields to the scheduler. Under loom the budget is zero: loom has no clock, and spinning
-    /// only multiplies the interleavings it explores.
+    /// yields to the scheduler. Under loom (which has no clock) a non-zero budget is
+    /// [`LOOM_POLLS`] checks of the condition, each after a yield, so that models of the spin
+    /// path see a wait end without sleeping; a zero budget sleeps at once, as everywhere.
     pub(crate) fn new(budget: Duration, oversubscribed: bool) -> Self {
-        let budget = if LOOM { Duration::ZERO } else { budget };
         Self {
             budget,
             yield_at_once: oversubscribed,
@@ -50,6 +53,12 @@ impl Spin {
 
     #[inline(never)]
     fn until_slow(&self, mut done: impl FnMut() -> bool) -> bool {
+        if LOOM {
+            return (0..LOOM_POLLS).any(|_| {
+                spin_loop();
+                done()
+            });
+        }
         if self.yield_at_once {
             return self.until_yielding(done);
         }

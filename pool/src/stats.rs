@@ -5,28 +5,32 @@
 //!
 //! Off by default ([`PoolBuilder::collect_stats`](crate::PoolBuilder::collect_stats),
 //! [`Pool::set_collect_stats`](crate::Pool::set_collect_stats)). A region's owner decides once,
-//! when it starts the region, whether the region is counted: it then takes a fresh region id
-//! (never 0) and carries it to the participants in the published job (`RegionInfo::stats`), so
-//! that a region is counted by all its threads or by none. When it is off, the id is 0 and the
-//! only cost is the owner's one load of the flag per region; loops check the id once per share.
+//! when it starts the region, whether the region is counted. If it is, the owner allocates one
+//! padded cell per team thread and carries a pointer to them in the published job
+//! (`RegionInfo::stats`), so that a region is counted by all its threads or by none. When it is
+//! off, the only cost is the owner's one load of the flag per region.
 //!
-//! Each pool thread index has its own padded cell, written only by the thread that runs that
-//! index: the last region's figures (reset when a thread first writes for a new region id) and
-//! the totals. The writes are `Relaxed` atomics; the owner reads them after the region's join,
-//! whose Acquire makes every participant's writes visible. A reader on another thread, or
-//! during a running region, may see partial figures (never torn ones: each figure is one
-//! atomic word). Regions run serially (a team of one) by two outside threads at the same time
-//! both count as thread 0: their figures add up in the totals.
+//! Each team thread writes only the cell of its team thread id, with `Relaxed` atomics; the
+//! owner reads every cell after the region's join, whose Acquire makes every participant's
+//! writes visible, and then:
+//!
+//! - keeps the region's figures as the *calling thread's* last region of this pool
+//!   ([`Pool::last_region_stats`](crate::Pool::last_region_stats)): regions that other threads
+//!   run at the same time, on the same pool, never mix into it;
+//! - adds them to the pool's totals by team thread id
+//!   ([`Pool::stats`](crate::Pool::stats)), under a lock: concurrent and nested regions all
+//!   add up there, each once.
 //!
 //! [`Team::record_work`]: crate::Team::record_work
 
-use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, CachePadded, Ordering};
+use crate::sync::{AtomicBool, AtomicU64, CachePadded, Mutex, Ordering};
+use std::cell::RefCell;
 use std::fmt;
 use std::time::Duration;
 
-/// Counters of one thread, each one atomic word.
+/// Counters of one team thread in one region, each one atomic word.
 #[derive(Debug, Default)]
-struct Counters {
+pub(crate) struct Counters {
     busy_ns: AtomicU64,
     regions: AtomicU64,
     chunks: AtomicU64,
@@ -35,8 +39,9 @@ struct Counters {
 }
 
 impl Counters {
-    fn add(&self, work: &ThreadStats) {
-        // Relaxed: only this cell's thread writes it; readers are ordered by the join.
+    /// Adds `work`. Only the cell's team thread calls it.
+    pub(crate) fn add(&self, work: &ThreadStats) {
+        // Relaxed: only this cell's thread writes it; the owner reads it after the join.
         let add = |counter: &AtomicU64, value: u64| {
             if value != 0 {
                 counter.fetch_add(value, Ordering::Relaxed);
@@ -47,18 +52,6 @@ impl Counters {
         add(&self.chunks, work.chunks);
         add(&self.iterations, work.iterations);
         add(&self.steals, work.steals);
-    }
-
-    fn clear(&self) {
-        for counter in [
-            &self.busy_ns,
-            &self.regions,
-            &self.chunks,
-            &self.iterations,
-            &self.steals,
-        ] {
-            counter.store(0, Ordering::Relaxed);
-        }
     }
 
     fn read(&self) -> ThreadStats {
@@ -76,46 +69,86 @@ fn duration_ns(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
-/// The statistics cell of one pool thread index.
-#[derive(Debug, Default)]
-pub(crate) struct ThreadCell {
-    /// The region id `last` belongs to.
-    region: AtomicU64,
-    last: Counters,
-    total: Counters,
+/// The cells of one counted region, one per team thread, owned by the region's owner.
+pub(crate) type RegionCells = Box<[CachePadded<Counters>]>;
+
+/// A region's cells as the job carries them to the workers: null when it is not counted.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct StatsRef {
+    cells: *const CachePadded<Counters>,
+    len: usize,
 }
 
-impl ThreadCell {
-    /// Adds `work` to this thread's figures for region `id` (not 0).
-    pub(crate) fn add(&self, id: u64, work: &ThreadStats) {
-        // Relaxed: this thread is the cell's only writer (module docs).
-        if self.region.load(Ordering::Relaxed) != id {
-            self.last.clear();
-            self.region.store(id, Ordering::Relaxed);
+// SAFETY: a `StatsRef` is dereferenced only by `cell`, whose contract keeps the cells alive,
+// and the cells are atomics.
+unsafe impl Send for StatsRef {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for StatsRef {}
+
+impl StatsRef {
+    /// No statistics.
+    pub(crate) const NONE: Self = Self {
+        cells: std::ptr::null(),
+        len: 0,
+    };
+
+    /// Points at `cells`, or at nothing.
+    pub(crate) fn new(cells: Option<&RegionCells>) -> Self {
+        match cells {
+            Some(cells) => Self {
+                cells: cells.as_ptr(),
+                len: cells.len(),
+            },
+            None => Self::NONE,
         }
-        self.last.add(work);
-        self.total.add(work);
+    }
+
+    /// Team thread `rank`'s cell, when the region is counted.
+    ///
+    /// # Safety
+    /// The cells this was made from must be alive for `'a`: the owner keeps them until the
+    /// region's join, so a team thread may use them until it finishes.
+    pub(crate) unsafe fn cell<'a>(self, rank: usize) -> Option<&'a Counters> {
+        if self.cells.is_null() || rank >= self.len {
+            return None;
+        }
+        // SAFETY: `rank < len` cells start at `cells` (made from a live slice in `new`), alive
+        // for `'a` by the caller's contract.
+        Some(unsafe { &*self.cells.add(rank) })
     }
 }
 
-/// A pool's statistics cells.
-#[derive(Debug)]
-pub(crate) struct StatsCells {
-    enabled: AtomicBool,
-    /// The last region id handed out; 0 before the first counted region.
-    last_id: AtomicU64,
-    /// The team size of the region `last_id`.
-    last_team: AtomicUsize,
-    threads: Box<[CachePadded<ThreadCell>]>,
+/// A unique id per pool (addresses can be reused once a pool is dropped).
+fn next_pool_id() -> u64 {
+    // Not a protocol: a counter that hands out distinct numbers.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
-impl StatsCells {
+/// The last counted region each thread started, per pool: (pool id, reset count, figures).
+const LAST_KEPT: usize = 8;
+crate::sync::thread_local! {
+    static LAST: RefCell<Vec<(u64, u64, Stats)>> = RefCell::new(Vec::new());
+}
+
+/// A pool's statistics switch and totals.
+#[derive(Debug)]
+pub(crate) struct PoolStats {
+    enabled: AtomicBool,
+    id: u64,
+    /// Bumped by `reset`, so that each thread's last region from before it reads as empty.
+    resets: AtomicU64,
+    /// The totals, by team thread id; as long as the pool's size.
+    totals: Mutex<Vec<ThreadStats>>,
+}
+
+impl PoolStats {
     pub(crate) fn new(size: usize, enabled: bool) -> Self {
         Self {
             enabled: AtomicBool::new(enabled),
-            last_id: AtomicU64::new(0),
-            last_team: AtomicUsize::new(0),
-            threads: (0..size).map(|_| CachePadded::default()).collect(),
+            id: next_pool_id(),
+            resets: AtomicU64::new(0),
+            totals: Mutex::new(vec![ThreadStats::default(); size]),
         }
     }
 
@@ -124,63 +157,70 @@ impl StatsCells {
         self.enabled.store(on, Ordering::Relaxed);
     }
 
-    /// Called by a region's owner before it publishes the region: the region's id, or 0 when
-    /// statistics are off.
+    /// Called by a region's owner before it publishes the region: the cells of a team of
+    /// `team_size`, or `None` when statistics are off.
     #[inline]
-    pub(crate) fn begin(&self, team_size: usize) -> u64 {
+    pub(crate) fn begin(&self, team_size: usize) -> Option<RegionCells> {
         if !self.enabled.load(Ordering::Relaxed) {
-            return 0;
+            return None;
         }
-        self.begin_counted(team_size)
+        Some(begin_counted(team_size))
     }
 
+    /// Called by the owner after the region's join: files the region's figures.
     #[cold]
-    fn begin_counted(&self, team_size: usize) -> u64 {
-        // Relaxed: the id travels to the participants inside the published job.
-        let id = self
-            .last_id
-            .fetch_add(1, Ordering::Relaxed)
-            .wrapping_add(1)
-            .max(1);
-        self.last_team.store(team_size, Ordering::Relaxed);
-        id
+    pub(crate) fn finish(&self, cells: &RegionCells) {
+        let region = Stats {
+            threads: cells.iter().map(|cell| cell.read()).collect(),
+        };
+        {
+            let mut totals = self.totals.lock();
+            for (total, thread) in totals.iter_mut().zip(&region.threads) {
+                *total = total.plus(thread);
+            }
+        }
+        let resets = self.resets.load(Ordering::Relaxed);
+        LAST.with(|last| {
+            let mut last = last.borrow_mut();
+            last.retain(|(id, _, _)| *id != self.id);
+            if last.len() == LAST_KEPT {
+                last.remove(0);
+            }
+            last.push((self.id, resets, region));
+        });
     }
 
-    pub(crate) fn cell(&self, index: usize) -> &ThreadCell {
-        &self.threads[index]
-    }
-
-    /// The accumulated figures of every pool thread.
+    /// The accumulated figures, by team thread id.
     pub(crate) fn totals(&self) -> Stats {
-        let threads = self.threads.iter().map(|cell| cell.total.read()).collect();
-        Stats { threads }
+        Stats {
+            threads: self.totals.lock().clone(),
+        }
     }
 
-    /// The figures of the last counted region, one entry per thread of its team.
+    /// The figures of the last counted region the calling thread started.
     pub(crate) fn last_region(&self) -> Stats {
-        let id = self.last_id.load(Ordering::Relaxed);
-        let team = self.last_team.load(Ordering::Relaxed);
-        let threads = self.threads[..team.min(self.threads.len())]
-            .iter()
-            .map(|cell| {
-                if id != 0 && cell.region.load(Ordering::Relaxed) == id {
-                    cell.last.read()
-                } else {
-                    ThreadStats::default()
-                }
-            })
-            .collect();
-        Stats { threads }
+        let resets = self.resets.load(Ordering::Relaxed);
+        LAST.with(|last| {
+            last.borrow()
+                .iter()
+                .find(|(id, at, _)| *id == self.id && *at == resets)
+                .map(|(_, _, stats)| stats.clone())
+                .unwrap_or_default()
+        })
     }
 
     pub(crate) fn reset(&self) {
-        for cell in self.threads.iter() {
-            cell.last.clear();
-            cell.total.clear();
-            cell.region.store(0, Ordering::Relaxed);
-        }
-        self.last_team.store(0, Ordering::Relaxed);
+        let mut totals = self.totals.lock();
+        totals.iter_mut().for_each(|t| *t = ThreadStats::default());
+        self.resets.fetch_add(1, Ordering::Relaxed);
     }
+}
+
+#[cold]
+fn begin_counted(team_size: usize) -> RegionCells {
+    (0..team_size)
+        .map(|_| CachePadded::new(Counters::default()))
+        .collect()
 }
 
 /// One team thread's figures: in one region ([`Pool::last_region_stats`]) or accumulated
@@ -218,6 +258,18 @@ pub struct ThreadStats {
     /// Times this thread took work from another thread's share (the `Stealing` and `Auto`
     /// schedules).
     pub steals: u64,
+}
+
+impl ThreadStats {
+    fn plus(&self, other: &ThreadStats) -> ThreadStats {
+        ThreadStats {
+            busy: self.busy + other.busy,
+            regions: self.regions + other.regions,
+            chunks: self.chunks + other.chunks,
+            iterations: self.iterations + other.iterations,
+            steals: self.steals + other.steals,
+        }
+    }
 }
 
 /// Per-thread statistics of a pool: see [`Pool::stats`](crate::Pool::stats) and
@@ -277,13 +329,7 @@ impl Stats {
     pub fn total(&self) -> ThreadStats {
         self.threads
             .iter()
-            .fold(ThreadStats::default(), |sum, t| ThreadStats {
-                busy: sum.busy + t.busy,
-                regions: sum.regions + t.regions,
-                chunks: sum.chunks + t.chunks,
-                iterations: sum.iterations + t.iterations,
-                steals: sum.steals + t.steals,
-            })
+            .fold(ThreadStats::default(), |sum, t| sum.plus(t))
     }
 
     /// The load imbalance: the busiest thread's busy time over the mean busy time of the

@@ -1,9 +1,15 @@
 //! A team: the threads running one region, and what they share.
+//!
+//! Each thread keeps a pointer to the frame of the innermost region it runs (`CURRENT`), set
+//! when it enters a region's share and restored to the thread's own previous value when it
+//! leaves, also on unwinding; frames live on the same thread's stack, so the pointer never
+//! crosses threads. Workers start every share from their own (empty) chain: a region's nesting
+//! level travels in its job instead.
 
 use crate::barrier::{Abandoned, Barrier};
 use crate::sleep::Sleep;
 use crate::spin::Spin;
-use crate::stats::{ThreadCell, ThreadStats};
+use crate::stats::{Counters, StatsRef, ThreadStats};
 use crate::sync::{AtomicBool, AtomicUsize, CachePadded, Mutex, Ordering};
 use crate::workshare::{Slot, WorkShareRing};
 use std::any::Any;
@@ -16,7 +22,9 @@ use std::time::Duration;
 /// A panic payload, as `catch_unwind` returns it.
 pub(crate) type Payload = Box<dyn Any + Send + 'static>;
 
-/// What the threads of one team share for the length of a region.
+/// What the threads of one team share for the length of a region: the team context. A pool
+/// keeps one per worker; a team uses the context of its lowest-numbered worker, which its owner
+/// holds (claimed) from before `begin` until after the join.
 #[derive(Debug, Default)]
 pub(crate) struct TeamSync {
     /// Team threads that have finished their share, counted up forever (wrapping): the join
@@ -27,6 +35,9 @@ pub(crate) struct TeamSync {
     workshares: WorkShareRing,
     /// Set once a team thread panicked; the first payload is kept in `payload`.
     panicked: AtomicBool,
+    /// Set when a barrier or worksharing wait was abandoned (its thread panicked, and the panic
+    /// may have been caught inside the region): the barrier may hold a stale arrival.
+    broken: AtomicBool,
     payload: Mutex<Option<Payload>>,
     /// Where barrier and workshare waiters, and the owner waiting for the join, sleep.
     sleep: Sleep,
@@ -34,25 +45,32 @@ pub(crate) struct TeamSync {
 
 impl TeamSync {
     /// Prepares for a region and returns the join counter's value at its start (its *base*).
-    /// Only while no team thread runs.
+    /// Only by the context's holder, while no team thread runs.
     pub(crate) fn begin(&self) -> usize {
-        if self.panicked.load(Ordering::Relaxed) {
+        // Relaxed: the claim's Acquire ordered the previous region's writes before us.
+        if self.panicked.load(Ordering::Relaxed) || self.broken.load(Ordering::Relaxed) {
             self.barrier.reset();
             self.panicked.store(false, Ordering::Relaxed);
+            self.broken.store(false, Ordering::Relaxed);
         }
         if self.workshares.used() {
             self.workshares.reset();
         }
-        // Relaxed: no team thread runs, and the previous join (or the region lock) ordered
-        // every earlier increment before us.
         self.finished.load(Ordering::Relaxed)
     }
 
     /// Why a wait inside the team of `region` can never end, if it cannot.
+    ///
+    /// The join counter is read first: a thread that panicked set `panicked` before its
+    /// `finish` (Release), so once its departure is seen (Acquire) its panic is too, and the
+    /// waiter blames the panic, never a "thread that left".
     fn abandoned(&self, region: &RegionInfo) -> Option<Abandoned> {
-        if self.panicked.load(Ordering::Acquire) {
+        let left = self.finished.load(Ordering::Acquire) != region.base;
+        // Relaxed: ordered by the Acquire load above when it matters (see above); seen earlier,
+        // it only ends the wait a little sooner.
+        if self.panicked.load(Ordering::Relaxed) {
             Some(Abandoned::Panicked)
-        } else if self.finished.load(Ordering::Acquire) != region.base {
+        } else if left {
             Some(Abandoned::Left)
         } else {
             None
@@ -70,13 +88,20 @@ impl TeamSync {
     #[cold]
     fn record_panic(&self, payload: Payload) {
         let mut slot = self.payload.lock();
-        if slot.is_none() {
-            *slot = Some(payload);
-        }
+        let extra = match *slot {
+            None => {
+                *slot = Some(payload);
+                None
+            }
+            Some(_) => Some(payload),
+        };
         drop(slot);
-        // Release: a waiter that sees the flag returns an error and never blocks on us.
-        self.panicked.store(true, Ordering::Release);
-        self.sleep.notify();
+        // Relaxed: published by this thread's `finish` (Release), which follows at once and
+        // also wakes the waiters (see `abandoned`); the owner reads it after the join.
+        self.panicked.store(true, Ordering::Relaxed);
+        if let Some(extra) = extra {
+            drop_payload(extra);
+        }
     }
 
     /// Marks the calling team thread as finished. After this it must not touch the region's
@@ -114,14 +139,23 @@ impl TeamSync {
     }
 }
 
-/// Identity of the region a thread is running, kept in a thread-local chain so that regions
-/// nested in regions of the same pool are detected, and [`thread_id`](crate::thread_id) works.
+/// Drops a panic payload that will not be resumed (a second panic of the same region). Its
+/// `Drop` is user code and may panic too: that panic is caught, and its own payload leaked, so
+/// that user code can never unwind through the pool.
+pub(crate) fn drop_payload(payload: Payload) {
+    if let Err(nested) = panic::catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+        std::mem::forget(nested);
+    }
+}
+
+/// Identity of the innermost region a thread runs, so that [`thread_id`](crate::thread_id)
+/// works and nested regions know their level.
 #[derive(Debug)]
 struct Frame {
-    pool: usize,
     thread_id: usize,
     num_threads: usize,
-    parent: *const Frame,
+    /// Active (more than one thread) regions this frame is nested in, itself included.
+    level: usize,
 }
 
 // loom's `thread_local!` has no `const` form; std's `const` form skips the lazy-init check.
@@ -134,80 +168,55 @@ crate::sync::thread_local! {
     static CURRENT: Cell<*const Frame> = const { Cell::new(std::ptr::null()) };
 }
 
-/// Where a region was started from: the owner's chain of regions. Workers continue that chain
-/// rather than their own (empty) one, so a region is nested in whatever its owner was running
-/// even on other threads: `P -> Q -> P` runs the inner `P` inline on Q's workers too.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Origin(*const Frame);
-
-// SAFETY: an `Origin` travels to the workers of a region inside its job, and is dereferenced
-// only by `frames`, while the owner (whose stack holds the frames) waits for those workers; the
-// frames are never written after construction.
-unsafe impl Send for Origin {}
-// SAFETY: as for `Send`: shared access only reads immutable frames that outlive the readers.
-unsafe impl Sync for Origin {}
-
-impl Origin {
-    /// The calling thread's chain.
-    pub(crate) fn current() -> Self {
-        Self(CURRENT.with(Cell::get))
-    }
-}
-
 /// What every thread of one region needs to know besides the closure; the job carries it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RegionInfo {
-    /// Identifies the pool (see `inside_pool`).
-    pub(crate) pool: usize,
+    /// The team context's index in the pool (its lowest worker); unused for a team of one.
+    pub(crate) ctx: usize,
     pub(crate) num_threads: usize,
-    /// The owner's chain of regions.
-    pub(crate) origin: Origin,
+    /// The nesting level of active regions, this one included (0 for a team of one at the top).
+    pub(crate) level: usize,
     /// The join counter's value when the region started (`TeamSync::begin`).
     pub(crate) base: usize,
-    /// The region's statistics id, 0 when it is not counted (see the stats module).
-    pub(crate) stats: u64,
+    /// The region's statistics cells, one per team thread, when it is counted.
+    pub(crate) stats: StatsRef,
 }
 
 /// Restores the thread's previous frame when the region share ends, also on unwinding.
 struct Entered<'t> {
-    parent: *const Frame,
+    previous: *const Frame,
     _frame: PhantomData<&'t Frame>,
 }
 
 impl Drop for Entered<'_> {
     fn drop(&mut self) {
-        CURRENT.with(|current| current.set(self.parent));
+        CURRENT.with(|current| current.set(self.previous));
     }
 }
 
-/// Walks the calling thread's chain of regions.
-fn frames<R>(mut visit: impl FnMut(&Frame) -> Option<R>) -> Option<R> {
-    let mut frame = CURRENT.with(Cell::get);
-    while !frame.is_null() {
-        // SAFETY: a frame is in a chain only while the `Team` holding it is borrowed by an
-        // `Entered` guard, which unlinks it before the team is dropped, and outer frames outlive
-        // inner ones. A worker's chain continues its owner's (`Origin`): the owner is blocked in
-        // `Pool::region` until every worker has finished, so its frames outlive the worker's
-        // use. Frames are never written after construction, and the owner's were written before
-        // the job's Release publication that the worker acquired.
-        let current = unsafe { &*frame };
-        if let Some(found) = visit(current) {
-            return Some(found);
-        }
-        frame = current.parent;
+/// The calling thread's innermost frame, if it runs a region.
+fn with_current<R>(visit: impl FnOnce(&Frame) -> R) -> Option<R> {
+    let frame = CURRENT.with(Cell::get);
+    if frame.is_null() {
+        return None;
     }
-    None
-}
-
-/// Whether the calling thread is inside a region of the pool identified by `pool`.
-pub(crate) fn inside_pool(pool: usize) -> bool {
-    frames(|frame| (frame.pool == pool).then_some(())).is_some()
+    // SAFETY: `CURRENT` is set only by `Team::enter`, to the frame of a team that the returned
+    // `Entered` guard borrows, and the guard's drop (also on unwinding) puts back the value it
+    // found. Guards on one thread nest (each lives in a stack frame below the previous one), so
+    // a non-null `CURRENT` always points to a live frame on this thread's stack. Frames are never
+    // written after construction.
+    Some(visit(unsafe { &*frame }))
 }
 
 /// The calling thread's team thread id and team size in its innermost region.
 #[cfg_attr(loom, allow(dead_code))] // used by the global-pool functions, absent under loom
 pub(crate) fn current() -> Option<(usize, usize)> {
-    frames(|frame| Some((frame.thread_id, frame.num_threads)))
+    with_current(|frame| (frame.thread_id, frame.num_threads))
+}
+
+/// The nesting level of active regions on the calling thread (0 outside any region).
+pub(crate) fn current_level() -> usize {
+    with_current(|frame| frame.level).unwrap_or(0)
 }
 
 /// The context of one team thread inside a parallel region.
@@ -232,11 +241,12 @@ pub(crate) fn current() -> Option<(usize, usize)> {
 pub struct Team<'a> {
     frame: Frame,
     region: RegionInfo,
-    sync: &'a TeamSync,
+    /// The team context; `None` for a team of one, which needs none.
+    sync: Option<&'a TeamSync>,
     spin: Spin,
     next_construct: Cell<usize>,
     /// This thread's statistics cell, when the region is counted.
-    stats: Option<&'a ThreadCell>,
+    stats: Option<&'a Counters>,
 }
 
 impl fmt::Debug for Team<'_> {
@@ -252,51 +262,40 @@ impl<'a> Team<'a> {
     pub(crate) fn new(
         region: RegionInfo,
         thread_id: usize,
-        sync: &'a TeamSync,
+        sync: Option<&'a TeamSync>,
         spin: Spin,
+        stats: Option<&'a Counters>,
     ) -> Self {
         Self {
             frame: Frame {
-                pool: region.pool,
                 thread_id,
                 num_threads: region.num_threads,
-                parent: region.origin.0,
+                level: region.level,
             },
             region,
             sync,
             spin,
             next_construct: Cell::new(0),
-            stats: None,
+            stats,
         }
-    }
-
-    /// Counts this thread's share in the cell `cell` returns, when the region has a statistics
-    /// id (otherwise the cell is not even looked up: this runs on every fork).
-    #[inline]
-    pub(crate) fn with_stats(mut self, cell: impl FnOnce() -> &'a ThreadCell) -> Self {
-        if self.region.stats != 0 {
-            self.stats = Some(cell());
-        }
-        self
     }
 
     /// Records this thread's busy time for the region, if it is counted.
     pub(crate) fn record_busy(&self, busy: Duration) {
         if let Some(cell) = self.stats {
-            let work = ThreadStats {
+            cell.add(&ThreadStats {
                 busy,
                 regions: 1,
                 ..ThreadStats::default()
-            };
-            cell.add(self.region.stats, &work);
+            });
         }
     }
 
     /// Links this team's frame into the thread's chain until the guard drops.
     fn enter(&self) -> Entered<'_> {
-        CURRENT.with(|current| current.set(&self.frame));
+        let previous = CURRENT.with(|current| current.replace(&self.frame));
         Entered {
-            parent: self.frame.parent,
+            previous,
             _frame: PhantomData,
         }
     }
@@ -368,13 +367,12 @@ impl<'a> Team<'a> {
     /// ```
     pub fn record_work(&self, chunks: u64, iterations: u64, steals: u64) {
         if let Some(cell) = self.stats {
-            let work = ThreadStats {
+            cell.add(&ThreadStats {
                 chunks,
                 iterations,
                 steals,
                 ..ThreadStats::default()
-            };
-            cell.add(self.region.stats, &work);
+            });
         }
     }
 
@@ -402,13 +400,13 @@ impl<'a> Team<'a> {
     /// });
     /// ```
     pub fn barrier(&self) {
-        let sync = self.sync;
+        let Some(sync) = self.sync else { return };
         let team_size = self.num_threads();
         let result = sync.barrier.wait(team_size, &self.spin, &sync.sleep, || {
             sync.abandoned(&self.region)
         });
         if let Err(why) = result {
-            abandoned_panic("barrier", why);
+            sync.abandon(why, "barrier");
         }
     }
 
@@ -443,7 +441,14 @@ impl<'a> Team<'a> {
     pub fn workshare(&self) -> WorkShare<'_> {
         let construct = self.next_construct.get();
         self.next_construct.set(construct.wrapping_add(1));
-        let sync = self.sync;
+        let Some(sync) = self.sync else {
+            return WorkShare {
+                slot: None,
+                own: AtomicUsize::new(0),
+                team: self,
+                construct,
+            };
+        };
         let entered = sync
             .workshares
             .enter(construct, &self.spin, &sync.sleep, || {
@@ -451,12 +456,25 @@ impl<'a> Team<'a> {
             });
         match entered {
             Ok(slot) => WorkShare {
-                slot,
+                slot: Some(slot),
+                own: AtomicUsize::new(0),
                 team: self,
                 construct,
             },
-            Err(why) => abandoned_panic("worksharing construct", why),
+            Err(why) => sync.abandon(why, "worksharing construct"),
         }
+    }
+}
+
+impl TeamSync {
+    /// Gives up a barrier or worksharing wait that can never end: marks the team context for a
+    /// reset before its next region (the barrier may hold this thread's arrival, and the panic
+    /// may be caught inside the region), then panics with the reason.
+    #[cold]
+    fn abandon(&self, why: Abandoned, what: &str) -> ! {
+        // Relaxed: read by the next holder of the context, after the join and the release.
+        self.broken.store(true, Ordering::Relaxed);
+        abandoned_panic(what, why)
     }
 }
 
@@ -490,7 +508,9 @@ fn abandoned_panic(what: &str, why: Abandoned) -> ! {
 /// });
 /// ```
 pub struct WorkShare<'t> {
-    slot: &'t Slot,
+    /// The team's slot for this construct; `None` in a team of one, which uses `own`.
+    slot: Option<&'t Slot>,
+    own: AtomicUsize,
     team: &'t Team<'t>,
     construct: usize,
 }
@@ -520,7 +540,10 @@ impl WorkShare<'_> {
     /// ```
     #[inline]
     pub fn counter(&self) -> &crate::sync::AtomicUsize {
-        self.slot.counter()
+        match self.slot {
+            Some(slot) => slot.counter(),
+            None => &self.own,
+        }
     }
 
     /// The team this construct belongs to.
@@ -543,7 +566,8 @@ impl WorkShare<'_> {
 impl Drop for WorkShare<'_> {
     fn drop(&mut self) {
         let team = self.team;
-        self.slot
-            .leave(self.construct, team.num_threads(), &team.sync.sleep);
+        if let (Some(slot), Some(sync)) = (self.slot, team.sync) {
+            slot.leave(self.construct, team.num_threads(), &sync.sleep);
+        }
     }
 }

@@ -3,7 +3,7 @@
 #![cfg(not(loom))]
 
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 use workshare_pool::{Error, Pool, PoolBuilder, MAX_THREADS};
@@ -147,7 +147,8 @@ fn thread_leaving_without_barrier_is_an_error_not_a_hang() {
 }
 
 #[test]
-fn nested_region_of_same_pool_runs_inline() {
+fn nested_region_of_a_pool_whose_workers_are_busy_runs_alone() {
+    // The outer region holds every worker, so each nested region is a team of one.
     let pool = pool(3);
     let inner_runs = AtomicUsize::new(0);
     pool.region(|outer| {
@@ -166,61 +167,78 @@ fn nested_region_of_same_pool_runs_inline() {
 }
 
 #[test]
-fn nested_region_of_another_pool_forks() {
+fn nested_regions_of_another_pool_split_its_workers() {
+    // Both outer threads start an inner region at about the same time: they split the inner
+    // pool's two workers (3 + 1 threads, 2 + 2, or 3 + 3 one after the other), each team's
+    // threads run once, and nobody waits for the other.
     let outer = pool(2);
     let inner = pool(3);
-    let runs = AtomicUsize::new(0);
-    outer.region(|_| {
-        inner.region(|team| {
-            assert_eq!(team.num_threads(), 3);
-            runs.fetch_add(1, Ordering::Relaxed);
+    for _ in 0..REPEAT / 4 {
+        let runs = AtomicUsize::new(0);
+        let team_sizes = AtomicUsize::new(0);
+        outer.region(|_| {
+            inner.region(|team| {
+                if team.thread_id() == 0 {
+                    team_sizes.fetch_add(team.num_threads(), Ordering::Relaxed);
+                }
+                runs.fetch_add(1, Ordering::Relaxed);
+            });
         });
-    });
-    assert_eq!(runs.into_inner(), 2 * 3);
+        let runs = runs.into_inner();
+        assert_eq!(runs, team_sizes.into_inner());
+        assert!((2..=6).contains(&runs), "{runs}");
+    }
 }
 
 #[test]
-fn inner_pool_region_inside_outer_inline_chain_is_detected() {
-    // P -> Q -> P: the innermost P region must run inline even though Q sits between.
+fn busy_pool_nested_through_another_pool_runs_alone() {
+    // P -> Q -> P: P's only worker is in the outer P team, so the innermost P regions (on the
+    // callers and on Q's worker) find no idle worker and run as teams of one. The two Q regions
+    // split Q's worker.
     let p = pool(2);
     let q = pool(2);
     let inline_runs = AtomicUsize::new(0);
+    let q_threads = AtomicUsize::new(0);
     p.region(|_| {
-        q.region(|_| {
+        q.region(|team| {
+            if team.thread_id() == 0 {
+                q_threads.fetch_add(team.num_threads(), Ordering::Relaxed);
+            }
             p.region(|team| {
                 assert_eq!(team.num_threads(), 1);
                 inline_runs.fetch_add(1, Ordering::Relaxed);
             });
         });
     });
-    assert_eq!(inline_runs.into_inner(), 2 * 2);
+    assert_eq!(inline_runs.into_inner(), q_threads.into_inner());
 }
 
 #[test]
-fn concurrent_callers_are_serialized_and_all_run() {
+fn concurrent_callers_each_get_a_working_team() {
+    // Many callers at once: each region's team (whatever its size) runs every thread once,
+    // its barriers order its own threads, and no region waits for another.
     let pool = Arc::new(pool(3));
-    let inside = Arc::new(AtomicBool::new(false));
-    let total = Arc::new(AtomicUsize::new(0));
     let callers_n = if cfg!(miri) { 3 } else { 8 };
     let start = Arc::new(Barrier::new(callers_n));
     let callers: Vec<_> = (0..callers_n)
         .map(|_| {
-            let (pool, inside, total, start) =
-                (pool.clone(), inside.clone(), total.clone(), start.clone());
+            let (pool, start) = (pool.clone(), start.clone());
             std::thread::spawn(move || {
                 start.wait();
                 for _ in 0..REPEAT {
+                    let arrived = AtomicUsize::new(0);
+                    let size_cell = AtomicUsize::new(0);
                     pool.region(|team| {
-                        if team.thread_id() == 0 {
-                            assert!(!inside.swap(true, Ordering::AcqRel), "regions overlapped");
-                        }
+                        arrived.fetch_add(1, Ordering::Relaxed);
                         team.barrier();
-                        total.fetch_add(1, Ordering::Relaxed);
-                        team.barrier();
+                        assert_eq!(arrived.load(Ordering::Relaxed), team.num_threads());
                         if team.thread_id() == 0 {
-                            inside.store(false, Ordering::Release);
+                            size_cell.store(team.num_threads(), Ordering::Relaxed);
                         }
                     });
+                    let size = size_cell.into_inner();
+                    assert_eq!(arrived.into_inner(), size);
+                    assert!((1..=3).contains(&size));
                 }
             })
         })
@@ -228,7 +246,8 @@ fn concurrent_callers_are_serialized_and_all_run() {
     for caller in callers {
         caller.join().unwrap();
     }
-    assert_eq!(total.load(Ordering::Relaxed), callers_n * REPEAT * 3);
+    // Every worker was given back: a lone caller gets the full team again.
+    pool.region(|team| assert_eq!(team.num_threads(), 3));
 }
 
 #[test]
@@ -260,12 +279,17 @@ fn set_num_threads_rejects_bad_values() {
         pool.set_num_threads(5),
         Err(Error::NumThreadsOutOfRange { requested: 5, .. })
     ));
+    assert_eq!(pool.num_threads(), 4);
+    // Inside a region the setting changes later regions, never the running team.
     pool.region(|team| {
         if team.thread_id() == 0 {
-            assert_eq!(pool.set_num_threads(2), Err(Error::InsideRegion));
+            assert_eq!(pool.set_num_threads(2), Ok(()));
         }
+        team.barrier();
+        assert_eq!(team.num_threads(), 4);
     });
-    assert_eq!(pool.num_threads(), 4);
+    assert_eq!(pool.num_threads(), 2);
+    pool.region(|team| assert_eq!(team.num_threads(), 2));
 }
 
 #[test]
@@ -378,16 +402,64 @@ fn pinned_workers_run_on_one_cpu() {
 
 #[test]
 fn regions_from_worker_threads_of_another_pool_in_parallel() {
-    // Each thread of `outer` drives regions on `inner` concurrently: serialized, all correct.
+    // Each thread of `outer` drives regions on `inner` concurrently: they share its worker,
+    // every team thread runs once.
     let outer = pool(4);
     let inner = pool(2);
     let total = AtomicUsize::new(0);
+    let team_sizes = AtomicUsize::new(0);
     outer.region(|_| {
         for _ in 0..REPEAT / 2 {
-            inner.region(|_| {
+            inner.region(|team| {
+                if team.thread_id() == 0 {
+                    team_sizes.fetch_add(team.num_threads(), Ordering::Relaxed);
+                }
                 total.fetch_add(1, Ordering::Relaxed);
             });
         }
     });
-    assert_eq!(total.into_inner(), 4 * (REPEAT / 2) * 2);
+    let total = total.into_inner();
+    assert_eq!(total, team_sizes.into_inner());
+    assert!((4 * (REPEAT / 2)..=4 * (REPEAT / 2) * 2).contains(&total));
+}
+
+/// What a thread-local destructor on a worker saw: (in_region, thread_id), once it ran.
+static SEEN_AT_EXIT: std::sync::Mutex<Option<(bool, usize)>> = std::sync::Mutex::new(None);
+
+struct ReportAtExit;
+
+impl Drop for ReportAtExit {
+    fn drop(&mut self) {
+        let seen = (workshare_pool::in_region(), workshare_pool::thread_id());
+        *SEEN_AT_EXIT.lock().unwrap() = Some(seen);
+    }
+}
+
+std::thread_local! {
+    static AT_EXIT: std::cell::RefCell<Option<ReportAtExit>> = const { std::cell::RefCell::new(None) };
+}
+
+#[test]
+fn a_worker_leaves_no_region_behind_after_a_nested_region() {
+    // Thread 0 of a region of `a` starts a region of `b`; `b`'s worker registers a
+    // thread-local destructor. After both regions returned, `b` is dropped: its worker exits and
+    // the destructor asks which region it is in. It is in none. (An earlier design restored the
+    // worker's chain to the owner's outer frame, which dangled once `a`'s region returned: Miri
+    // reported a dangling reference here, and a release build read freed stack memory.)
+    let a = pool(2);
+    let b = pool(2);
+    a.region(|team| {
+        if team.thread_id() == 0 {
+            b.region(|inner| {
+                if inner.thread_id() == 1 {
+                    AT_EXIT.with(|slot| *slot.borrow_mut() = Some(ReportAtExit));
+                }
+            });
+        }
+    });
+    // Clobber the stack where the regions' frames were.
+    std::hint::black_box([0xA5u8; 4096]);
+    drop(b);
+    let seen = SEEN_AT_EXIT.lock().unwrap().take();
+    assert_eq!(seen, Some((false, 0)));
 }

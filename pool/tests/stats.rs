@@ -92,22 +92,68 @@ fn busy_time_and_imbalance() {
 }
 
 #[test]
-fn a_team_of_one_counts_as_thread_zero_and_nested_regions_count_in_the_enclosing_share() {
+fn a_team_of_one_counts_as_thread_zero_and_nested_regions_count_as_their_own() {
     let pool = stats_pool(2);
     pool.set_num_threads(1).unwrap();
     pool.region(|team| team.record_work(1, 3, 0));
     assert_eq!(pool.last_region_stats().threads().len(), 1);
     assert_eq!(pool.last_region_stats().total().iterations, 3);
     pool.set_num_threads(2).unwrap();
-    pool.region(|_| {
+    pool.reset_stats();
+    pool.region(|team| {
+        team.record_work(1, 1, 0);
+        // The worker is in the outer team: each nested region is a team of one, counted.
         pool.region(|inner| {
-            assert!(!inner.collecting_stats());
+            assert!(inner.collecting_stats());
+            assert_eq!(inner.num_threads(), 1);
             inner.record_work(1, 1000, 0);
         });
     });
+    // The calling thread's last region is the outer one, with its own figures only.
     let last = pool.last_region_stats();
-    assert_eq!(last.total().iterations, 0);
+    assert_eq!(last.threads().len(), 2);
+    assert_eq!(last.total().iterations, 2);
     assert_eq!(last.total().regions, 2);
+    // The totals count every region once: the outer one (two threads), the two nested ones.
+    let totals = pool.stats();
+    assert_eq!(totals.total().regions, 4);
+    assert_eq!(totals.total().iterations, 2 + 2000);
+    assert_eq!(totals.threads()[0].regions, 3);
+    assert_eq!(totals.threads()[1].regions, 1);
+}
+
+#[test]
+fn concurrent_callers_each_see_their_own_last_region() {
+    let pool = std::sync::Arc::new(stats_pool(3));
+    let callers: Vec<_> = (1..=4u64)
+        .map(|me| {
+            let pool = pool.clone();
+            std::thread::spawn(move || {
+                for _ in 0..50 {
+                    let size = std::sync::atomic::AtomicUsize::new(0);
+                    pool.region(|team| {
+                        team.record_work(1, me, 0);
+                        if team.thread_id() == 0 {
+                            size.store(team.num_threads(), std::sync::atomic::Ordering::Relaxed);
+                        }
+                    });
+                    let size = size.into_inner();
+                    let last = pool.last_region_stats();
+                    // Exactly this thread's region: its team, its figures, nobody else's.
+                    assert_eq!(last.threads().len(), size);
+                    assert_eq!(last.total().iterations, me * size as u64);
+                    assert_eq!(last.total().regions, size as u64);
+                }
+            })
+        })
+        .collect();
+    for caller in callers {
+        caller.join().unwrap();
+    }
+    // Another thread started no region: it has no last region.
+    assert!(pool.last_region_stats().threads().is_empty());
+    let totals = pool.stats().total();
+    assert_eq!(totals.chunks, totals.regions);
 }
 
 #[test]

@@ -21,6 +21,19 @@
 //! Every function takes the [`Pool`] first; the module [`global`] has the same functions on the
 //! global pool. The crate depends on `workshare-pool` and `workshare-parfor` only.
 //!
+//! # Results and the team a call gets
+//!
+//! A call runs on whatever team the pool gives it: the full [`num_threads`](Pool::num_threads)
+//! when it is idle, fewer threads when other callers (other threads, or an enclosing region)
+//! hold workers, or the calling thread alone. The result does not depend on it: every item is
+//! folded exactly once, integer and other exact reductions ([`count`], [`min`], [`max`],
+//! [`argmin`], [`argmax`], integer [`sum`]s) return the same value with any team, and the
+//! deterministic reductions return the same bits for floating point too, whatever the team
+//! size, schedule or run. Only the ordinary floating-point [`sum`], [`product`] and
+//! [`reduce`] with a non-associative operator may differ in the last bits between teams, as
+//! between schedules (their additions are grouped by the chunks each thread happened to get).
+//! [`Slots`] and [`for_each_init`] give one state per team thread of the call.
+//!
 //! # Examples
 //!
 //! ```

@@ -1,10 +1,13 @@
 //! Benchmark-only: writes `BENCHMARKS.md` and its SVG charts from the results of the committed
 //! benchmarks, so that no number in the report is typed by hand.
 //!
-//! It reads criterion's medians (`<target>/criterion/**/new/{benchmark,estimates}.json`) and
-//! the idle benchmark's `<target>/workshare-bench/W8_idle.json`, and writes one table per
-//! criterion group (median, ratio to the group's serial row, to rayon's fastest row and to the
-//! OpenMP row with the same parameter), the W8 table, the machine, the commit measured, the
+//! It reads criterion's medians (`<target>/criterion/**/new/{benchmark,estimates}.json`), the
+//! idle benchmark's `<target>/workshare-bench/W8_idle.json`, the paired benchmark's
+//! `targets.json` and the library benchmark's `library.json` beside it, and writes one table
+//! per criterion group (median, ratio to the group's serial row, to rayon's fastest row and to
+//! the OpenMP row with the same parameter), the paired targets table, the W8 table, the W11
+//! tables (wall time of the callers and the latency of one call), the machine, the commit
+//! measured, the
 //! command that reproduces each table, and the charts: time against n for the W1 sweep and
 //! speed-up against threads for the W3 and W5 sweeps.
 //!
@@ -146,6 +149,8 @@ fn bench_env(bench: &str) -> String {
         "fork_join" | "overhead" => &["WORKSHARE_BENCH_THREADS"],
         "scaling" => &["WORKSHARE_BENCH_MAX_THREADS"],
         "idle" => &["WORKSHARE_BENCH_THREADS"],
+        // The global pools' sizes.
+        "library" => &["WORKSHARE_NUM_THREADS", "RAYON_NUM_THREADS"],
         _ => &[],
     };
     let mut env = String::new();
@@ -378,14 +383,7 @@ struct Target {
 
 fn read_targets(path: &Path) -> Option<Vec<Target>> {
     let json: Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-    let triple = |v: &Value| -> Option<[f64; 3]> {
-        let a = v.as_array()?;
-        Some([
-            a.first()?.as_f64()?,
-            a.get(1)?.as_f64()?,
-            a.get(2)?.as_f64()?,
-        ])
-    };
+    let triple = read_triple;
     json.get("rows")?
         .as_array()?
         .iter()
@@ -435,6 +433,145 @@ fn targets_table(targets: &[Target]) -> String {
         );
     }
     out
+}
+
+/// The library benchmark's results (`benches/library.rs`, W11).
+struct Library {
+    /// Outside threads calling at once, calls per thread, items per call.
+    callers: u64,
+    calls: u64,
+    n: u64,
+    pool_threads: u64,
+    rayon_threads: u64,
+    target: f64,
+    rounds: u64,
+    /// Per contestant (serial first): first quartile, median and third quartile of its wall
+    /// time in ns and of its per-round ratio to serial.
+    rows: Vec<(String, [f64; 3], [f64; 3])>,
+    region_ns: f64,
+    idle_calls: u64,
+    busy_calls: u64,
+    /// Busy-pool calls that returned while the other thread's region still held its workers.
+    overlapped: u64,
+    /// Per call: quartiles of one call's time in ns, idle pool and busy pool.
+    latency: Vec<(String, [f64; 3], [f64; 3])>,
+}
+
+/// First quartile, median and third quartile, as the paired benchmarks write them.
+fn read_triple(v: &Value) -> Option<[f64; 3]> {
+    let a = v.as_array()?;
+    Some([
+        a.first()?.as_f64()?,
+        a.get(1)?.as_f64()?,
+        a.get(2)?.as_f64()?,
+    ])
+}
+
+fn read_library(path: &Path) -> Option<Library> {
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    let int = |v: &Value, key: &str| v.get(key)?.as_u64();
+    let rows = |v: &Value, name: &str, a: &str, b: &str| -> Option<Vec<_>> {
+        v.get("rows")?
+            .as_array()?
+            .iter()
+            .map(|row| {
+                Some((
+                    row.get(name)?.as_str()?.to_owned(),
+                    read_triple(row.get(a)?)?,
+                    read_triple(row.get(b)?)?,
+                ))
+            })
+            .collect()
+    };
+    let latency = json.get("latency")?;
+    Some(Library {
+        callers: int(&json, "callers")?,
+        calls: int(&json, "calls")?,
+        n: int(&json, "n")?,
+        pool_threads: int(&json, "pool_threads")?,
+        rayon_threads: int(&json, "rayon_threads")?,
+        target: json.get("target")?.as_f64()?,
+        rounds: int(&json, "rounds")?,
+        rows: rows(&json, "contestant", "wall_ns", "ratio")?,
+        region_ns: latency.get("region_ns")?.as_f64()?,
+        idle_calls: int(latency, "idle_calls")?,
+        busy_calls: int(latency, "busy_calls")?,
+        overlapped: int(latency, "overlapped")?,
+        latency: rows(latency, "call", "idle_ns", "busy_ns")?,
+    })
+}
+
+/// The W11 section: its introduction (what was measured), and its body: the wall-time table
+/// (median and middle half of the rounds, ratio to serial against the target for the workshare
+/// rows) and the latency table (one call on an idle pool, and while another thread's region
+/// holds every worker).
+fn library_section(lib: &Library) -> (String, String) {
+    let intro = format!(
+        "{} outside threads each call a library function {} times; it returns the sum of \
+         `x[i]^2` over {} f64 through the global pool (workshare: {} threads; rayon: {} \
+         threads). Total wall time of the {} x {} calls, released together, median and middle \
+         half of {} paired rounds (the contestants back to back, order rotating; the ratio to \
+         serial taken within each round). Target: each workshare row at most {:.2}x serial.\n\n",
+        lib.callers,
+        lib.calls,
+        lib.n,
+        lib.pool_threads,
+        lib.rayon_threads,
+        lib.callers,
+        lib.calls,
+        lib.rounds,
+        lib.target
+    );
+    let mut out = String::from(
+        "| contestant | wall time (median) | middle half | vs serial (median) | middle half | \
+         target | met |\n|---|--:|--:|--:|--:|--:|---|\n",
+    );
+    for (who, wall, ratio) in &lib.rows {
+        let (target, met) = if who.starts_with("workshare") {
+            let met = if ratio[1] <= lib.target { "yes" } else { "no" };
+            (format!("{:.2}x", lib.target), met)
+        } else {
+            (String::new(), "")
+        };
+        let _ = writeln!(
+            out,
+            "| {who} | {} | {}-{} | {:.3}x | {:.3}x-{:.3}x | {target} | {met} |",
+            fmt_time(wall[1]),
+            fmt_time(wall[0]),
+            fmt_time(wall[2]),
+            ratio[1],
+            ratio[0],
+            ratio[2]
+        );
+    }
+    let _ = write!(
+        out,
+        "\nLatency of one call from one thread, median and middle half: on an idle pool ({} \
+         calls per row), and while another thread runs a region that holds every worker of the \
+         global pool for {} ({} calls per row, one per region; {} of the {} returned before \
+         their region ended). A call that waited for that region would take about {}.\n\n\
+         | call | idle pool (median) | middle half | busy pool (median) | middle half |\n\
+         |---|--:|--:|--:|--:|\n",
+        lib.idle_calls,
+        fmt_time(lib.region_ns),
+        lib.busy_calls,
+        lib.overlapped,
+        lib.busy_calls * lib.latency.len() as u64,
+        fmt_time(lib.region_ns)
+    );
+    for (who, idle, busy) in &lib.latency {
+        let _ = writeln!(
+            out,
+            "| {who} | {} | {}-{} | {} | {}-{} |",
+            fmt_time(idle[1]),
+            fmt_time(idle[0]),
+            fmt_time(idle[2]),
+            fmt_time(busy[1]),
+            fmt_time(busy[0]),
+            fmt_time(busy[2])
+        );
+    }
+    (intro, out)
 }
 
 /// The first line of `program args` on success.
@@ -533,6 +670,7 @@ struct Inputs {
     groups: BTreeMap<String, Vec<Row>>,
     idle: Option<Idle>,
     targets: Option<Vec<Target>>,
+    library: Option<Library>,
     notes: Option<String>,
     machine: String,
     commit: String,
@@ -586,6 +724,16 @@ fn report(inputs: &Inputs, charts: &BTreeMap<String, String>) -> String {
              its own against the same C loop without OpenMP (see the notes above).\n\n",
             &bench_command("targets"),
             &targets_table(targets),
+        );
+    }
+    if let Some(lib) = &inputs.library {
+        let (intro, tables) = library_section(lib);
+        push_section(
+            &mut md,
+            &format!("W11: a library called from {} threads", lib.callers),
+            &intro,
+            &bench_command("library"),
+            &tables,
         );
     }
     let mut order: Vec<(&String, &Vec<Row>)> = inputs.groups.iter().collect();
@@ -645,7 +793,8 @@ fn run() -> Result<(), String> {
     let groups = collect(&opts.target.join("criterion"));
     let idle = read_idle(&opts.target.join("workshare-bench").join("W8_idle.json"));
     let targets = read_targets(&opts.target.join("workshare-bench").join("targets.json"));
-    if groups.is_empty() && idle.is_none() && targets.is_none() {
+    let library = read_library(&opts.target.join("workshare-bench").join("library.json"));
+    if groups.is_empty() && idle.is_none() && targets.is_none() && library.is_none() {
         return Err(format!(
             "no results under {}: run the benchmarks first",
             opts.target.display()
@@ -658,6 +807,7 @@ fn run() -> Result<(), String> {
         groups,
         idle,
         targets,
+        library,
         notes: std::fs::read_to_string(&opts.notes).ok(),
         machine: machine(),
         commit: commit(),
@@ -792,6 +942,7 @@ mod tests {
             groups,
             idle: Some(idle),
             targets: Some(targets),
+            library: None,
             notes: None,
             machine: "m".into(),
             commit: "c".into(),
@@ -811,6 +962,95 @@ mod tests {
         assert_eq!(source("overhead parallel"), (1, Some("overhead")));
         assert_eq!(source("overhead parallel for static").1, Some("overhead"));
         assert!(source("overhead parallel for static").0 > source("overhead single").0);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn reads_and_renders_the_library_benchmark() {
+        let dir = std::env::temp_dir().join(format!("workshare-report-w11-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("library.json");
+        // As `benches/library.rs` writes it.
+        std::fs::write(
+            &path,
+            r#"{
+  "workload": "W11",
+  "callers": 8,
+  "calls": 1000,
+  "n": 10000,
+  "pool_threads": 2,
+  "rayon_threads": 2,
+  "target": 1,
+  "quick": true,
+  "rounds": 7,
+  "rows": [
+    {"contestant": "serial", "wall_ns": [30000000.0, 35000000.0, 40000000.0], "ratio": [1.0000, 1.0000, 1.0000]},
+    {"contestant": "workshare Auto", "wall_ns": [28000000.0, 31500000.0, 33000000.0], "ratio": [0.8500, 0.9000, 0.9500]},
+    {"contestant": "workshare Static", "wall_ns": [36000000.0, 38500000.0, 41000000.0], "ratio": [1.0500, 1.1000, 1.1500]},
+    {"contestant": "rayon", "wall_ns": [100000000.0, 110000000.0, 120000000.0], "ratio": [2.9000, 3.1000, 3.3000]}
+  ],
+  "latency": {
+    "region_ns": 50000000,
+    "idle_calls": 334,
+    "busy_calls": 11,
+    "overlapped": 22,
+    "rows": [
+      {"call": "serial", "idle_ns": [9000.0, 9500.0, 10000.0], "busy_ns": [9100.0, 9600.0, 12000.0]},
+      {"call": "workshare Auto", "idle_ns": [6000.0, 6500.0, 7000.0], "busy_ns": [9800.0, 10200.0, 11000.0]}
+    ]
+  }
+}
+"#,
+        )
+        .unwrap();
+        let lib = read_library(&path).unwrap();
+        assert_eq!((lib.callers, lib.calls, lib.n), (8, 1000, 10_000));
+        let (intro, t) = library_section(&lib);
+        assert!(intro.contains("8 outside threads each call"), "{intro}");
+        assert!(intro.contains("at most 1.00x serial"), "{intro}");
+        assert!(
+            t.contains("| serial | 35.0 ms | 30.0 ms-40.0 ms | 1.000x | 1.000x-1.000x |  |  |"),
+            "{t}"
+        );
+        assert!(
+            t.contains(
+                "| workshare Auto | 31.5 ms | 28.0 ms-33.0 ms | 0.900x | 0.850x-0.950x | 1.00x | yes |"
+            ),
+            "{t}"
+        );
+        assert!(
+            t.contains("| workshare Static | 38.5 ms | 36.0 ms-41.0 ms | 1.100x | 1.050x-1.150x | 1.00x | no |"),
+            "{t}"
+        );
+        assert!(t.contains("| rayon | 110 ms |"), "{t}");
+        assert!(
+            t.contains(
+                "| workshare Auto | 6.50 µs | 6.00 µs-7.00 µs | 10.2 µs | 9.80 µs-11.0 µs |"
+            ),
+            "{t}"
+        );
+        assert!(t.contains("22 of the 22 returned"), "{t}");
+        assert!(t.contains("for 50.0 ms"), "{t}");
+        let inputs = Inputs {
+            groups: BTreeMap::new(),
+            idle: None,
+            targets: None,
+            library: Some(lib),
+            notes: None,
+            machine: "m".into(),
+            commit: "c".into(),
+            seconds: None,
+            quick: false,
+        };
+        let md = report(&inputs, &BTreeMap::new());
+        assert!(
+            md.contains("## W11: a library called from 8 threads"),
+            "{md}"
+        );
+        assert!(md.contains("cargo bench --bench library`"), "{md}");
+        // A file that lacks a field is not read.
+        std::fs::write(&path, r#"{"callers": 8, "rows": []}"#).unwrap();
+        assert!(read_library(&path).is_none());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
