@@ -84,6 +84,17 @@ pub(crate) struct Assignment {
     pub(crate) rank: usize,
 }
 
+impl Assignment {
+    /// A job that is never run: what a mailbox holds before its first region.
+    fn none() -> Self {
+        fn never(_: &Team<'_>) {}
+        Self {
+            job: Job::new(&never, RegionInfo::solo(0)),
+            rank: 0,
+        }
+    }
+}
+
 /// What a worker is to do next.
 pub(crate) enum Work {
     /// Take part in a region; `state` is the mailbox state to wait past next time.
@@ -92,23 +103,48 @@ pub(crate) enum Work {
     Exit,
 }
 
-#[derive(Default)]
+/// A worker's mailbox: the state word and the job on one cache line (a worker's first miss
+/// brings both), its sleep on the next.
 struct Mailbox {
-    state: AtomicU64,
-    job: UnsafeCell<Option<Assignment>>,
+    line: Line,
     sleep: Sleep,
+}
+
+#[repr(C, align(64))]
+struct Line {
+    state: AtomicU64,
+    job: UnsafeCell<Assignment>,
+}
+
+// The state word and the job share one cache line.
+#[cfg(all(not(loom), target_pointer_width = "64"))]
+const _: () = assert!(std::mem::size_of::<Line>() == 64);
+
+impl Default for Mailbox {
+    fn default() -> Self {
+        Self {
+            line: Line {
+                state: AtomicU64::new(0),
+                job: UnsafeCell::new(Assignment::none()),
+            },
+            sleep: Sleep::default(),
+        }
+    }
 }
 
 /// A set of claimed workers: one bit per worker, by index (worker `i` is pool thread `i + 1`).
 #[derive(Clone, Debug)]
 pub(crate) struct Claim {
     words: [u64; WORDS],
+    /// Words up to the last one with a claimed worker.
+    used: usize,
     count: usize,
 }
 
 impl Claim {
     pub(crate) const EMPTY: Self = Self {
         words: [0; WORDS],
+        used: 0,
         count: 0,
     };
 
@@ -120,8 +156,7 @@ impl Claim {
 
     /// The claimed workers' indices, in increasing order.
     pub(crate) fn workers(&self) -> impl Iterator<Item = usize> + '_ {
-        let used = self.count.min(1) * WORDS;
-        self.words[..used]
+        self.words[..self.used]
             .iter()
             .enumerate()
             .flat_map(|(word, &bits)| Bits(bits).map(move |bit| word * WORD_BITS + bit))
@@ -214,6 +249,7 @@ impl Dispatch {
                 ) {
                     Ok(_) => {
                         claim.words[index] = take;
+                        claim.used = index + 1;
                         claim.count += take.count_ones() as usize;
                         break;
                     }
@@ -234,7 +270,7 @@ impl Dispatch {
         if claim.count == 0 {
             return;
         }
-        for (word, &bits) in self.idle.iter().zip(&claim.words) {
+        for (word, &bits) in self.idle.iter().zip(&claim.words[..claim.used]) {
             if bits != 0 {
                 // Release: everything we did with these workers happens before the next claim.
                 word.fetch_or(bits, Ordering::Release);
@@ -249,18 +285,17 @@ impl Dispatch {
     /// worker has finished it (the team's join).
     #[inline]
     pub(crate) unsafe fn publish(&self, worker: usize, assignment: Assignment) {
-        let mailbox = &*self.mailboxes[worker];
+        let line = &self.mailboxes[worker].line;
         // Relaxed: we own the mailbox; the claim's Acquire ordered its last store before us.
-        let old = mailbox.state.load(Ordering::Relaxed);
-        mailbox.job.with_mut(|slot| {
+        let old = line.state.load(Ordering::Relaxed);
+        line.job.with_mut(|slot| {
             // SAFETY: the worker finished its previous job before it was released (module
             // docs), and reads this one only after the Release store below.
-            unsafe { *slot = Some(assignment) }
+            unsafe { *slot = assignment }
         });
         // Release: pairs with the Acquire loads in `wait_for_work`; carries the job and the
         // owner's preparation of the team to the worker.
-        mailbox
-            .state
+        line.state
             .store(old.wrapping_add(2) & !EXIT, Ordering::Release);
     }
 
@@ -279,8 +314,8 @@ impl Dispatch {
         for mailbox in self.mailboxes.iter() {
             // Relaxed: a worker that sees the exit bit reads nothing else before it exits, and
             // joining its thread orders its end before the pool's memory is freed.
-            let old = mailbox.state.load(Ordering::Relaxed);
-            mailbox.state.store(old | EXIT, Ordering::Relaxed);
+            let old = mailbox.line.state.load(Ordering::Relaxed);
+            mailbox.line.state.store(old | EXIT, Ordering::Relaxed);
             mailbox.sleep.notify();
         }
     }
@@ -288,27 +323,25 @@ impl Dispatch {
     /// Waits until worker `worker` gets a job after the mailbox state `last`.
     pub(crate) fn wait_for_work(&self, worker: usize, last: u64, spin: &Spin) -> Work {
         let mailbox = &*self.mailboxes[worker];
+        let line = &mailbox.line;
         // Relaxed: only tells when to look; the load below synchronizes. A state after `last`
         // is the one job published for us until we finish it (or the exit), so both loads read
         // the same value.
-        let fresh = || mailbox.state.load(Ordering::Relaxed) != last;
+        let fresh = || line.state.load(Ordering::Relaxed) != last;
         if !spin.until(fresh) {
             mailbox.sleep.sleep_while(|| !fresh());
         }
         // Acquire: pairs with the Release store in `publish`, so the job's write is visible.
-        let state = mailbox.state.load(Ordering::Acquire);
+        let state = line.state.load(Ordering::Acquire);
         if state & EXIT != 0 {
             return Work::Exit;
         }
-        let assignment = mailbox.job.with(|job| {
+        let assignment = line.job.with(|job| {
             // SAFETY: our owner does not rewrite the job before we finish; the Acquire load above
             // ordered its write before us.
             unsafe { *job }
         });
-        Work::Run {
-            state,
-            assignment: assignment.expect("a published job"),
-        }
+        Work::Run { state, assignment }
     }
 }
 

@@ -41,7 +41,9 @@ pub(crate) struct Shared {
     size: usize,
     /// Team size that regions ask for by default (`set_num_threads`).
     active: CachePadded<AtomicUsize>,
-    max_levels: usize,
+    max_levels: u32,
+    /// `max_levels` as configured.
+    max_levels_asked: usize,
     dispatch: Dispatch,
     /// One team context per worker; a team uses its lowest worker's.
     teams: Box<[CachePadded<TeamSync>]>,
@@ -104,14 +106,11 @@ impl Shared {
     }
 
     /// Runs `f` on the calling thread alone, as a team of one, at nesting level `level`.
-    fn run_solo<F: Fn(&Team<'_>)>(&self, f: &F, level: usize) {
+    fn run_solo<F: Fn(&Team<'_>)>(&self, f: &F, level: u32) {
         let cells = self.stats.begin(1);
         let region = RegionInfo {
-            ctx: usize::MAX,
-            num_threads: 1,
-            level,
-            base: 0,
             stats: StatsRef::new(cells.as_ref()),
+            ..RegionInfo::solo(level)
         };
         let cell = cells.as_ref().map(|cells| &*cells[0]);
         let team = Team::new(region, 0, None, self.spin, cell);
@@ -127,7 +126,7 @@ impl Shared {
 
     /// Runs `f` with the caller as thread 0 and the claimed workers as threads `1..`, at
     /// nesting level `level`, then releases the workers.
-    fn run_team<F: Fn(&Team<'_>) + Sync>(&self, claim: &Claim, f: &F, level: usize) {
+    fn run_team<F: Fn(&Team<'_>) + Sync>(&self, claim: &Claim, f: &F, level: u32) {
         let num_threads = claim.count() + 1;
         let leader = claim.workers().next().expect("a claimed worker");
         let sync = &*self.teams[leader];
@@ -136,11 +135,12 @@ impl Shared {
         let abort = AbortOnUnwind;
         // 1. Prepare the team context, which our claim of `leader` makes ours alone.
         let region = RegionInfo {
-            ctx: leader,
             num_threads,
-            level,
             base: sync.begin(),
             stats: StatsRef::new(cells.as_ref()),
+            // At most MAX_WORKERS, which fits.
+            ctx: leader as u32,
+            level,
         };
         // 2. Hand the job to each claimed worker, ranks 1.. in worker order, and wake them.
         let job = Job::new(f, region);
@@ -300,7 +300,7 @@ impl Pool {
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```
     pub fn max_active_levels(&self) -> usize {
-        self.shared.max_levels
+        self.shared.max_levels_asked
     }
 
     /// Makes later regions ask for `n` threads, `1 <= n <= size()`, like
@@ -575,10 +575,11 @@ fn worker_main(shared: Arc<Shared>, index: usize) {
     while let Work::Run { state, assignment } = shared.dispatch.wait_for_work(index, last, &spin) {
         last = state;
         let Assignment { job, rank } = assignment;
-        let sync = &*shared.teams[job.region.ctx];
+        let sync = &*shared.teams[job.region.ctx as usize];
         {
-            // SAFETY: we take part in this region, so its owner keeps the cells alive until we
-            // call `finish` below; `team` is gone by then (end of this block).
+            // SAFETY: `rank` is below the team size; we take part in this region, so its owner
+            // keeps the cells alive until we call `finish` below; `team` is gone by then (end
+            // of this block).
             let cell = unsafe { job.region.stats.cell(rank) };
             let team = Team::new(job.region, rank, Some(sync), spin, cell);
             // SAFETY: as above, for the closure.
@@ -827,7 +828,9 @@ impl PoolBuilder {
         let shared = Arc::new(Shared {
             size,
             active: CachePadded::new(AtomicUsize::new(size)),
-            max_levels: self.max_levels,
+            // Deeper than any team can nest (a level takes a worker): no limit.
+            max_levels: u32::try_from(self.max_levels).unwrap_or(u32::MAX),
+            max_levels_asked: self.max_levels,
             dispatch: Dispatch::new(size - 1),
             teams: (1..size).map(|_| CachePadded::default()).collect(),
             spin,

@@ -72,11 +72,11 @@ fn duration_ns(d: Duration) -> u64 {
 /// The cells of one counted region, one per team thread, owned by the region's owner.
 pub(crate) type RegionCells = Box<[CachePadded<Counters>]>;
 
-/// A region's cells as the job carries them to the workers: null when it is not counted.
+/// A region's cells as the job carries them to the workers (one per team thread): null when it
+/// is not counted.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct StatsRef {
     cells: *const CachePadded<Counters>,
-    len: usize,
 }
 
 // SAFETY: a `StatsRef` is dereferenced only by `cell`, whose contract keeps the cells alive,
@@ -89,7 +89,6 @@ impl StatsRef {
     /// No statistics.
     pub(crate) const NONE: Self = Self {
         cells: std::ptr::null(),
-        len: 0,
     };
 
     /// Points at `cells`, or at nothing.
@@ -97,7 +96,6 @@ impl StatsRef {
         match cells {
             Some(cells) => Self {
                 cells: cells.as_ptr(),
-                len: cells.len(),
             },
             None => Self::NONE,
         }
@@ -106,14 +104,15 @@ impl StatsRef {
     /// Team thread `rank`'s cell, when the region is counted.
     ///
     /// # Safety
-    /// The cells this was made from must be alive for `'a`: the owner keeps them until the
-    /// region's join, so a team thread may use them until it finishes.
+    /// `rank` is below the team size of the region the cells were made for (one cell per team
+    /// thread), and the cells must be alive for `'a`: the owner keeps them until the region's
+    /// join, so a team thread may use them until it finishes.
     pub(crate) unsafe fn cell<'a>(self, rank: usize) -> Option<&'a Counters> {
-        if self.cells.is_null() || rank >= self.len {
+        if self.cells.is_null() {
             return None;
         }
-        // SAFETY: `rank < len` cells start at `cells` (made from a live slice in `new`), alive
-        // for `'a` by the caller's contract.
+        // SAFETY: `rank` is below the number of cells starting at `cells` (made from a live
+        // slice in `new`), alive for `'a`: the caller's contract.
         Some(unsafe { &*self.cells.add(rank) })
     }
 }

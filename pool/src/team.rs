@@ -155,7 +155,7 @@ struct Frame {
     thread_id: usize,
     num_threads: usize,
     /// Active (more than one thread) regions this frame is nested in, itself included.
-    level: usize,
+    level: u32,
 }
 
 // loom's `thread_local!` has no `const` form; std's `const` form skips the lazy-init check.
@@ -169,17 +169,33 @@ crate::sync::thread_local! {
 }
 
 /// What every thread of one region needs to know besides the closure; the job carries it.
+///
+/// Small enough that a worker's job (this, the closure's two words and the rank) fits beside
+/// its mailbox's state word on one cache line.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RegionInfo {
-    /// The team context's index in the pool (its lowest worker); unused for a team of one.
-    pub(crate) ctx: usize,
     pub(crate) num_threads: usize,
-    /// The nesting level of active regions, this one included (0 for a team of one at the top).
-    pub(crate) level: usize,
     /// The join counter's value when the region started (`TeamSync::begin`).
     pub(crate) base: usize,
     /// The region's statistics cells, one per team thread, when it is counted.
     pub(crate) stats: StatsRef,
+    /// The team context's index in the pool (its lowest worker); unused for a team of one.
+    pub(crate) ctx: u32,
+    /// The nesting level of active regions, this one included (0 for a team of one at the top).
+    pub(crate) level: u32,
+}
+
+impl RegionInfo {
+    /// A team of one at nesting level `level`, not counted.
+    pub(crate) fn solo(level: u32) -> Self {
+        Self {
+            num_threads: 1,
+            base: 0,
+            stats: StatsRef::NONE,
+            ctx: u32::MAX,
+            level,
+        }
+    }
 }
 
 /// Restores the thread's previous frame when the region share ends, also on unwinding.
@@ -215,7 +231,7 @@ pub(crate) fn current() -> Option<(usize, usize)> {
 }
 
 /// The nesting level of active regions on the calling thread (0 outside any region).
-pub(crate) fn current_level() -> usize {
+pub(crate) fn current_level() -> u32 {
     with_current(|frame| frame.level).unwrap_or(0)
 }
 
