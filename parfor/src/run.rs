@@ -72,7 +72,9 @@ pub(crate) fn run_parallel<F>(
         stopped: AtomicBool::new(false),
     };
     // `move`: the closure object is the state itself (see `LoopState`).
-    pool.region_at_most(max_threads, move |team| state.run_share(team));
+    // Independent shares: one whose worker still sleeps when the caller is done with its own
+    // runs on the caller (each share keeps its team thread id, and runs once).
+    pool.region_shares_at_most(max_threads, move |team| state.run_share(team));
 }
 
 impl<F: Fn(Range<usize>, Ctx) + Sync> LoopState<'_, F> {

@@ -39,6 +39,9 @@ pub(crate) const MAX_WORKERS: usize = 1023;
 const WORD_BITS: usize = u64::BITS as usize;
 const WORDS: usize = MAX_WORKERS.div_ceil(WORD_BITS);
 const EXIT: u64 = 1;
+/// Set by an owner that took a published job back from its sleeping worker (see
+/// [`Dispatch::take_back_if_asleep`]); publications step the state by 4.
+const CLOSED: u64 = 2;
 
 /// A region's closure, type-erased so that workers can call it.
 #[derive(Clone, Copy)]
@@ -99,6 +102,8 @@ impl Assignment {
 pub(crate) enum Work {
     /// Take part in a region; `state` is the mailbox state to wait past next time.
     Run { state: u64, assignment: Assignment },
+    /// The job was taken back before this worker saw it; wait past `state`.
+    Skip { state: u64 },
     /// The pool is shutting down.
     Exit,
 }
@@ -108,6 +113,9 @@ pub(crate) enum Work {
 struct Mailbox {
     line: Line,
     sleep: Sleep,
+    /// The state the worker waits past while it sleeps (written before it sleeps, read under
+    /// the sleep's lock): whether a sleeping worker has already run the job now published.
+    waiting_past: AtomicU64,
 }
 
 #[repr(C, align(64))]
@@ -128,6 +136,7 @@ impl Default for Mailbox {
                 job: UnsafeCell::new(Assignment::none()),
             },
             sleep: Sleep::default(),
+            waiting_past: AtomicU64::new(0),
         }
     }
 }
@@ -296,7 +305,7 @@ impl Dispatch {
         // Release: pairs with the Acquire loads in `wait_for_work`; carries the job and the
         // owner's preparation of the team to the worker.
         line.state
-            .store(old.wrapping_add(2) & !EXIT, Ordering::Release);
+            .store((old & !(EXIT | CLOSED)).wrapping_add(4), Ordering::Release);
     }
 
     /// Wakes the claimed workers that sleep, after their jobs were published.
@@ -307,6 +316,36 @@ impl Dispatch {
         for worker in claim.workers() {
             self.mailboxes[worker].sleep.notify_after_fence();
         }
+    }
+
+    /// Takes back the job published to `worker`, which the caller claimed, if the worker is
+    /// still asleep and so has not seen it; then the caller runs the worker's share itself.
+    /// Whether it did.
+    ///
+    /// A sleeping worker checks its mailbox only while holding its sleep's lock. Under that
+    /// lock, a non-zero sleep count means it is blocked in the condition variable, waiting past
+    /// the state it recorded before it slept: if that is not the state now published, it has
+    /// not run this job (it may have run it and gone back to sleep, which the recorded state
+    /// tells apart). It will look, under the lock, after we release it, and see the closed
+    /// state, which tells it to skip this job.
+    pub(crate) fn take_back_if_asleep(&self, worker: usize) -> bool {
+        let mailbox = &*self.mailboxes[worker];
+        // A hint first, so that an awake worker costs no lock: a stale answer only means that
+        // its share is not taken back.
+        if !mailbox.sleep.maybe_asleep() {
+            return false;
+        }
+        mailbox.sleep.while_asleep(|| {
+            // Relaxed: the worker stored it before taking the lock we hold, and reads the state
+            // after taking it again.
+            let state = mailbox.line.state.load(Ordering::Relaxed);
+            if mailbox.waiting_past.load(Ordering::Relaxed) == state {
+                // It ran this job already, and sleeps waiting for the next one.
+                return false;
+            }
+            mailbox.line.state.store(state | CLOSED, Ordering::Relaxed);
+            true
+        })
     }
 
     /// Tells every worker to exit, sleeping ones included. Only when no region runs.
@@ -329,12 +368,17 @@ impl Dispatch {
         // the same value.
         let fresh = || line.state.load(Ordering::Relaxed) != last;
         if !spin.until(fresh) {
+            // Relaxed: read by an owner under the sleep's lock, which we take next.
+            mailbox.waiting_past.store(last, Ordering::Relaxed);
             mailbox.sleep.sleep_while(|| !fresh());
         }
         // Acquire: pairs with the Release store in `publish`, so the job's write is visible.
         let state = line.state.load(Ordering::Acquire);
         if state & EXIT != 0 {
             return Work::Exit;
+        }
+        if state & CLOSED != 0 {
+            return Work::Skip { state };
         }
         let assignment = line.job.with(|job| {
             // SAFETY: our owner does not rewrite the job before we finish; the Acquire load above

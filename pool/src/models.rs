@@ -113,11 +113,12 @@ fn checked_region(pool: &Pool, max_threads: usize, value: usize) -> usize {
 /// The region description for a bare team of `num_threads` starting now on `sync`.
 fn region_info(sync: &TeamSync, num_threads: usize) -> RegionInfo {
     RegionInfo {
-        ctx: 0,
         num_threads,
-        level: 1,
         base: sync.begin(),
         stats: StatsRef::NONE,
+        level: 1,
+        ctx: 0,
+        independent: false,
     }
 }
 
@@ -233,6 +234,45 @@ fn nested_owner_on_a_worker() {
         assert_eq!(inner_team.load(Ordering::Relaxed), 2);
         // Every worker is idle again: a full team.
         assert_eq!(checked_region(&pool, 3, 1), 3);
+    });
+}
+
+/// A loop's independent shares: with a worker that sleeps, the owner may take its share back
+/// and run it; either way each share runs exactly once, its writes reach the owner, and the
+/// worker, skipping a job taken back, takes part in the next region.
+#[test]
+fn shares_of_a_sleeping_worker_run_once() {
+    model(|| {
+        let pool = sleepy_pool(2);
+        for round in 1..=2 {
+            let input = Checked::new();
+            input.add(round);
+            let shares = [Checked::new(), Checked::new()];
+            pool.region_shares_at_most(2, |team| {
+                assert_eq!(team.num_threads(), 2);
+                shares[team.thread_id()].add(input.get());
+            });
+            assert_eq!(shares[0].get(), round);
+            assert_eq!(shares[1].get(), round);
+        }
+        // A plain region after: the worker must really run its share (no taking back).
+        assert_eq!(checked_region(&pool, 2, 7), 2);
+    });
+}
+
+/// Three threads: a worker may run its share, finish and go back to sleep while the owner is
+/// still waiting for the other one: its share must not be taken back and run a second time.
+#[test]
+fn shares_of_a_worker_asleep_again_are_not_run_twice() {
+    model(|| {
+        let pool = sleepy_pool(3);
+        let shares = [Checked::new(), Checked::new(), Checked::new()];
+        pool.region_shares_at_most(3, |team| {
+            shares[team.thread_id()].add(1);
+        });
+        for share in &shares {
+            assert_eq!(share.get(), 1);
+        }
     });
 }
 

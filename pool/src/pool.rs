@@ -69,8 +69,14 @@ impl Shared {
         fork::current() != self.forks
     }
 
-    /// Runs `f` with a team of what `want` allows and the idle workers give.
-    fn run<F: Fn(&Team<'_>) + Sync>(&self, want: Want, f: &F) -> Result<(), Error> {
+    /// Runs `f` with a team of what `want` allows and the idle workers give; `independent`: the
+    /// team threads are independent shares (see `RegionInfo::independent`).
+    fn run<F: Fn(&Team<'_>) + Sync>(
+        &self,
+        want: Want,
+        independent: bool,
+        f: &F,
+    ) -> Result<(), Error> {
         let outer = team::current_level();
         let wanted = match want {
             Want::AtMost(n) | Want::Exactly(n) => n,
@@ -100,7 +106,7 @@ impl Shared {
         if claim.count() == 0 {
             self.run_solo(f, outer);
         } else {
-            self.run_team(&claim, f, outer + 1);
+            self.run_team(&claim, f, outer + 1, independent);
         }
         Ok(())
     }
@@ -126,7 +132,13 @@ impl Shared {
 
     /// Runs `f` with the caller as thread 0 and the claimed workers as threads `1..`, at
     /// nesting level `level`, then releases the workers.
-    fn run_team<F: Fn(&Team<'_>) + Sync>(&self, claim: &Claim, f: &F, level: u32) {
+    fn run_team<F: Fn(&Team<'_>) + Sync>(
+        &self,
+        claim: &Claim,
+        f: &F,
+        level: u32,
+        independent: bool,
+    ) {
         let num_threads = claim.count() + 1;
         let leader = claim.workers().next().expect("a claimed worker");
         let sync = &*self.teams[leader];
@@ -138,9 +150,10 @@ impl Shared {
             num_threads,
             base: sync.begin(),
             stats: StatsRef::new(cells.as_ref()),
-            // At most MAX_WORKERS, which fits.
-            ctx: leader as u32,
             level,
+            // At most MAX_WORKERS, which fits.
+            ctx: leader as u16,
+            independent,
         };
         // 2. Hand the job to each claimed worker, ranks 1.. in worker order, and wake them.
         let job = Job::new(f, region);
@@ -153,11 +166,24 @@ impl Shared {
         let cell = cells.as_ref().map(|cells| &*cells[0]);
         let team = Team::new(region, 0, Some(sync), self.spin, cell);
         run_counted(sync, &team, f);
-        // 4. Join.
         sync.finish();
+        // 4. Independent shares whose worker still sleeps: run them here rather than wait for
+        //    the worker to wake (each share still runs once: a share taken back is skipped by
+        //    its worker, see `Dispatch::take_back_if_asleep`).
+        if independent && !sync.all_finished(&region) {
+            for (rank, worker) in (1..).zip(claim.workers()) {
+                if self.dispatch.take_back_if_asleep(worker) {
+                    let cell = cells.as_ref().map(|cells| &*cells[rank]);
+                    let team = Team::new(region, rank, Some(sync), self.spin, cell);
+                    run_counted(sync, &team, f);
+                    sync.finish();
+                }
+            }
+        }
+        // 5. Join.
         sync.wait_all_finished(&region, &self.spin);
         std::mem::forget(abort);
-        // 5. Give the workers back, then file statistics and resume the first panic.
+        // 6. Give the workers back, then file statistics and resume the first panic.
         let panic = sync.take_panic();
         self.dispatch.release(claim);
         if let Some(cells) = cells {
@@ -366,7 +392,7 @@ impl Pool {
         F: Fn(&Team<'_>) + Sync,
     {
         let want = Want::AtMost(self.shared.active.load(Ordering::Relaxed));
-        let ran = self.shared.run(want, &f);
+        let ran = self.shared.run(want, false, &f);
         debug_assert!(ran.is_ok());
     }
 
@@ -397,7 +423,46 @@ impl Pool {
         );
         let ran = self
             .shared
-            .run(Want::AtMost(max_threads.min(self.size())), &f);
+            .run(Want::AtMost(max_threads.min(self.size())), false, &f);
+        debug_assert!(ran.is_ok());
+    }
+
+    /// For the loops of `workshare-parfor`: like [`region_at_most`](Pool::region_at_most), for a
+    /// body whose team threads are *independent shares* of work, each correct to run after
+    /// another on one thread: a share whose worker is still asleep when the calling thread has
+    /// finished its own is run by the calling thread instead (with that share's team thread
+    /// id), so a loop never waits for a worker to wake. Every share still runs exactly once, on
+    /// one thread. [`Team::barrier`] and [`Team::workshare`] panic in such a region.
+    ///
+    /// # Panics
+    ///
+    /// As [`region_at_most`](Pool::region_at_most).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// let pool = workshare_pool::Pool::new(2)?;
+    /// let shares = [AtomicUsize::new(0), AtomicUsize::new(0)];
+    /// pool.region_shares_at_most(2, |team| {
+    ///     shares[team.thread_id()].fetch_add(1, Ordering::Relaxed);
+    /// });
+    /// assert!(shares.iter().all(|s| s.load(Ordering::Relaxed) == 1));
+    /// # Ok::<(), workshare_pool::Error>(())
+    /// ```
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn region_shares_at_most<F>(&self, max_threads: usize, f: F)
+    where
+        F: Fn(&Team<'_>) + Sync,
+    {
+        assert!(
+            max_threads > 0,
+            "workshare: region_at_most(0): a team needs at least one thread, the caller"
+        );
+        let ran = self
+            .shared
+            .run(Want::AtMost(max_threads.min(self.size())), true, &f);
         debug_assert!(ran.is_ok());
     }
 
@@ -443,7 +508,7 @@ impl Pool {
                 size,
             });
         }
-        self.shared.run(Want::Exactly(num_threads), &f)
+        self.shared.run(Want::Exactly(num_threads), false, &f)
     }
 }
 
@@ -572,7 +637,15 @@ fn worker_main(shared: Arc<Shared>, index: usize) {
     let abort = AbortOnUnwind;
     let mut last = 0;
     let spin = shared.spin;
-    while let Work::Run { state, assignment } = shared.dispatch.wait_for_work(index, last, &spin) {
+    loop {
+        let (state, assignment) = match shared.dispatch.wait_for_work(index, last, &spin) {
+            Work::Run { state, assignment } => (state, assignment),
+            Work::Skip { state } => {
+                last = state;
+                continue;
+            }
+            Work::Exit => break,
+        };
         last = state;
         let Assignment { job, rank } = assignment;
         let sync = &*shared.teams[job.region.ctx as usize];

@@ -129,6 +129,14 @@ impl TeamSync {
         }
     }
 
+    /// Whether every team thread of `region` has finished (a snapshot, for the owner).
+    pub(crate) fn all_finished(&self, region: &RegionInfo) -> bool {
+        // Relaxed: only decides whether to look for shares to take back; the join's own
+        // Acquire load follows.
+        let count = self.finished.load(Ordering::Relaxed);
+        count.wrapping_sub(region.base) == region.num_threads
+    }
+
     /// Takes the first panic payload of the region, if a team thread panicked.
     pub(crate) fn take_panic(&self) -> Option<Payload> {
         if self.panicked.load(Ordering::Relaxed) {
@@ -179,10 +187,14 @@ pub(crate) struct RegionInfo {
     pub(crate) base: usize,
     /// The region's statistics cells, one per team thread, when it is counted.
     pub(crate) stats: StatsRef,
-    /// The team context's index in the pool (its lowest worker); unused for a team of one.
-    pub(crate) ctx: u32,
     /// The nesting level of active regions, this one included (0 for a team of one at the top).
     pub(crate) level: u32,
+    /// The team context's index in the pool (its lowest worker); unused for a team of one.
+    pub(crate) ctx: u16,
+    /// The team threads are independent shares of work that may run one after another (a
+    /// loop's): a share whose worker is still asleep when the owner is done with its own runs
+    /// on the owner. No barriers or worksharing constructs then.
+    pub(crate) independent: bool,
 }
 
 impl RegionInfo {
@@ -192,8 +204,9 @@ impl RegionInfo {
             num_threads: 1,
             base: 0,
             stats: StatsRef::NONE,
-            ctx: u32::MAX,
             level,
+            ctx: u16::MAX,
+            independent: false,
         }
     }
 }
@@ -417,6 +430,9 @@ impl<'a> Team<'a> {
     /// ```
     pub fn barrier(&self) {
         let Some(sync) = self.sync else { return };
+        if self.region.independent {
+            independent_panic("barrier");
+        }
         let team_size = self.num_threads();
         let result = sync.barrier.wait(team_size, &self.spin, &sync.sleep, || {
             sync.abandoned(&self.region)
@@ -457,7 +473,10 @@ impl<'a> Team<'a> {
     pub fn workshare(&self) -> WorkShare<'_> {
         let construct = self.next_construct.get();
         self.next_construct.set(construct.wrapping_add(1));
-        let Some(sync) = self.sync else {
+        let Some(sync) = self.sync.filter(|_| !self.region.independent) else {
+            if self.region.independent && self.sync.is_some() {
+                independent_panic("worksharing construct");
+            }
             return WorkShare {
                 slot: None,
                 own: AtomicUsize::new(0),
@@ -492,6 +511,14 @@ impl TeamSync {
         self.broken.store(true, Ordering::Relaxed);
         abandoned_panic(what, why)
     }
+}
+
+#[cold]
+fn independent_panic(what: &str) -> ! {
+    panic!(
+        "workshare: {what} in a region of independent shares (a loop's), whose team threads may \
+         run one after another; use Pool::region for barriers and worksharing"
+    )
 }
 
 #[cold]

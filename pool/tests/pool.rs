@@ -463,3 +463,59 @@ fn a_worker_leaves_no_region_behind_after_a_nested_region() {
     let seen = SEEN_AT_EXIT.lock().unwrap().take();
     assert_eq!(seen, Some((false, 0)));
 }
+
+#[test]
+fn a_caught_barrier_panic_leaves_no_stale_arrival() {
+    // Thread 0 arrives at a barrier that thread 1 never reaches (it returns after 20 ms): the
+    // barrier panics on thread 0, which catches the panic inside the region. The next region's
+    // barriers must work: an arrival left counted would release its first thread alone, and
+    // the region would fail blaming a thread that did reach the barrier.
+    let pool = pool(2);
+    pool.region(|team| {
+        if team.thread_id() == 1 {
+            std::thread::sleep(Duration::from_millis(20));
+            return;
+        }
+        let caught = panic::catch_unwind(AssertUnwindSafe(|| team.barrier()));
+        assert!(caught.is_err(), "the barrier could not complete");
+    });
+    for _ in 0..REPEAT / 4 {
+        let arrived = AtomicUsize::new(0);
+        pool.region(|team| {
+            arrived.fetch_add(1, Ordering::Relaxed);
+            team.barrier();
+            assert_eq!(arrived.load(Ordering::Relaxed), team.num_threads());
+            team.barrier();
+        });
+    }
+}
+
+/// A panic payload whose `Drop` panics too.
+struct Bomb;
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        panic!("a payload's drop panicked");
+    }
+}
+
+#[test]
+fn two_panics_with_payloads_that_panic_on_drop_reach_the_caller_without_an_abort() {
+    // Both team threads panic with a `Bomb`: one payload reaches the caller, the other is
+    // dropped by the pool, and its `Drop` panics. That panic must not unwind through the pool
+    // (which aborted the process, blaming itself).
+    let pool = pool(2);
+    for _ in 0..REPEAT / 10 {
+        let result = panic::catch_unwind(AssertUnwindSafe(|| {
+            pool.region(|team| {
+                team.barrier();
+                std::panic::panic_any(Bomb);
+            })
+        }));
+        let payload = result.expect_err("the panic reaches the caller");
+        assert!(payload.is::<Bomb>());
+        // Dropping it would panic here, in the test: not the pool's business.
+        std::mem::forget(payload);
+    }
+    pool.region(|team| team.barrier());
+}

@@ -7,8 +7,9 @@ use workshare_parfor::{Pool, Schedule};
 /// Runs `body(state, item)` for every item of `input` in parallel, where `state` belongs to the
 /// running thread, and returns the states in thread order.
 ///
-/// `init(thread_id)` runs exactly once per participating thread, on that thread, before its
-/// first item: unlike rayon's `for_each_init`, not once per chunk. A thread that gets no items
+/// `init(thread_id)` runs exactly once per participating team thread (a share of the loop), on
+/// the thread that runs that share, before its first item: unlike rayon's `for_each_init`, not
+/// once per chunk. A thread that gets no items
 /// makes no state, so the result has at most [`pool.size()`](Pool::size) states. Combine them
 /// with the iterator methods of `Vec`.
 ///

@@ -15,6 +15,11 @@ use workshare_pool::sync::{CachePadded, UnsafeCell};
 /// `Slots` exclusively, and the body's `&mut T` cannot outlive the call that received it. After
 /// the loop the owner reads, iterates, folds or takes the values.
 ///
+/// Slot `i` belongs to team thread `i` of each loop: within a loop one OS thread uses it, but
+/// which one may change from loop to loop (the team a loop gets depends on what else runs on
+/// the pool, and the caller runs the share of a worker that is still asleep when it is done
+/// with its own). Keep per-thread *state* in it, not assumptions about the OS thread.
+///
 /// # Examples
 ///
 /// ```
@@ -248,7 +253,8 @@ fn run_cells<T, F>(
     );
     let view = Exclusive(cells);
     chunks::for_each_chunk(pool, range, schedule, move |chunk, thread_id| {
-        // Each thread id's chunks run one after another on one thread (`chunks::for_each_chunk`).
+        // Each thread id's chunks run one after another on one thread (`chunks::for_each_chunk`;
+        // a share taken back from a sleeping worker runs on the caller, after the caller's own).
         // SAFETY: `view` borrows the slots exclusively and one thread acts as `thread_id`.
         unsafe { view.with_slot(thread_id, |slot| body(slot, chunk, thread_id)) }
     });
