@@ -26,7 +26,7 @@ rm -rf "$target/criterion" "$target/workshare-bench"
 BENCHMARK_COMMIT="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!BENCHMARKS.md' ':!docs/charts' || echo ' with uncommitted changes')"
 export BENCHMARK_COMMIT
 benches=(--bench fork_join --bench overhead --bench parfor --bench scaling --bench reductions
-  --bench idle --bench targets --bench library)
+  --bench idle --bench targets --bench library --bench cold_wake)
 cargo bench --no-run "${benches[@]}"
 started=$(date +%s)
 cargo bench "${benches[@]}"

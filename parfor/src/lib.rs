@@ -25,6 +25,12 @@
 //! starting `workshare:`; a panic in a body stops the hand-out of chunks and resumes on the
 //! caller, and the pool stays usable.
 //!
+//! A loop runs on the team that its region gets (see `Pool::region`): up to the pool's
+//! `num_threads`, fewer when other callers hold workers, the caller alone when none is idle.
+//! Results never depend on it. A loop never waits for a worker to wake up: when the caller is
+//! done with its own share and a worker of the team still sleeps, the caller runs that
+//! worker's share itself (with that share's [`Ctx::thread_id`]).
+//!
 //! # Which schedule when
 //!
 //! - [`Auto`](Schedule::Auto): almost always. It times the first indices on the caller
