@@ -48,6 +48,14 @@ pub enum Error {
         /// The value found.
         value: String,
     },
+    /// A worker's name (from [`PoolBuilder::thread_name`](crate::PoolBuilder::thread_name))
+    /// contains a NUL byte, which no thread name may hold. No worker is left running.
+    InvalidThreadName {
+        /// The pool thread index (1-based) of the worker.
+        index: usize,
+        /// The name given.
+        name: String,
+    },
     /// `set_num_threads` got a count outside `1..=size`.
     NumThreadsOutOfRange {
         /// The count asked for.
@@ -97,6 +105,11 @@ impl fmt::Display for Error {
                 f,
                 "{var}={value:?} is not a valid thread count (expected an integer from 1 to {})",
                 crate::MAX_THREADS
+            ),
+            Error::InvalidThreadName { index, name } => write!(
+                f,
+                "the name {name:?} for worker thread {index} contains a NUL byte; no worker was \
+                 left running"
             ),
             Error::NumThreadsOutOfRange { requested, size } => write!(
                 f,

@@ -18,6 +18,43 @@ pub const NUM_THREADS_ENV: &str = "WORKSHARE_NUM_THREADS";
 
 static GLOBAL: OnceLock<Result<Pool, Error>> = OnceLock::new();
 
+std::thread_local! {
+    /// Set while this thread creates the global pool.
+    static CREATING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Creates the global pool with `create`, unless it exists; whether this call created it.
+/// Using the global pool from inside `create` (a `thread_name` closure that calls
+/// `workshare::global()`, say) would wait for itself forever: it panics instead, pointing at
+/// the caller.
+#[track_caller]
+fn create_global(
+    create: impl FnOnce() -> Result<Pool, Error>,
+) -> (&'static Result<Pool, Error>, bool) {
+    if let Some(existing) = GLOBAL.get() {
+        return (existing, false);
+    }
+    assert!(
+        !CREATING.with(std::cell::Cell::get),
+        "workshare: the global pool was used while it was being created, on the same thread \
+         (from a thread_name closure of its builder?): create it first, then use it"
+    );
+    struct Creating;
+    impl Drop for Creating {
+        fn drop(&mut self) {
+            CREATING.with(|c| c.set(false));
+        }
+    }
+    CREATING.with(|c| c.set(true));
+    let _creating = Creating;
+    let mut created = false;
+    let result = GLOBAL.get_or_init(|| {
+        created = true;
+        create()
+    });
+    (result, created)
+}
+
 /// Parses a thread count as found in [`NUM_THREADS_ENV`]; `None` means "not set".
 pub(crate) fn parse_thread_count(value: Option<&str>) -> Result<Option<usize>, Error> {
     let Some(raw) = value else { return Ok(None) };
@@ -97,6 +134,11 @@ impl PoolBuilder {
 /// The error that creating it gave ([`Error::InvalidEnv`], [`Error::Spawn`]); every later call
 /// returns the same error.
 ///
+/// # Panics
+///
+/// When called while the same thread is creating the global pool (from a `thread_name` closure
+/// of its builder), which would otherwise wait for itself forever.
+///
 /// # Examples
 ///
 /// ```
@@ -104,9 +146,10 @@ impl PoolBuilder {
 /// assert!(pool.size() >= 1);
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
+#[track_caller]
 pub fn try_global() -> Result<&'static Pool, Error> {
-    GLOBAL
-        .get_or_init(|| PoolBuilder::from_env()?.build())
+    create_global(|| PoolBuilder::from_env()?.build())
+        .0
         .as_ref()
         .map_err(Clone::clone)
 }
@@ -137,6 +180,12 @@ pub fn global() -> &'static Pool {
 ///
 /// [`Error::GlobalAlreadyInitialized`] if the global pool exists already, or the builder's error.
 ///
+/// # Panics
+///
+/// When `builder`'s `thread_name` closure uses the global pool (which is being created): the
+/// message starts `workshare: the global pool was used while it was being created`. The global
+/// pool is then still uncreated, and every worker started so far has been stopped.
+///
 /// # Examples
 ///
 /// ```
@@ -144,12 +193,9 @@ pub fn global() -> &'static Pool {
 /// assert_eq!(pool.size(), 2);
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
+#[track_caller]
 pub fn init_global(builder: PoolBuilder) -> Result<&'static Pool, Error> {
-    let mut created = false;
-    let result = GLOBAL.get_or_init(|| {
-        created = true;
-        builder.build()
-    });
+    let (result, created) = create_global(|| builder.build());
     if !created {
         return Err(Error::GlobalAlreadyInitialized);
     }

@@ -864,8 +864,9 @@ impl PoolBuilder {
     /// # Errors
     ///
     /// [`Error::ZeroThreads`], [`Error::TooManyThreads`], [`Error::Spawn`] when the operating
-    /// system refuses a thread, [`Error::Pin`] when pinning fails. On error every worker already
-    /// started is stopped and joined.
+    /// system refuses a thread, [`Error::Pin`] when pinning fails, [`Error::InvalidThreadName`]
+    /// when a name from [`thread_name`](PoolBuilder::thread_name) holds a NUL byte. On error
+    /// every worker already started is stopped and joined.
     ///
     /// # Examples
     ///
@@ -942,6 +943,9 @@ impl PoolBuilder {
             Some(name) => name(index),
             None => format!("workshare-{index}"),
         };
+        if name.contains('\0') {
+            return Err(Error::InvalidThreadName { index, name });
+        }
         let mut builder = thread::Builder::new().name(name);
         if let Some(bytes) = self.stack_size {
             builder = builder.stack_size(bytes);
