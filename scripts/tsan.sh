@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# ThreadSanitizer over the pool's tests and a bounded run of the stress test.
+# ThreadSanitizer over the tests of the pool, the loops and the reductions, the root crate's
+# composition tests, and a bounded run of the stress test.
 #
 # Needs a nightly toolchain with rust-src: the standard library is rebuilt with the sanitizer
 # (-Zbuild-std), so that its own synchronization (Arc, Mutex, thread join) is instrumented and
@@ -33,10 +34,15 @@ tsan_test() {
 start=$(date +%s)
 echo "--- build (standard library and tests, instrumented)"
 tsan_test --no-run -p workshare-pool --tests
-tsan_test --no-run -p workshare --test stress
+tsan_test --no-run -p workshare-parfor -p workshare-reductions --tests
+tsan_test --no-run -p workshare --test stress --test compose
 built=$(date +%s)
 echo "--- workshare-pool: unit tests, models and integration tests"
 tsan_test -p workshare-pool --tests
+echo "--- workshare-parfor and workshare-reductions: unit tests, models and integration tests"
+tsan_test -p workshare-parfor -p workshare-reductions --tests
+echo "--- workshare: composition tests (many callers, nesting, rayon in between, helper threads)"
+tsan_test -p workshare --test compose
 echo "--- stress test, $WORKSHARE_STRESS_LOOPS operations"
 tsan_test -p workshare --test stress
 end=$(date +%s)
