@@ -239,8 +239,9 @@ where
 
 /// The index of the item with the smallest `key`; ties go to the lowest index, as in the serial
 /// loop. `None` for an empty input. The index is the item itself for a range, the position for a
-/// slice. With keys that do not compare (NaN) the index is some item's, unspecified which.
-/// `key` must be pure: it may run twice for an item (see `best_in_chunk` in the source).
+/// slice. NaN keys are skipped, as [`min`] and [`max`] skip them: the key at the index returned
+/// is what `min` returns, and an input whose keys are all NaN gives `None`. `key` must be pure:
+/// it may run twice for an item (see `best_in_chunk` in the source).
 ///
 /// # Examples
 ///
@@ -343,8 +344,9 @@ const ARG_BLOCK: usize = 4096;
 /// beats the best so far (rare past the first blocks on unordered data), the first position in
 /// the block whose key is not worse than it. A strict `better` makes that the first occurrence,
 /// so the result is the serial loop's. The first block is always scanned twice, so that a chunk
-/// whose keys all equal `worst` still reports its first position. With incomparable keys (NaN)
-/// it is some item's position. `key` runs at most twice per item.
+/// whose keys all equal `worst` still reports its first position. NaN keys are skipped (never
+/// better, and no candidate): a chunk of NaN keys only reports `None`. `key` runs at most twice
+/// per item.
 fn best_in_chunk<I, T>(
     input: &I,
     positions: Range<usize>,
@@ -373,8 +375,11 @@ where
         if found.is_some_and(|(_, best)| !better(block_best, best)) {
             continue;
         }
+        // `k == k`: a NaN key is no candidate (it is "not worse" than anything).
+        #[allow(clippy::eq_op)]
+        let candidate = |k: T| !better(block_best, k) && k == k;
         found = input.fold_indexed(block, None, |hit, index, item| {
-            hit.or_else(|| (!better(block_best, key(item))).then_some((index, block_best)))
+            hit.or_else(|| candidate(key(item)).then_some((index, block_best)))
         });
     }
     found

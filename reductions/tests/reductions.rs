@@ -181,3 +181,39 @@ fn global_functions_use_the_global_pool() {
     let states = global::for_each_init(0..100, Schedule::Auto, |_| 0, |n, i| *n += i);
     assert_eq!(states.iter().sum::<usize>(), 4950);
 }
+
+#[test]
+fn argmax_and_argmin_skip_nan_keys_as_max_and_min_do() {
+    let pool = Pool::new(2).unwrap();
+    let nan = f64::NAN;
+    let cases: [&[f64]; 5] = [
+        &[nan, 1.0, 3.0, nan, 2.0],
+        &[1.0, nan, -4.0, 3.0],
+        &[nan, nan, 5.0],
+        &[2.0, 2.0, nan],
+        &[f64::NEG_INFINITY, nan, f64::INFINITY],
+    ];
+    for keys in cases {
+        for schedule in [Schedule::Static, Schedule::Dynamic(1), Schedule::Auto] {
+            let hi = argmax(&pool, keys, schedule, |&k| k).expect("a number");
+            let lo = argmin(&pool, keys, schedule, |&k| k).expect("a number");
+            assert_eq!(
+                Some(keys[hi]),
+                max(&pool, keys, schedule, |&k| k),
+                "{keys:?}"
+            );
+            assert_eq!(
+                Some(keys[lo]),
+                min(&pool, keys, schedule, |&k| k),
+                "{keys:?}"
+            );
+            // The first of ties, as the serial loop.
+            assert_eq!(keys.iter().position(|&k| k == keys[hi]), Some(hi));
+            assert_eq!(keys.iter().position(|&k| k == keys[lo]), Some(lo));
+        }
+    }
+    // Keys that are all NaN: no index has a key that compares.
+    let all_nan = vec![nan; 10_000];
+    assert_eq!(argmax(&pool, &all_nan[..], Schedule::Static, |&k| k), None);
+    assert_eq!(argmin(&pool, &all_nan[..], Schedule::Static, |&k| k), None);
+}
