@@ -38,6 +38,8 @@
 
 mod common;
 
+use common::{ping_pong, quartiles};
+
 use rayon::prelude::*;
 use std::fmt::Write as _;
 use std::hint::black_box;
@@ -63,33 +65,6 @@ const NAMES: [&str; 4] = [
 ];
 const WORKSHARE: usize = 0;
 const BROADCAST: usize = 2;
-
-/// The hardware floor of a fork-join between two threads: one cache-line round trip (the caller
-/// writes a line the partner spins on; the partner answers on a second line). Copied from
-/// `benches/fork_join.rs`.
-fn ping_pong(iters: u64) -> Duration {
-    #[repr(align(128))]
-    struct Line(AtomicUsize);
-    let (ping, pong) = (Line(AtomicUsize::new(0)), Line(AtomicUsize::new(0)));
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            for i in 1..=iters as usize {
-                while ping.0.load(Ordering::Acquire) != i {
-                    std::hint::spin_loop();
-                }
-                pong.0.store(i, Ordering::Release);
-            }
-        });
-        let started = std::time::Instant::now();
-        for i in 1..=iters as usize {
-            ping.0.store(i, Ordering::Release);
-            while pong.0.load(Ordering::Acquire) != i {
-                std::hint::spin_loop();
-            }
-        }
-        started.elapsed()
-    })
-}
 
 /// The floor: ns per round trip of `iters` round trips.
 fn floor_ns(iters: u64) -> f64 {
@@ -238,18 +213,6 @@ fn measure(contestants: &mut Contestants, pause: Duration, rounds: usize) -> Mea
         }
     }
     Measured { calls, floor }
-}
-
-/// The `q`-quantile of `values` (nearest rank).
-fn quantile(values: &[f64], q: f64) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
-}
-
-/// First quartile, median, third quartile.
-fn quartiles(values: &[f64]) -> [f64; 3] {
-    [0.25, 0.5, 0.75].map(|q| quantile(values, q))
 }
 
 /// ns as us, with digits enough for sub-microsecond values.

@@ -11,39 +11,12 @@
 
 mod common;
 
-use common::{group, thread_counts, FAST};
+use common::{group, ping_pong, thread_counts, FAST};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use rayon::prelude::*;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 use workshare::parfor::{self, Schedule};
-
-/// The hardware floor of a fork-join between two threads: one cache-line round trip (the caller
-/// writes a line the partner spins on; the partner answers on a second line).
-fn ping_pong(iters: u64) -> Duration {
-    #[repr(align(128))]
-    struct Line(AtomicUsize);
-    let (ping, pong) = (Line(AtomicUsize::new(0)), Line(AtomicUsize::new(0)));
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            for i in 1..=iters as usize {
-                while ping.0.load(Ordering::Acquire) != i {
-                    std::hint::spin_loop();
-                }
-                pong.0.store(i, Ordering::Release);
-            }
-        });
-        let started = std::time::Instant::now();
-        for i in 1..=iters as usize {
-            ping.0.store(i, Ordering::Release);
-            while pong.0.load(Ordering::Acquire) != i {
-                std::hint::spin_loop();
-            }
-        }
-        started.elapsed()
-    })
-}
 
 /// A workshare pool and a rayon pool of `threads` threads each.
 fn pools(threads: usize) -> (workshare::Pool, rayon::ThreadPool) {

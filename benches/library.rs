@@ -37,6 +37,8 @@
 
 mod common;
 
+use common::quartiles;
+
 use rayon::prelude::*;
 use std::fmt::Write as _;
 use std::hint::black_box;
@@ -129,18 +131,6 @@ fn callers(call: Call, x: &[f64], expected: f64, calls: usize, who: &str) -> f64
         CALLERS * calls
     );
     elapsed
-}
-
-/// The `q`-quantile of `values` (nearest rank).
-fn quantile(values: &[f64], q: f64) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
-}
-
-/// First quartile, median, third quartile.
-fn quartiles(values: &[f64]) -> [f64; 3] {
-    [0.25, 0.5, 0.75].map(|q| quantile(values, q))
 }
 
 /// Per-round wall times of the W11 contestants, in ns, after one warm-up run of each.

@@ -30,7 +30,7 @@
 
 mod common;
 
-use common::imbalanced;
+use common::{imbalanced, quantile};
 
 use rayon::prelude::*;
 use std::fmt::Write as _;
@@ -151,13 +151,6 @@ fn measure<const K: usize>(run: &mut [Box<dyn FnMut() + '_>; K], rounds: usize) 
             times
         })
         .collect()
-}
-
-/// The `q`-quantile of `values` (nearest rank).
-fn quantile(values: &[f64], q: f64) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
 }
 
 /// The result of one contest: medians and quartiles of the per-round ratios.

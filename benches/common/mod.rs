@@ -115,3 +115,42 @@ pub fn imbalanced(i: usize) -> u64 {
     }
     h
 }
+
+/// The `q`-quantile of `values` (nearest rank).
+pub fn quantile(values: &[f64], q: f64) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}
+
+/// First quartile, median, third quartile.
+pub fn quartiles(values: &[f64]) -> [f64; 3] {
+    [0.25, 0.5, 0.75].map(|q| quantile(values, q))
+}
+
+/// The hardware floor of a fork-join between two threads: `iters` cache-line round trips (the
+/// caller writes a line the partner spins on; the partner answers on a second line).
+pub fn ping_pong(iters: u64) -> Duration {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    #[repr(align(128))]
+    struct Line(AtomicUsize);
+    let (ping, pong) = (Line(AtomicUsize::new(0)), Line(AtomicUsize::new(0)));
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for i in 1..=iters as usize {
+                while ping.0.load(Ordering::Acquire) != i {
+                    std::hint::spin_loop();
+                }
+                pong.0.store(i, Ordering::Release);
+            }
+        });
+        let started = std::time::Instant::now();
+        for i in 1..=iters as usize {
+            ping.0.store(i, Ordering::Release);
+            while pong.0.load(Ordering::Acquire) != i {
+                std::hint::spin_loop();
+            }
+        }
+        started.elapsed()
+    })
+}

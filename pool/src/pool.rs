@@ -417,14 +417,7 @@ impl Pool {
     where
         F: Fn(&Team<'_>) + Sync,
     {
-        assert!(
-            max_threads > 0,
-            "workshare: region_at_most(0): a team needs at least one thread, the caller"
-        );
-        let ran = self
-            .shared
-            .run(Want::AtMost(max_threads.min(self.size())), false, &f);
-        debug_assert!(ran.is_ok());
+        self.run_at_most(max_threads, false, &f);
     }
 
     /// For the loops of `workshare-parfor`: like [`region_at_most`](Pool::region_at_most), for a
@@ -456,13 +449,21 @@ impl Pool {
     where
         F: Fn(&Team<'_>) + Sync,
     {
+        self.run_at_most(max_threads, true, &f);
+    }
+
+    /// [`region_at_most`](Pool::region_at_most) and its independent-shares form.
+    #[track_caller]
+    fn run_at_most<F>(&self, max_threads: usize, independent: bool, f: &F)
+    where
+        F: Fn(&Team<'_>) + Sync,
+    {
         assert!(
             max_threads > 0,
             "workshare: region_at_most(0): a team needs at least one thread, the caller"
         );
-        let ran = self
-            .shared
-            .run(Want::AtMost(max_threads.min(self.size())), true, &f);
+        let want = Want::AtMost(max_threads.min(self.size()));
+        let ran = self.shared.run(want, independent, f);
         debug_assert!(ran.is_ok());
     }
 

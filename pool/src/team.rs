@@ -473,10 +473,10 @@ impl<'a> Team<'a> {
     pub fn workshare(&self) -> WorkShare<'_> {
         let construct = self.next_construct.get();
         self.next_construct.set(construct.wrapping_add(1));
-        let Some(sync) = self.sync.filter(|_| !self.region.independent) else {
-            if self.region.independent && self.sync.is_some() {
-                independent_panic("worksharing construct");
-            }
+        if self.region.independent && self.sync.is_some() {
+            independent_panic("worksharing construct");
+        }
+        let Some(sync) = self.sync else {
             return WorkShare {
                 slot: None,
                 own: AtomicUsize::new(0),
