@@ -27,9 +27,10 @@
 //!
 //! A loop runs on the team that its region gets (see `Pool::region`): up to the pool's
 //! `num_threads`, fewer when other callers hold workers, the caller alone when none is idle.
-//! Results never depend on it. A loop never waits for a worker to wake up: when the caller is
-//! done with its own share and a worker of the team still sleeps, the caller runs that
-//! worker's share itself (with that share's [`Ctx::thread_id`]).
+//! Results never depend on it. A loop never waits for a worker to start: when the caller is
+//! done with its own share and a worker of the team has not taken its share yet (it sleeps,
+//! is waking, or was preempted), the caller runs that share itself (with that share's
+//! [`Ctx::thread_id`]).
 //!
 //! # Which schedule when
 //!

@@ -11,12 +11,24 @@
 //! for each other: an owner that finds no idle worker runs its region as a team of one.
 //!
 //! **Hand-over.** Each worker has a mailbox on its own cache line: a `state` word (a sequence
-//! number, shifted left by one, and the exit bit) and the job beside it. The owner writes the
-//! job, then stores `state + 2` with `Release`, then (after one `SeqCst` fence for all the
-//! workers it claimed) wakes those asleep on the mailbox's [`Sleep`]. The worker waits until
-//! `state` differs from the last value it ran (`Acquire`), then reads the job. The job is
-//! rewritten only by the next owner, which can claim the worker only after this region's owner
-//! saw the worker finish and released it, so a read never races with a write.
+//! number in the bits above [`FLAGS`], and the flags) and the job beside it. The owner writes
+//! the job, then stores the next sequence number with `Release`, then (after one `SeqCst` fence
+//! for all the workers it claimed) wakes those asleep on the mailbox's [`Sleep`]. The worker
+//! waits until `state` differs from the last value it ran, then reads the job, ordered after the
+//! owner's write by an `Acquire` load (or, for a contested job, by its `Acquire`
+//! compare-and-swap, below). The job is rewritten only by the next owner, which can claim the
+//! worker only after this region's owner saw the worker finish (or skip) and released it, so a
+//! read never races with a write.
+//!
+//! **Contested jobs.** A region of independent shares (a loop's) publishes its jobs with the
+//! [`CONTESTED`] flag: the share may run on the worker or, when the owner is done with its own
+//! share first, on the owner. Whoever first sets [`CLOSED`] with a compare-and-swap from the
+//! published state runs the share; the other skips it. So an owner never waits for a worker that
+//! has not started (asleep, still waking, or preempted by another process), and each share runs
+//! exactly once. A worker that lost finds `CLOSED` and skips the job; it may see it only after
+//! the owner released it and a later owner published again, in which case it never sees this
+//! job at all. A plain region's jobs (whose team threads may wait for each other at barriers)
+//! are not contested: the worker picks them up with a load, and the owner never takes them.
 //!
 //! **Chain of custody.** Worker finishes (`Release` increment of the team's join counter) ->
 //! owner sees the count (`Acquire`) -> owner releases the bit (`Release`) -> next owner claims
@@ -38,10 +50,15 @@ use crate::team::{RegionInfo, Team};
 pub(crate) const MAX_WORKERS: usize = 1023;
 const WORD_BITS: usize = u64::BITS as usize;
 const WORDS: usize = MAX_WORKERS.div_ceil(WORD_BITS);
+/// State flag: the worker is to exit (set by [`Dispatch::shutdown`]).
 const EXIT: u64 = 1;
-/// Set by an owner that took a published job back from its sleeping worker (see
-/// [`Dispatch::take_back_if_asleep`]); publications step the state by 4.
+/// State flag: a contested job has been taken, by its worker or by its owner.
 const CLOSED: u64 = 2;
+/// State flag: the job may be taken by its owner ([`Dispatch::take_back`]).
+const CONTESTED: u64 = 4;
+/// The flag bits; publications step the state by the next power of two.
+const FLAGS: u64 = EXIT | CLOSED | CONTESTED;
+const STEP: u64 = FLAGS + 1;
 
 /// A region's closure, type-erased so that workers can call it.
 #[derive(Clone, Copy)]
@@ -102,7 +119,7 @@ impl Assignment {
 pub(crate) enum Work {
     /// Take part in a region; `state` is the mailbox state to wait past next time.
     Run { state: u64, assignment: Assignment },
-    /// The job was taken back before this worker saw it; wait past `state`.
+    /// The job was taken by its owner before this worker took it; wait past `state`.
     Skip { state: u64 },
     /// The pool is shutting down.
     Exit,
@@ -113,9 +130,6 @@ pub(crate) enum Work {
 struct Mailbox {
     line: Line,
     sleep: Sleep,
-    /// The state the worker waits past while it sleeps (written before it sleeps, read under
-    /// the sleep's lock): whether a sleeping worker has already run the job now published.
-    waiting_past: AtomicU64,
 }
 
 #[repr(C, align(64))]
@@ -136,7 +150,6 @@ impl Default for Mailbox {
                 job: UnsafeCell::new(Assignment::none()),
             },
             sleep: Sleep::default(),
-            waiting_past: AtomicU64::new(0),
         }
     }
 }
@@ -288,12 +301,13 @@ impl Dispatch {
     }
 
     /// Hands `assignment` to worker `worker`; call [`Dispatch::wake`] after the last one.
+    /// `contested`: the owner may take the job back ([`Dispatch::take_back`]; module docs).
     ///
     /// # Safety
     /// The caller has claimed `worker`, and the closure behind the job stays alive until the
     /// worker has finished it (the team's join).
     #[inline]
-    pub(crate) unsafe fn publish(&self, worker: usize, assignment: Assignment) {
+    pub(crate) unsafe fn publish(&self, worker: usize, assignment: Assignment, contested: bool) {
         let line = &self.mailboxes[worker].line;
         // Relaxed: we own the mailbox; the claim's Acquire ordered its last store before us.
         let old = line.state.load(Ordering::Relaxed);
@@ -304,8 +318,11 @@ impl Dispatch {
         });
         // Release: pairs with the Acquire loads in `wait_for_work`; carries the job and the
         // owner's preparation of the team to the worker.
-        line.state
-            .store((old & !(EXIT | CLOSED)).wrapping_add(4), Ordering::Release);
+        let flag = if contested { CONTESTED } else { 0 };
+        line.state.store(
+            ((old & !FLAGS).wrapping_add(STEP)) | flag,
+            Ordering::Release,
+        );
     }
 
     /// Wakes the claimed workers that sleep, after their jobs were published.
@@ -318,34 +335,27 @@ impl Dispatch {
         }
     }
 
-    /// Takes back the job published to `worker`, which the caller claimed, if the worker is
-    /// still asleep and so has not seen it; then the caller runs the worker's share itself.
-    /// Whether it did.
-    ///
-    /// A sleeping worker checks its mailbox only while holding its sleep's lock. Under that
-    /// lock, a non-zero sleep count means it is blocked in the condition variable, waiting past
-    /// the state it recorded before it slept: if that is not the state now published, it has
-    /// not run this job (it may have run it and gone back to sleep, which the recorded state
-    /// tells apart). It will look, under the lock, after we release it, and see the closed
-    /// state, which tells it to skip this job.
-    pub(crate) fn take_back_if_asleep(&self, worker: usize) -> bool {
-        let mailbox = &*self.mailboxes[worker];
-        // A hint first, so that an awake worker costs no lock: a stale answer only means that
-        // its share is not taken back.
-        if !mailbox.sleep.maybe_asleep() {
+    /// Takes the contested job published to `worker`, which the caller claimed, if the worker
+    /// has not taken it yet; then the caller runs the worker's share itself, and the worker
+    /// skips it. Whether it did. Never waits.
+    #[inline]
+    pub(crate) fn take_back(&self, worker: usize) -> bool {
+        let state = &self.mailboxes[worker].line.state;
+        // Relaxed: we published this state; only the worker's compare-and-swap changes it now.
+        let published = state.load(Ordering::Relaxed);
+        if published & (CONTESTED | CLOSED) != CONTESTED {
             return false;
         }
-        mailbox.sleep.while_asleep(|| {
-            // Relaxed: the worker stored it before taking the lock we hold, and reads the state
-            // after taking it again.
-            let state = mailbox.line.state.load(Ordering::Relaxed);
-            if mailbox.waiting_past.load(Ordering::Relaxed) == state {
-                // It ran this job already, and sleeps waiting for the next one.
-                return false;
-            }
-            mailbox.line.state.store(state | CLOSED, Ordering::Relaxed);
-            true
-        })
+        // Relaxed: winning needs no synchronization, as we run a share of our own job; if the
+        // worker won, the team's join orders its work before ours.
+        state
+            .compare_exchange(
+                published,
+                published | CLOSED,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            )
+            .is_ok()
     }
 
     /// Tells every worker to exit, sleeping ones included. Only when no region runs.
@@ -363,29 +373,45 @@ impl Dispatch {
     pub(crate) fn wait_for_work(&self, worker: usize, last: u64, spin: &Spin) -> Work {
         let mailbox = &*self.mailboxes[worker];
         let line = &mailbox.line;
-        // Relaxed: only tells when to look; the load below synchronizes. A state after `last`
-        // is the one job published for us until we finish it (or the exit), so both loads read
-        // the same value.
+        // Relaxed: only tells when to look; the job is read only after an Acquire below.
         let fresh = || line.state.load(Ordering::Relaxed) != last;
         if !spin.until(fresh) {
-            // Relaxed: read by an owner under the sleep's lock, which we take next.
-            mailbox.waiting_past.store(last, Ordering::Relaxed);
             mailbox.sleep.sleep_while(|| !fresh());
         }
-        // Acquire: pairs with the Release store in `publish`, so the job's write is visible.
-        let state = line.state.load(Ordering::Acquire);
-        if state & EXIT != 0 {
-            return Work::Exit;
+        loop {
+            // Relaxed: as above. A state after `last` stays until we take its job, or (a
+            // contested job) until the owner takes it, or the exit.
+            let seen = line.state.load(Ordering::Relaxed);
+            if seen & EXIT != 0 {
+                return Work::Exit;
+            }
+            if seen & CLOSED != 0 {
+                return Work::Skip { state: seen };
+            }
+            let state = if seen & CONTESTED == 0 {
+                // Acquire: pairs with the Release store in `publish`: the job's write is
+                // visible.
+                line.state.load(Ordering::Acquire)
+            } else {
+                // Acquire: as above, through the published state our compare-and-swap reads.
+                let taken = seen | CLOSED;
+                match line
+                    .state
+                    .compare_exchange(seen, taken, Ordering::Acquire, Ordering::Relaxed)
+                {
+                    Ok(_) => taken,
+                    // The owner took the job (or, having taken it and released us, a later
+                    // owner published another, or the pool shuts down): look again.
+                    Err(_) => continue,
+                }
+            };
+            let assignment = line.job.with(|job| {
+                // SAFETY: our owner does not rewrite the job before we finish; an Acquire above
+                // ordered its write before us.
+                unsafe { *job }
+            });
+            return Work::Run { state, assignment };
         }
-        if state & CLOSED != 0 {
-            return Work::Skip { state };
-        }
-        let assignment = line.job.with(|job| {
-            // SAFETY: our owner does not rewrite the job before we finish; the Acquire load above
-            // ordered its write before us.
-            unsafe { *job }
-        });
-        Work::Run { state, assignment }
     }
 }
 

@@ -260,6 +260,28 @@ fn shares_of_a_sleeping_worker_run_once() {
     });
 }
 
+/// A loop's independent shares with a worker on the spin path: the worker's compare-and-swap
+/// and the owner's race for each share; whoever wins runs it, once, with the owner's writes
+/// before the region visible, and the loser skips it. Two rounds, so that a worker that lost
+/// the first job takes part in the second; a plain region after, which is never taken back.
+#[test]
+fn shares_of_a_spinning_worker_run_once() {
+    model(|| {
+        let pool = spinning_pool(2);
+        for round in 1..=2 {
+            let input = Checked::new();
+            input.add(round);
+            let shares = [Checked::new(), Checked::new()];
+            pool.region_shares_at_most(2, |team| {
+                shares[team.thread_id()].add(input.get());
+            });
+            assert_eq!(shares[0].get(), round);
+            assert_eq!(shares[1].get(), round);
+        }
+        assert_eq!(checked_region(&pool, 2, 7), 2);
+    });
+}
+
 /// Three threads: a worker may run its share, finish and go back to sleep while the owner is
 /// still waiting for the other one: its share must not be taken back and run a second time.
 #[test]

@@ -159,7 +159,10 @@ impl Shared {
         let job = Job::new(f, region);
         for (rank, worker) in (1..).zip(claim.workers()) {
             // SAFETY: we claimed `worker`; `f` (and `cells`) outlive the join in step 4.
-            unsafe { self.dispatch.publish(worker, Assignment { job, rank }) };
+            unsafe {
+                self.dispatch
+                    .publish(worker, Assignment { job, rank }, independent)
+            };
         }
         self.dispatch.wake(claim);
         // 3. Run our own share as team thread 0; a panic is caught into the team.
@@ -167,12 +170,12 @@ impl Shared {
         let team = Team::new(region, 0, Some(sync), self.spin, cell);
         run_counted(sync, &team, f);
         sync.finish();
-        // 4. Independent shares whose worker still sleeps: run them here rather than wait for
-        //    the worker to wake (each share still runs once: a share taken back is skipped by
-        //    its worker, see `Dispatch::take_back_if_asleep`).
+        // 4. Independent shares that no worker has taken yet (asleep, still waking, or
+        //    preempted): run them here rather than wait (each share still runs once: a share
+        //    taken back is skipped by its worker, see `Dispatch::take_back`).
         if independent && !sync.all_finished(&region) {
             for (rank, worker) in (1..).zip(claim.workers()) {
-                if self.dispatch.take_back_if_asleep(worker) {
+                if self.dispatch.take_back(worker) {
                     let cell = cells.as_ref().map(|cells| &*cells[rank]);
                     let team = Team::new(region, rank, Some(sync), self.spin, cell);
                     run_counted(sync, &team, f);
@@ -422,9 +425,9 @@ impl Pool {
 
     /// For the loops of `workshare-parfor`: like [`region_at_most`](Pool::region_at_most), for a
     /// body whose team threads are *independent shares* of work, each correct to run after
-    /// another on one thread: a share whose worker is still asleep when the calling thread has
-    /// finished its own is run by the calling thread instead (with that share's team thread
-    /// id), so a loop never waits for a worker to wake. Every share still runs exactly once, on
+    /// another on one thread: a share that its worker has not taken yet (asleep, waking, or
+    /// preempted) when the calling thread has finished its own is run by the calling thread
+    /// instead (with that share's team thread id), so a loop never waits for a worker to start. Every share still runs exactly once, on
     /// one thread. [`Team::barrier`] and [`Team::workshare`] panic in such a region.
     ///
     /// # Panics

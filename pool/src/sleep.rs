@@ -71,26 +71,6 @@ impl Sleep {
         }
     }
 
-    /// Whether a thread may be asleep here now (a hint: a thread may be about to sleep, or
-    /// just woken).
-    #[inline]
-    pub(crate) fn maybe_asleep(&self) -> bool {
-        self.sleepers.load(Ordering::Relaxed) != 0
-    }
-
-    /// Runs `f` if a thread is asleep here, while holding the lock that a sleeper holds whenever
-    /// it checks its condition: so a sleeper sees what `f` stored when it next looks, and has
-    /// not looked since it went to sleep. What `f` returned, or `false` if nobody sleeps.
-    #[cold]
-    pub(crate) fn while_asleep(&self, f: impl FnOnce() -> bool) -> bool {
-        let _guard = self.lock.lock();
-        // Relaxed: sleepers change it only under the lock we hold.
-        if self.sleepers.load(Ordering::Relaxed) == 0 {
-            return false;
-        }
-        f()
-    }
-
     #[cold]
     fn notify_cold(&self) {
         // Taking the lock orders us after the waiter's registration (module docs).

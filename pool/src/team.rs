@@ -192,8 +192,8 @@ pub(crate) struct RegionInfo {
     /// The team context's index in the pool (its lowest worker); unused for a team of one.
     pub(crate) ctx: u16,
     /// The team threads are independent shares of work that may run one after another (a
-    /// loop's): a share whose worker is still asleep when the owner is done with its own runs
-    /// on the owner. No barriers or worksharing constructs then.
+    /// loop's): a share its worker has not taken when the owner is done with its own runs on
+    /// the owner. No barriers or worksharing constructs then.
     pub(crate) independent: bool,
 }
 
