@@ -52,7 +52,7 @@ where
         let chunk = input.fold(positions, identity_ref(), &fold);
         merge_into(partial, chunk, combine_ref);
     });
-    finish(partials, identity, combine)
+    finish(&mut partials, identity, combine)
 }
 
 /// Merges a chunk's result into the running thread's partial result. Each chunk starts from the
@@ -66,14 +66,15 @@ fn merge_into<T>(partial: &mut Option<T>, chunk: T, combine: impl Fn(T, T) -> T)
     });
 }
 
-/// Merges the per-thread partial results, in thread order.
+/// Merges the per-thread partial results, in thread order. Borrows the partials: moving them
+/// into the call copied a kilobyte, a tenth of a tiny reduction's time.
 fn finish<T: Send>(
-    partials: Partials<T>,
+    partials: &mut Partials<T>,
     identity: impl Fn() -> T,
     combine: impl Fn(T, T) -> T,
 ) -> T {
     partials
-        .into_values()
+        .take_values()
         .reduce(combine)
         .unwrap_or_else(identity)
 }
@@ -329,7 +330,7 @@ where
             merge_into(partial, M::at(index, best), M::combine);
         }
     });
-    finish(partials, M::identity, M::combine).parts().0
+    finish(&mut partials, M::identity, M::combine).parts().0
 }
 
 /// Items per block of [`best_in_chunk`]: 16 KiB of `i32` keys, so a block that beats the best
