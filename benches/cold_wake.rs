@@ -12,7 +12,10 @@
 //! `out.par_iter_mut().enumerate().for_each(..)`: rayon splits lazily, so with no thief one
 //! thread may run every item), `rayon broadcast` (`ThreadPool::broadcast`, each of its 2
 //! threads writing its half of the slice, split as `Static` splits it), and `serial` (a plain
-//! loop on the caller, after the same pause: the cost of the write itself from a cold core).
+//! loop on the caller, after the same pause: the cost of the write itself from a cold core),
+//! and `wake floor (unpark)`: the time the caller spends in `Thread::unpark` waking a thread
+//! parked in `std::thread::park` (one futex wake system call on Linux), the least that any
+//! pool whose workers sleep pays on the caller's path before a worker can help.
 //! They are measured in rounds: each round first times the hardware floor (the `ping_pong` of
 //! `benches/fork_join.rs`, 10,000 cache-line round trips between two threads, reported per
 //! round trip), then, in an order rotating from round to round, each contestant once: sleep
@@ -57,14 +60,45 @@ const PING_PONGS: u64 = 10_000;
 /// The issue's target after the short pause: workshare's median at most this, in ns.
 const TARGET_SHORT_NS: f64 = 5_000.0;
 /// The contestants, in the order of the tables.
-const NAMES: [&str; 4] = [
+const NAMES: [&str; CONTESTANTS] = [
     "workshare Static",
     "rayon install",
     "rayon broadcast",
     "serial",
+    "wake floor (unpark)",
 ];
+const CONTESTANTS: usize = 5;
 const WORKSHARE: usize = 0;
 const BROADCAST: usize = 2;
+const SERIAL: usize = 3;
+const WAKE: usize = 4;
+
+/// A thread that parks (`std::thread::park`, a futex wait on Linux) until unparked, then
+/// counts the wake-up and parks again: what the `wake floor` row wakes.
+struct Parked {
+    thread: std::thread::JoinHandle<()>,
+    woken: std::sync::Arc<AtomicUsize>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Parked {
+    fn new() -> Self {
+        let woken = std::sync::Arc::new(AtomicUsize::new(0));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (w, s) = (woken.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            while !s.load(Ordering::Acquire) {
+                std::thread::park();
+                w.fetch_add(1, Ordering::Release);
+            }
+        });
+        Self {
+            thread,
+            woken,
+            stop,
+        }
+    }
+}
 
 /// The floor: ns per round trip of `iters` round trips.
 fn floor_ns(iters: u64) -> f64 {
@@ -86,6 +120,9 @@ struct Contestants {
     out: Vec<usize>,
     /// The output of `rayon broadcast`.
     cells: Vec<AtomicUsize>,
+    /// The thread the wake floor wakes, and its wake-up count before the call.
+    parked: Parked,
+    woken_before: usize,
 }
 
 impl Contestants {
@@ -95,6 +132,8 @@ impl Contestants {
             rayon: common::rayon_pool(THREADS),
             out: vec![0; N],
             cells: (0..N).map(|_| AtomicUsize::new(0)).collect(),
+            parked: Parked::new(),
+            woken_before: 0,
         };
         // The workshare loop must fork: a team of every thread of the pool.
         let team = AtomicUsize::new(0);
@@ -110,7 +149,9 @@ impl Contestants {
 
     /// Zeroes contestant `c`'s output.
     fn reset(&mut self, c: usize) {
-        if c == BROADCAST {
+        if c == WAKE {
+            self.woken_before = self.parked.woken.load(Ordering::Acquire);
+        } else if c == BROADCAST {
             self.cells
                 .iter()
                 .for_each(|x| x.store(0, Ordering::Relaxed));
@@ -147,16 +188,30 @@ impl Contestants {
                     }
                 });
             }
-            _ => {
+            SERIAL => {
                 for (i, o) in self.out.iter_mut().enumerate() {
                     *o = black_box(i);
                 }
             }
+            // The wake-up's cost to the waker: the system call, from a core that slept too.
+            _ => self.parked.thread.thread().unpark(),
         }
     }
 
     /// Checks that contestant `c` wrote `i` at every index.
     fn check(&self, c: usize) {
+        if c == WAKE {
+            // The parked thread wakes and counts (within a second, or the row is wrong).
+            let start = Instant::now();
+            while self.parked.woken.load(Ordering::Acquire) == self.woken_before {
+                assert!(
+                    start.elapsed() < Duration::from_secs(1),
+                    "the parked thread never woke"
+                );
+                std::thread::yield_now();
+            }
+            return;
+        }
         let wrong = if c == BROADCAST {
             (0..N)
                 .filter(|&i| self.cells[i].load(Ordering::Relaxed) != i)
@@ -183,6 +238,13 @@ impl Contestants {
         ns
     }
 
+    /// Ends the parked thread.
+    fn stop(self) {
+        self.parked.stop.store(true, Ordering::Release);
+        self.parked.thread.thread().unpark();
+        self.parked.thread.join().expect("parked thread");
+    }
+
     /// Warm calls of every contestant, back to back, checked.
     fn warm_up(&mut self, calls: usize) {
         for c in 0..NAMES.len() {
@@ -197,13 +259,13 @@ impl Contestants {
 
 /// The times of one pause: per contestant, its calls; and the floor of each round.
 struct Measured {
-    calls: [Vec<f64>; 4],
+    calls: [Vec<f64>; CONTESTANTS],
     floor: Vec<f64>,
 }
 
 /// `rounds` rounds after `pause`: the floor, then each contestant once in rotating order.
 fn measure(contestants: &mut Contestants, pause: Duration, rounds: usize) -> Measured {
-    let mut calls: [Vec<f64>; 4] = Default::default();
+    let mut calls: [Vec<f64>; CONTESTANTS] = Default::default();
     let mut floor = Vec::with_capacity(rounds);
     for round in 0..rounds {
         floor.push(floor_ns(PING_PONGS));
@@ -245,7 +307,7 @@ fn triple(t: [f64; 3]) -> String {
 struct Summary {
     pause: Duration,
     rounds: usize,
-    rows: [[f64; 3]; 4],
+    rows: [[f64; 3]; CONTESTANTS],
     floor: [f64; 3],
 }
 
@@ -381,9 +443,15 @@ fn main() {
         us(long_s.rows[WORKSHARE][1]),
         us(long_s.rows[BROADCAST][1]),
     );
+    println!(
+        "wake floor: waking one parked thread costs its waker {} us after 1 ms (median), the \
+         least a loop pays that must wake a sleeping worker before it can use it",
+        us(short_s.rows[WAKE][1]),
+    );
 
     let dir = common::output_dir();
     std::fs::create_dir_all(&dir).expect("output directory");
     std::fs::write(dir.join("cold_wake.json"), json(&short_s, &long_s, quick))
         .expect("cold_wake.json");
+    contestants.stop();
 }
