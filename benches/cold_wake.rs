@@ -15,7 +15,11 @@
 //! loop on the caller, after the same pause: the cost of the write itself from a cold core),
 //! and `wake floor (unpark)`: the time the caller spends in `Thread::unpark` waking a thread
 //! parked in `std::thread::park` (one futex wake system call on Linux), the least that any
-//! pool whose workers sleep pays on the caller's path before a worker can help.
+//! pool whose workers sleep pays on the caller's path before a worker can help; and
+//! `workshare in keep_warm`: the `workshare Static` call with a `Pool::keep_warm` guard held
+//! across the pause and the call (the workers spin, yielding, through the pause instead of
+//! sleeping: what a program alternating short loops with waits can choose, at the price of the
+//! idle workers' CPU time during the phase).
 //! They are measured in rounds: each round first times the hardware floor (the `ping_pong` of
 //! `benches/fork_join.rs`, 10,000 cache-line round trips between two threads, reported per
 //! round trip), then, in an order rotating from round to round, each contestant once: sleep
@@ -66,12 +70,14 @@ const NAMES: [&str; CONTESTANTS] = [
     "rayon broadcast",
     "serial",
     "wake floor (unpark)",
+    "workshare in keep_warm",
 ];
-const CONTESTANTS: usize = 5;
+const CONTESTANTS: usize = 6;
 const WORKSHARE: usize = 0;
 const BROADCAST: usize = 2;
 const SERIAL: usize = 3;
 const WAKE: usize = 4;
+const WARM: usize = 5;
 
 /// A thread that parks (`std::thread::park`, a futex wait on Linux) until unparked, then
 /// counts the wake-up and parks again: what the `wake floor` row wakes.
@@ -114,7 +120,8 @@ fn block(len: usize, parts: usize, part: usize) -> Range<usize> {
 
 /// The pools, created once, and the outputs the contestants write.
 struct Contestants {
-    pool: workshare::Pool,
+    /// Leaked, so that a keep-warm guard can live beside `&mut self`.
+    pool: &'static workshare::Pool,
     rayon: rayon::ThreadPool,
     /// The output of every contestant but `rayon broadcast`.
     out: Vec<usize>,
@@ -128,7 +135,7 @@ struct Contestants {
 impl Contestants {
     fn new() -> Self {
         let contestants = Self {
-            pool: common::workshare_pool(THREADS),
+            pool: Box::leak(Box::new(common::workshare_pool(THREADS))),
             rayon: common::rayon_pool(THREADS),
             out: vec![0; N],
             cells: (0..N).map(|_| AtomicUsize::new(0)).collect(),
@@ -138,7 +145,7 @@ impl Contestants {
         // The workshare loop must fork: a team of every thread of the pool.
         let team = AtomicUsize::new(0);
         parfor::for_each_mut_chunk(
-            &contestants.pool,
+            contestants.pool,
             &mut vec![0u8; N],
             Schedule::Static,
             |_, _, ctx| team.store(ctx.num_threads(), Ordering::Relaxed),
@@ -163,8 +170,8 @@ impl Contestants {
     /// One call of contestant `c`: the timed part.
     fn call(&mut self, c: usize) {
         match c {
-            WORKSHARE => parfor::for_each_mut_chunk(
-                &self.pool,
+            WORKSHARE | WARM => parfor::for_each_mut_chunk(
+                self.pool,
                 &mut self.out,
                 Schedule::Static,
                 |chunk, offset, _| {
@@ -230,10 +237,14 @@ impl Contestants {
     /// the call's time in ns.
     fn cold_call(&mut self, c: usize, pause: Duration) -> f64 {
         self.reset(c);
+        // The phase spans the pause and the call, as in a program that waits between loops.
+        let pool = self.pool;
+        let phase = (c == WARM).then(|| pool.keep_warm());
         std::thread::sleep(pause);
         let start = Instant::now();
         self.call(c);
         let ns = start.elapsed().as_nanos() as f64;
+        drop(phase);
         self.check(c);
         ns
     }
@@ -442,6 +453,11 @@ fn main() {
         met(long_met),
         us(long_s.rows[WORKSHARE][1]),
         us(long_s.rows[BROADCAST][1]),
+    );
+    println!(
+        "in a keep_warm phase: after 1 ms {} us, after 50 ms {} us",
+        us(short_s.rows[WARM][1]),
+        us(long_s.rows[WARM][1]),
     );
     println!(
         "wake floor: waking one parked thread costs its waker {} us after 1 ms (median), the \

@@ -43,7 +43,7 @@
 
 use crate::sleep::Sleep;
 use crate::spin::Spin;
-use crate::sync::{fence, AtomicU64, CachePadded, Ordering, UnsafeCell};
+use crate::sync::{fence, yield_now, AtomicU64, AtomicUsize, CachePadded, Ordering, UnsafeCell};
 use crate::team::{RegionInfo, Team};
 
 /// The most workers a pool may have (its size is one more: the caller).
@@ -218,6 +218,9 @@ fn lowest_bits(bits: u64, k: usize) -> u64 {
 pub(crate) struct Dispatch {
     idle: Box<[CachePadded<AtomicU64>]>,
     mailboxes: Box<[CachePadded<Mailbox>]>,
+    /// Live keep-warm guards ([`Dispatch::keep_warm`]): while non-zero, idle workers spin
+    /// (yielding) instead of sleeping.
+    warm: CachePadded<AtomicUsize>,
 }
 
 // SAFETY: the raw pointer in a mailbox's job is only dereferenced under the protocol above
@@ -246,7 +249,47 @@ impl Dispatch {
         let mailboxes = (0..workers)
             .map(|_| CachePadded::new(Mailbox::default()))
             .collect();
-        Self { idle, mailboxes }
+        Self {
+            idle,
+            mailboxes,
+            warm: CachePadded::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// Starts a keep-warm phase: until the matching [`Dispatch::cool_down`], idle workers do
+    /// not sleep. Wakes the sleeping ones now, so that the phase's first region finds them
+    /// awake.
+    pub(crate) fn keep_warm(&self) {
+        // Relaxed: the fences of the notifications below order it before their loads of the
+        // sleepers, as for any condition of a sleep (the sleep module).
+        self.warm.fetch_add(1, Ordering::Relaxed);
+        fence(Ordering::SeqCst);
+        for mailbox in self.mailboxes.iter() {
+            mailbox.sleep.notify_after_fence();
+        }
+    }
+
+    /// Ends a keep-warm phase: workers that spin go to sleep within one spin time, once no
+    /// phase is left. Needs no wake-up: it only lets workers sleep.
+    pub(crate) fn cool_down(&self) {
+        // Relaxed: a worker that reads the old count spins one more spin time.
+        self.warm.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Whether any worker sleeps (or is about to, or just woke): for the models.
+    #[cfg(test)]
+    pub(crate) fn any_asleep(&self) -> bool {
+        self.mailboxes
+            .iter()
+            .any(|mailbox| mailbox.sleep.has_sleepers())
+    }
+
+    /// Whether a keep-warm phase is on.
+    #[inline]
+    fn kept_warm(&self) -> bool {
+        // Relaxed: a hint that only decides between spinning and sleeping; the sleep's own
+        // protocol decides what wakes a sleeper.
+        self.warm.load(Ordering::Relaxed) != 0
     }
 
     /// Claims up to `want` idle workers (none may be idle). Never waits.
@@ -375,8 +418,14 @@ impl Dispatch {
         let line = &mailbox.line;
         // Relaxed: only tells when to look; the job is read only after an Acquire below.
         let fresh = || line.state.load(Ordering::Relaxed) != last;
-        if !spin.until(fresh) {
-            mailbox.sleep.sleep_while(|| !fresh());
+        // Spin, then sleep until a job comes or a keep-warm phase starts; in a phase, spin on.
+        while !spin.until(fresh) {
+            if self.kept_warm() {
+                // A zero spin time must not make this a busy loop.
+                yield_now();
+            } else {
+                mailbox.sleep.sleep_while(|| !fresh() && !self.kept_warm());
+            }
         }
         loop {
             // Relaxed: as above. A state after `last` stays until we take its job, or (a

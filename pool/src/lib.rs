@@ -67,7 +67,9 @@ pub use global::{
 /// assert_eq!(workshare_pool::MAX_ACTIVE_LEVELS_ENV, "WORKSHARE_MAX_ACTIVE_LEVELS");
 /// ```
 pub const MAX_ACTIVE_LEVELS_ENV: &str = "WORKSHARE_MAX_ACTIVE_LEVELS";
-pub use pool::{Pool, PoolBuilder, DEFAULT_MAX_ACTIVE_LEVELS, DEFAULT_SPIN_TIME, MAX_THREADS};
+pub use pool::{
+    KeepWarm, Pool, PoolBuilder, DEFAULT_MAX_ACTIVE_LEVELS, DEFAULT_SPIN_TIME, MAX_THREADS,
+};
 pub use stats::{Stats, ThreadStats};
 pub use team::{Team, WorkShare};
 

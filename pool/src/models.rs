@@ -282,6 +282,23 @@ fn shares_of_a_spinning_worker_run_once() {
     });
 }
 
+/// A keep-warm phase wakes a worker that sleeps (none sleeps through a phase: the wait below
+/// would never end), regions run in the phase and after it, and the pool shuts down with its
+/// worker spinning or asleep.
+#[test]
+fn keep_warm_wakes_sleeping_workers() {
+    model(|| {
+        let pool = sleepy_pool(2);
+        let phase = pool.keep_warm();
+        while pool.workers_asleep() {
+            thread::yield_now();
+        }
+        assert_eq!(checked_region(&pool, 2, 3), 2);
+        drop(phase);
+        assert_eq!(checked_region(&pool, 2, 5), 2);
+    });
+}
+
 /// Three threads: a worker may run its share, finish and go back to sleep while the owner is
 /// still waiting for the other one: its share must not be taken back and run a second time.
 #[test]

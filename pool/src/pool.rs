@@ -332,6 +332,57 @@ impl Pool {
         self.shared.max_levels_asked
     }
 
+    /// Whether any worker sleeps (or is about to, or just woke): for the models.
+    #[cfg(test)]
+    pub(crate) fn workers_asleep(&self) -> bool {
+        self.shared.dispatch.any_asleep()
+    }
+
+    /// Keeps this pool's idle workers awake until the guard is dropped: a *phase* of work
+    /// (TBB's `parallel_phase`, OpenMP's active wait policy for a stretch of a program).
+    ///
+    /// Between regions, workers spin for the pool's spin time
+    /// ([`PoolBuilder::spin_time`]) and then sleep, so a loop that comes after a longer pause
+    /// (a program alternating short loops with I/O, a frame loop waiting for its next frame)
+    /// first wakes them, which costs the caller a system call and the loop the workers'
+    /// wake-up, tens of microseconds on a virtual machine. While a guard lives, idle workers
+    /// keep spinning instead (yielding the core to any other runnable thread), and the call
+    /// wakes any that sleep now, so every loop of the phase finds them awake. The price is
+    /// the idle workers' CPU time during the phase: hold the guard for the phase, not for the
+    /// program. When the last guard is dropped, workers go back to sleeping after one spin
+    /// time; dropping needs no wake-up and never waits. Guards may overlap and come from any
+    /// thread. In a child process forked after the pool started, which has no workers, the
+    /// guard does nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workshare_pool::Pool;
+    /// let pool = Pool::new(2)?;
+    /// let mut frame = vec![0u32; 4096];
+    /// {
+    ///     let _phase = pool.keep_warm();
+    ///     for step in 0..3 {
+    ///         // Waiting for input between loops: the workers stay awake meanwhile.
+    ///         std::thread::sleep(std::time::Duration::from_millis(1));
+    ///         pool.region(|team| {
+    ///             let _ = (step, team.thread_id());
+    ///         });
+    ///     }
+    ///     frame[0] = 1;
+    /// } // The phase ends: idle workers sleep again after their spin time.
+    /// assert_eq!(frame[0], 1);
+    /// # Ok::<(), workshare_pool::Error>(())
+    /// ```
+    #[must_use = "the workers stay awake only while the guard lives"]
+    pub fn keep_warm(&self) -> KeepWarm<'_> {
+        let dispatch = (!self.shared.forked()).then_some(&self.shared.dispatch);
+        if let Some(dispatch) = dispatch {
+            dispatch.keep_warm();
+        }
+        KeepWarm { dispatch }
+    }
+
     /// Makes later regions ask for `n` threads, `1 <= n <= size()`, like
     /// `numba.set_num_threads`. Workers left out sleep and cost nothing. Safe to call at any
     /// time, from any thread, inside regions too: a region reads the setting once, when it
@@ -513,6 +564,38 @@ impl Pool {
             });
         }
         self.shared.run(Want::Exactly(num_threads), false, &f)
+    }
+}
+
+/// A keep-warm phase of a pool: its idle workers spin instead of sleeping while this lives.
+/// Made by [`Pool::keep_warm`].
+///
+/// # Examples
+///
+/// ```
+/// let pool = workshare_pool::Pool::new(2)?;
+/// let phase: workshare_pool::KeepWarm<'_> = pool.keep_warm();
+/// pool.region(|_| {});
+/// drop(phase);
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+#[must_use = "the workers stay awake only while the guard lives"]
+pub struct KeepWarm<'pool> {
+    /// `None` in a forked child, where the guard does nothing.
+    dispatch: Option<&'pool Dispatch>,
+}
+
+impl fmt::Debug for KeepWarm<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeepWarm").finish_non_exhaustive()
+    }
+}
+
+impl Drop for KeepWarm<'_> {
+    fn drop(&mut self) {
+        if let Some(dispatch) = self.dispatch {
+            dispatch.cool_down();
+        }
     }
 }
 

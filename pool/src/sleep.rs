@@ -71,6 +71,12 @@ impl Sleep {
         }
     }
 
+    /// Whether a thread sleeps here (or is about to, or just woke): for the models.
+    #[cfg(test)]
+    pub(crate) fn has_sleepers(&self) -> bool {
+        self.sleepers.load(Ordering::Relaxed) != 0
+    }
+
     #[cold]
     fn notify_cold(&self) {
         // Taking the lock orders us after the waiter's registration (module docs).

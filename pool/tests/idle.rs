@@ -156,3 +156,40 @@ fn oversubscribed_pool_completes_loops() {
         }
     }
 }
+
+/// A keep-warm phase wakes sleeping workers and keeps them spinning (so the process burns CPU
+/// while its caller sleeps); after the phase they sleep again and the pool costs nothing.
+#[test]
+#[cfg_attr(miri, ignore = "measures real CPU time")]
+fn keep_warm_phase_keeps_workers_awake_then_lets_them_sleep() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let pool = PoolBuilder::new()
+        .num_threads(2)
+        .spin_time(Duration::ZERO)
+        .build()
+        .unwrap();
+    work(&pool);
+    // Sleeping at once (no spin time): the worker is asleep before the phase starts.
+    std::thread::sleep(Duration::from_millis(50));
+
+    let phase = pool.keep_warm();
+    let (cpu_before, started) = (process_cpu_time(), Instant::now());
+    std::thread::sleep(Duration::from_millis(300));
+    let (cpu, wall) = (process_cpu_time() - cpu_before, started.elapsed());
+    assert!(
+        cpu > wall / 10,
+        "only {cpu:?} of CPU in {wall:?} of a keep-warm phase: the worker slept"
+    );
+    work(&pool);
+    drop(phase);
+
+    std::thread::sleep(Duration::from_millis(200));
+    let (cpu_before, ticks_before, started) = (process_cpu_time(), thread_ticks(), Instant::now());
+    std::thread::sleep(Duration::from_secs(1));
+    let (cpu, wall) = (process_cpu_time() - cpu_before, started.elapsed());
+    let busy = busy_threads(&ticks_before, &thread_ticks());
+    assert!(
+        cpu < wall / 20,
+        "{cpu:?} of CPU in {wall:?} after the keep-warm phase ended; threads that ran: {busy}"
+    );
+}
