@@ -144,6 +144,17 @@ fn run_child(scenario: &str, value: Option<&OsStr>) {
     let output = command.output().expect("run the child");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
+    // One warning for an invalid value, naming the variable; none otherwise.
+    let warnings = stderr
+        .matches(&format!(
+            "workshare: ignoring the environment: {NUM_THREADS_ENV}="
+        ))
+        .count();
+    let expected_warnings = usize::from(scenario == "invalid");
+    assert_eq!(
+        warnings, expected_warnings,
+        "child {scenario} with {NUM_THREADS_ENV}={value:?}: warnings on stderr:\n{stderr}"
+    );
     assert!(
         output.status.success() && stdout.contains(&format!("BAD-INPUT-CHILD {scenario}: ok")),
         "child {scenario} with {NUM_THREADS_ENV}={value:?} failed ({}):\n{stdout}\n{stderr}",
@@ -162,24 +173,27 @@ fn child(scenario: &str) {
                 value: value.clone(),
             };
             assert_eq!(PoolBuilder::from_env().unwrap_err(), expected);
-            // The global pool keeps the error: every call returns it.
+            // The global pool is created with the default size (a warning, checked by the
+            // parent, says so), and every global-pool function works; `try_global` returns
+            // the error on every call, for those who want it.
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            assert_eq!(workshare::global().size(), cores);
             assert_eq!(workshare::try_global().unwrap_err(), expected);
             assert_eq!(workshare::try_global().unwrap_err(), expected);
-            let shown = format!(
-                "workshare: cannot create the global pool: {NUM_THREADS_ENV}={value:?} is not a \
-                 valid thread count (expected an integer from 1 to {MAX_THREADS})"
-            );
-            assert_eq!(panic_message(|| ignore(workshare::global())), shown);
-            assert_eq!(panic_message(|| ignore(workshare::num_threads())), shown);
-            assert_eq!(panic_message(|| workshare::region(|_| {})), shown);
-            assert_eq!(
-                panic_message(|| ignore(workshare::set_num_threads(1))),
-                shown
-            );
-            assert_eq!(panic_message(|| parfor::par_for(0..10, |_| {})), shown);
-            let sum = || ignore(reductions::global::sum(0..10, Schedule::Auto, |i| i));
-            assert_eq!(panic_message(sum), shown);
-            // The failed creation counts as the creation: configuring it later is refused.
+            assert_eq!(workshare::num_threads(), cores);
+            let runs = AtomicUsize::new(0);
+            workshare::region(|_| {
+                runs.fetch_add(1, Relaxed);
+            });
+            assert_eq!(runs.into_inner(), cores);
+            workshare::set_num_threads(1).unwrap();
+            let hits = AtomicUsize::new(0);
+            parfor::par_for(0..10, |_| {
+                hits.fetch_add(1, Relaxed);
+            });
+            assert_eq!(hits.into_inner(), 10);
+            assert_eq!(reductions::global::sum(0..10, Schedule::Auto, |i| i), 45);
+            // The creation happened: configuring it later is refused.
             let later = workshare::init_global(PoolBuilder::new().num_threads(2));
             assert_eq!(later.unwrap_err(), Error::GlobalAlreadyInitialized);
             // Ordinary pools are not affected.

@@ -728,7 +728,7 @@ impl<'a> Driver<'a> {
                     );
                 }
                 Schedule::Static => lock(&blocks).push((id, threads, len)),
-                Schedule::Auto | Schedule::Stealing => {}
+                Schedule::Auto | Schedule::Stealing | Schedule::Runtime => {}
             }
             for i in chunk {
                 hits[i - range.start].fetch_add(1, Relaxed);

@@ -117,7 +117,7 @@ pub use ctx::Ctx;
 pub use global::{par_for, par_for_chunk, par_map_into, ParFor};
 pub use grid::{for_each_2d, for_each_row_mut};
 pub use loops::{for_each, for_each_chunk};
-pub use schedule::Schedule;
+pub use schedule::{ParseScheduleError, Schedule, SCHEDULE_ENV};
 pub use slices::{for_each_mut_chunk, map_into, Inputs};
 #[cfg(not(loom))]
 pub use tune::{

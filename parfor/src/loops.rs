@@ -17,7 +17,7 @@ pub(crate) fn run_offsets<F>(
 ) where
     F: Fn(Range<usize>, Ctx) + Sync,
 {
-    schedule.validate();
+    let schedule = schedule.resolve();
     if len == 0 {
         return;
     }

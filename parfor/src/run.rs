@@ -123,6 +123,7 @@ impl<F: Fn(Range<usize>, Ctx) + Sync> LoopState<'_, F> {
                     tally.set(t);
                 }
             }
+            Schedule::Runtime => unreachable!("a loop resolves `Runtime` at its entry"),
         }
         tally.get()
     }

@@ -127,7 +127,7 @@ impl TuneOptions {
     pub fn schedules(mut self, schedules: impl IntoIterator<Item = Schedule>) -> Self {
         let mut unique: Vec<Schedule> = Vec::new();
         for schedule in schedules {
-            schedule.validate();
+            schedule.resolve();
             if !unique.contains(&schedule) {
                 unique.push(schedule);
             }

@@ -89,7 +89,7 @@ pub fn team_for_each_chunk_nowait<F>(
 ) where
     F: FnMut(Range<usize>, Ctx),
 {
-    schedule.validate();
+    let schedule = schedule.resolve();
     let start = range.start;
     let len = range.end.saturating_sub(start);
     if team.collecting_stats() {
@@ -127,6 +127,7 @@ where
         Schedule::Stealing | Schedule::Auto => {
             claim_all(team, len, |r| guided_size(r, threads, 1), run)
         }
+        Schedule::Runtime => unreachable!("a team loop resolves `Runtime` at its entry"),
     }
 }
 

@@ -18,6 +18,10 @@ pub const NUM_THREADS_ENV: &str = "WORKSHARE_NUM_THREADS";
 
 static GLOBAL: OnceLock<Result<Pool, Error>> = OnceLock::new();
 
+/// The environment's error, when the global pool was created from an invalid variable (with
+/// that variable's default instead): what [`try_global`] returns.
+static ENV_ERROR: OnceLock<Error> = OnceLock::new();
+
 std::thread_local! {
     /// Set while this thread creates the global pool.
     static CREATING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
@@ -127,12 +131,21 @@ impl PoolBuilder {
     }
 }
 
-/// The global pool, created on first use with [`PoolBuilder::from_env`].
+/// The global pool, created on first use as [`PoolBuilder::from_env`] configures it, or the
+/// error of its configuration.
+///
+/// An invalid [`NUM_THREADS_ENV`] or [`MAX_ACTIVE_LEVELS_ENV`](crate::MAX_ACTIVE_LEVELS_ENV)
+/// does not stop the global pool: as rayon and OpenMP do, the pool is created with that
+/// variable's default (one thread per available core; no nesting limit), after one warning on
+/// standard error that names the variable, its value and the accepted values, and
+/// [`global`] and every global-pool function use it. This function is for callers who want
+/// the mistake as an error.
 ///
 /// # Errors
 ///
-/// The error that creating it gave ([`Error::InvalidEnv`], [`Error::Spawn`]); every later call
-/// returns the same error.
+/// [`Error::InvalidEnv`] when a variable was invalid (on every call; the pool exists all the
+/// same), or [`Error::Spawn`] when the operating system refused a worker thread (every later
+/// call returns the same error, and [`global`] panics).
 ///
 /// # Panics
 ///
@@ -148,18 +161,49 @@ impl PoolBuilder {
 /// ```
 #[track_caller]
 pub fn try_global() -> Result<&'static Pool, Error> {
-    create_global(|| PoolBuilder::from_env()?.build())
+    let pool = create_global(|| lenient_builder().build())
         .0
         .as_ref()
-        .map_err(Clone::clone)
+        .map_err(Clone::clone)?;
+    match ENV_ERROR.get() {
+        Some(error) => Err(error.clone()),
+        None => Ok(pool),
+    }
 }
 
-/// The global pool, created on first use.
+/// [`PoolBuilder::from_env`], with the default in place of an invalid variable, after a
+/// warning; the first such error is kept for [`try_global`].
+fn lenient_builder() -> PoolBuilder {
+    let warn = |error: Error, default: &str| {
+        eprintln!("workshare: ignoring the environment: {error}; using {default}");
+        let _ = ENV_ERROR.set(error);
+    };
+    let threads = env_value(NUM_THREADS_ENV)
+        .and_then(|value| parse_thread_count(value.as_deref()))
+        .unwrap_or_else(|error| {
+            warn(error, "one thread per available core");
+            None
+        })
+        .unwrap_or_else(available_cores);
+    let levels = env_value(crate::MAX_ACTIVE_LEVELS_ENV)
+        .and_then(|value| parse_levels(value.as_deref()))
+        .unwrap_or_else(|error| {
+            warn(error, "no nesting limit");
+            None
+        })
+        .unwrap_or(crate::DEFAULT_MAX_ACTIVE_LEVELS);
+    PoolBuilder::new()
+        .num_threads(threads)
+        .max_active_levels(levels)
+}
+
+/// The global pool, created on first use (see [`try_global`]; an invalid environment
+/// variable gets a warning and its default, not a panic).
 ///
 /// # Panics
 ///
-/// With the message `workshare: cannot create the global pool: ...` when
-/// [`try_global`] returns an error, e.g. for `WORKSHARE_NUM_THREADS=abc`.
+/// With the message `workshare: cannot create the global pool: ...` when the operating
+/// system refuses its worker threads.
 ///
 /// # Examples
 ///
@@ -168,7 +212,7 @@ pub fn try_global() -> Result<&'static Pool, Error> {
 /// pool.region(|team| assert!(team.thread_id() < team.num_threads()));
 /// ```
 pub fn global() -> &'static Pool {
-    match try_global() {
+    match create_global(|| lenient_builder().build()).0 {
         Ok(pool) => pool,
         Err(error) => panic!("workshare: cannot create the global pool: {error}"),
     }
