@@ -67,6 +67,20 @@ pub use global::{
 /// assert_eq!(workshare_pool::MAX_ACTIVE_LEVELS_ENV, "WORKSHARE_MAX_ACTIVE_LEVELS");
 /// ```
 pub const MAX_ACTIVE_LEVELS_ENV: &str = "WORKSHARE_MAX_ACTIVE_LEVELS";
+
+/// The environment variable that sets every pool's default spin time (like
+/// `OMP_WAIT_POLICY`): `passive` (idle threads sleep at once), `active` (idle workers never
+/// sleep: they spin, yielding, until the pool is dropped), or a time such as `50us` or `2ms`
+/// (whole microseconds or milliseconds). Read once per process by [`PoolBuilder::new`];
+/// [`PoolBuilder::spin_time`] overrides it. Unset or empty means [`DEFAULT_SPIN_TIME`]; any
+/// other value gets one warning on standard error and the default.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(workshare_pool::WAIT_POLICY_ENV, "WORKSHARE_WAIT_POLICY");
+/// ```
+pub const WAIT_POLICY_ENV: &str = "WORKSHARE_WAIT_POLICY";
 pub use pool::{
     KeepWarm, Pool, PoolBuilder, DEFAULT_MAX_ACTIVE_LEVELS, DEFAULT_SPIN_TIME, MAX_THREADS,
 };

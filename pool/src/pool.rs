@@ -796,8 +796,50 @@ impl Default for PoolBuilder {
     }
 }
 
+/// The spin time of [`WAIT_POLICY_ENV`](crate::WAIT_POLICY_ENV), read once.
+fn default_spin_time() -> Duration {
+    static SPIN: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+    *SPIN.get_or_init(|| {
+        let value = std::env::var(crate::WAIT_POLICY_ENV).ok();
+        parse_wait_policy(value.as_deref()).unwrap_or_else(|warning| {
+            eprintln!("{warning}");
+            DEFAULT_SPIN_TIME
+        })
+    })
+}
+
+/// What a value of [`WAIT_POLICY_ENV`](crate::WAIT_POLICY_ENV) means as a spin time, or the
+/// warning to print for one that means nothing.
+pub(crate) fn parse_wait_policy(value: Option<&str>) -> Result<Duration, String> {
+    let Some(raw) = value else {
+        return Ok(DEFAULT_SPIN_TIME);
+    };
+    let trimmed = raw.trim().to_ascii_lowercase();
+    let number = |digits: &str| digits.trim().parse::<u64>().ok();
+    let parsed = match trimmed.as_str() {
+        "" => Some(DEFAULT_SPIN_TIME),
+        "passive" => Some(Duration::ZERO),
+        // Never reached by an idle worker's clock: it spins (yielding) until there is work.
+        "active" => Some(Duration::MAX),
+        other => match (other.strip_suffix("us"), other.strip_suffix("ms")) {
+            (Some(us), _) => number(us).map(Duration::from_micros),
+            (_, Some(ms)) => number(ms).map(Duration::from_millis),
+            _ => None,
+        },
+    };
+    parsed.ok_or_else(|| {
+        format!(
+            "workshare: ignoring {}={raw:?}: expected passive, active, or a spin time such as \
+             50us or 2ms; using {}us",
+            crate::WAIT_POLICY_ENV,
+            DEFAULT_SPIN_TIME.as_micros()
+        )
+    })
+}
+
 impl PoolBuilder {
-    /// A builder with the defaults: one thread per available core, [`DEFAULT_SPIN_TIME`], no
+    /// A builder with the defaults: one thread per available core, the spin time that
+    /// [`WAIT_POLICY_ENV`](crate::WAIT_POLICY_ENV) sets ([`DEFAULT_SPIN_TIME`] when unset), no
     /// pinning, threads named `workshare-{index}`, the platform's stack size.
     ///
     /// # Examples
@@ -813,7 +855,7 @@ impl PoolBuilder {
             spin_time: if cfg!(miri) {
                 Duration::ZERO
             } else {
-                DEFAULT_SPIN_TIME
+                default_spin_time()
             },
             pin: false,
             name: None,
@@ -1051,4 +1093,32 @@ impl PoolBuilder {
 /// Cores this process may run on (respects affinity masks and cgroup quotas), at least 1.
 pub(crate) fn available_cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wait_policy_values() {
+        assert_eq!(parse_wait_policy(None), Ok(DEFAULT_SPIN_TIME));
+        assert_eq!(parse_wait_policy(Some(" ")), Ok(DEFAULT_SPIN_TIME));
+        assert_eq!(parse_wait_policy(Some("PASSIVE")), Ok(Duration::ZERO));
+        assert_eq!(parse_wait_policy(Some("active")), Ok(Duration::MAX));
+        assert_eq!(
+            parse_wait_policy(Some("50us")),
+            Ok(Duration::from_micros(50))
+        );
+        assert_eq!(
+            parse_wait_policy(Some(" 2ms ")),
+            Ok(Duration::from_millis(2))
+        );
+        for bad in ["fast", "50", "-1us", "1.5ms", "us", "10s"] {
+            let warning = parse_wait_policy(Some(bad)).unwrap_err();
+            assert!(
+                warning.contains("WORKSHARE_WAIT_POLICY") && warning.contains(bad),
+                "{warning}"
+            );
+        }
+    }
 }

@@ -193,3 +193,47 @@ fn keep_warm_phase_keeps_workers_awake_then_lets_them_sleep() {
         "{cpu:?} of CPU in {wall:?} after the keep-warm phase ended; threads that ran: {busy}"
     );
 }
+
+/// Set in a child process of [`wait_policy_variable_sets_the_spin_time`]: the expected policy.
+const POLICY_CHILD: &str = "WORKSHARE_TEST_WAIT_POLICY_CHILD";
+
+/// `WORKSHARE_WAIT_POLICY=active`: idle workers of a pool built with the defaults never sleep
+/// (the process burns CPU while its only other thread sleeps); `passive`: they sleep at once.
+/// Each in a child process, since the variable is read once per process.
+#[test]
+#[cfg_attr(miri, ignore = "runs child processes")]
+fn wait_policy_variable_sets_the_spin_time() {
+    if let Ok(policy) = std::env::var(POLICY_CHILD) {
+        let pool = Pool::new(2).unwrap();
+        work(&pool);
+        std::thread::sleep(Duration::from_millis(20));
+        let (cpu_before, started) = (process_cpu_time(), Instant::now());
+        std::thread::sleep(Duration::from_millis(300));
+        let (cpu, wall) = (process_cpu_time() - cpu_before, started.elapsed());
+        match policy.as_str() {
+            "active" => assert!(cpu > wall / 10, "active: only {cpu:?} of CPU in {wall:?}"),
+            _ => assert!(cpu < wall / 20, "passive: {cpu:?} of CPU in {wall:?}"),
+        }
+        work(&pool);
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    for policy in ["active", "passive"] {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "wait_policy_variable_sets_the_spin_time",
+                "--test-threads=1",
+            ])
+            .env(POLICY_CHILD, policy)
+            .env(workshare_pool::WAIT_POLICY_ENV, policy)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{policy}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
