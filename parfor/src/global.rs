@@ -4,8 +4,9 @@ use crate::{for_each, for_each_chunk, map_into, Ctx, Inputs, Schedule};
 use std::ops::Range;
 use workshare_pool::Pool;
 
-/// Calls `body(i)` once for every `i` in `range` on the global pool
-/// ([`workshare_pool::global`]) with [`Schedule::Auto`]: Numba's `for i in prange(n)` is
+/// Calls `body(i)` once for every `i` in `range` on the current pool
+/// ([`workshare_pool::with_current_pool`]: the global pool unless inside `Pool::install` or a
+/// region of another pool) with [`Schedule::Auto`]: Numba's `for i in prange(n)` is
 /// `par_for(0..n, |i| ...)`. Like [`for_each`].
 ///
 /// # Examples
@@ -19,10 +20,10 @@ use workshare_pool::Pool;
 /// assert_eq!(sum.into_inner(), 4950);
 /// ```
 pub fn par_for<F: Fn(usize) + Sync>(range: Range<usize>, body: F) {
-    for_each(workshare_pool::global(), range, Schedule::Auto, body);
+    workshare_pool::with_current_pool(|pool| for_each(pool, range, Schedule::Auto, body));
 }
 
-/// Calls `body(chunk, ctx)` on disjoint chunks covering `range` on the global pool with
+/// Calls `body(chunk, ctx)` on disjoint chunks covering `range` on the current pool with
 /// [`Schedule::Auto`]. Like [`for_each_chunk`].
 ///
 /// # Examples
@@ -36,10 +37,10 @@ pub fn par_for<F: Fn(usize) + Sync>(range: Range<usize>, body: F) {
 /// assert_eq!(count.into_inner(), 100);
 /// ```
 pub fn par_for_chunk<F: Fn(Range<usize>, Ctx) + Sync>(range: Range<usize>, body: F) {
-    for_each_chunk(workshare_pool::global(), range, Schedule::Auto, body);
+    workshare_pool::with_current_pool(|pool| for_each_chunk(pool, range, Schedule::Auto, body));
 }
 
-/// Sets every `out[i]` by `f(&mut out[i], item_i)` on the global pool with [`Schedule::Auto`].
+/// Sets every `out[i]` by `f(&mut out[i], item_i)` on the current pool with [`Schedule::Auto`].
 /// Like [`map_into`], whose panics it shares.
 ///
 /// # Examples
@@ -56,7 +57,7 @@ where
     I: Inputs,
     F: Fn(&mut T, I::Item) + Sync,
 {
-    map_into(workshare_pool::global(), out, inputs, Schedule::Auto, f);
+    workshare_pool::with_current_pool(|pool| map_into(pool, out, inputs, Schedule::Auto, f));
 }
 
 /// Parallel loops as methods of [`Pool`], with [`Schedule::Auto`]: `pool.par_for(0..n, |i| ..)`.

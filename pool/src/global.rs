@@ -23,6 +23,52 @@ static GLOBAL: OnceLock<Result<Pool, Error>> = OnceLock::new();
 static ENV_ERROR: OnceLock<Error> = OnceLock::new();
 
 std::thread_local! {
+    /// This thread's current pool when not the global pool (null): set by `enter_pool`.
+    static CURRENT_POOL: std::cell::Cell<*const Pool> = const { std::cell::Cell::new(std::ptr::null()) };
+}
+
+/// Puts the previous current pool back when dropped.
+pub(crate) struct CurrentPool(*const Pool);
+
+impl Drop for CurrentPool {
+    fn drop(&mut self) {
+        CURRENT_POOL.with(|current| current.set(self.0));
+    }
+}
+
+/// Makes `pool` the calling thread's current pool until the guard is dropped. The guard never
+/// leaves the function that borrows `pool` (it is not public), so the pointer it stores is
+/// valid whenever it is current.
+#[inline]
+pub(crate) fn enter_pool(pool: &Pool) -> CurrentPool {
+    CurrentPool(CURRENT_POOL.with(|current| current.replace(pool)))
+}
+
+/// Runs `f` on the calling thread's *current pool*: the pool of the region this thread runs a
+/// team thread of, else the pool of the innermost [`Pool::install`], else the [`global`] pool.
+/// The global-pool functions of every workshare crate use it.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_pool::{with_current_pool, Pool};
+/// let pool = Pool::new(2)?;
+/// let size = pool.install(|| with_current_pool(|current| current.size()));
+/// assert_eq!(size, 2);
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn with_current_pool<R>(f: impl FnOnce(&Pool) -> R) -> R {
+    let current = CURRENT_POOL.with(std::cell::Cell::get);
+    if current.is_null() {
+        return f(global());
+    }
+    // SAFETY: a non-null current pool was set by `enter_pool` on this thread, whose guard is
+    // still alive (it restores the previous value when dropped, also on unwinding), inside the
+    // function that borrows that pool: the pool is alive.
+    f(unsafe { &*current })
+}
+
+std::thread_local! {
     /// Set while this thread creates the global pool.
     static CREATING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
@@ -246,7 +292,9 @@ pub fn init_global(builder: PoolBuilder) -> Result<&'static Pool, Error> {
     result.as_ref().map_err(Clone::clone)
 }
 
-/// Runs `f` on every thread of the global pool's team; see [`Pool::region`].
+/// Runs `f` on every thread of a team of the current pool (the global pool unless the call is
+/// inside [`Pool::install`] or a region of another pool; see [`with_current_pool`]); see
+/// [`Pool::region`].
 ///
 /// # Panics
 ///
@@ -266,10 +314,12 @@ pub fn region<F>(f: F)
 where
     F: Fn(&Team<'_>) + Sync,
 {
-    global().region(f);
+    with_current_pool(|pool| pool.region(f));
 }
 
-/// The number of threads the global pool's regions ask for (`numba.get_num_threads`).
+/// The number of threads the current pool's regions ask for (`numba.get_num_threads`; the
+/// current pool is the global pool unless the call is inside [`Pool::install`] or a region of
+/// another pool, see [`with_current_pool`]).
 ///
 /// # Examples
 ///
@@ -277,10 +327,12 @@ where
 /// assert!(workshare_pool::num_threads() >= 1);
 /// ```
 pub fn num_threads() -> usize {
-    global().num_threads()
+    with_current_pool(Pool::num_threads)
 }
 
-/// Makes the global pool's later regions ask for `n` threads, `1 <= n <= global().size()`
+/// Makes the current pool's later regions ask for `n` threads (the global pool unless the call
+/// is inside [`Pool::install`] or a region of another pool, see [`with_current_pool`]),
+/// `1 <= n <= size()`
 /// (`numba.set_num_threads`); see [`Pool::set_num_threads`].
 ///
 /// # Errors
@@ -296,7 +348,7 @@ pub fn num_threads() -> usize {
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
 pub fn set_num_threads(n: usize) -> Result<(), Error> {
-    global().set_num_threads(n)
+    with_current_pool(|pool| pool.set_num_threads(n))
 }
 
 /// The calling thread's index in the team of its innermost region (`numba.get_thread_id`,

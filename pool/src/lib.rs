@@ -55,7 +55,7 @@ pub use error::{Error, Unavailable};
 #[cfg(not(loom))]
 pub use global::{
     global, in_region, init_global, num_threads, region, set_num_threads, team_size, thread_id,
-    try_global, NUM_THREADS_ENV,
+    try_global, with_current_pool, NUM_THREADS_ENV,
 };
 /// The environment variable that sets the global pool's nesting limit (like
 /// `OMP_MAX_ACTIVE_LEVELS`): an integer from 0 up; see

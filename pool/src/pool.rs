@@ -243,6 +243,8 @@ impl Shared {
 pub struct Pool {
     shared: Arc<Shared>,
     workers: Vec<thread::JoinHandle<()>>,
+    /// A worker's view of its own pool (see `worker_main`): dropping it stops nothing.
+    handle: bool,
 }
 
 impl fmt::Debug for Pool {
@@ -517,6 +519,7 @@ impl Pool {
             "workshare: region_at_most(0): a team needs at least one thread, the caller"
         );
         let want = Want::AtMost(max_threads.min(self.size()));
+        let _current = crate::global::enter_pool(self);
         let ran = self.shared.run(want, independent, f);
         debug_assert!(ran.is_ok());
     }
@@ -563,7 +566,43 @@ impl Pool {
                 size,
             });
         }
+        let _current = crate::global::enter_pool(self);
         self.shared.run(Want::Exactly(num_threads), false, &f)
+    }
+
+    /// Runs `f` on the calling thread with this pool as the *current pool*: the one that the
+    /// global-pool functions (`workshare::region`, `num_threads`, `set_num_threads`,
+    /// `parfor::par_for`, the `reductions::global` functions, ...) use, so that library code
+    /// written against them runs on the pool the application chose (rayon's
+    /// `ThreadPool::install`). Returns what `f` returns; a panic of `f` passes through, and
+    /// the previous current pool is back either way.
+    ///
+    /// The current pool of a thread is, innermost first: the pool of the region it runs a
+    /// team thread of (so inside a region of this pool, every team thread's current pool is
+    /// this one), the pool of the innermost `install` on it, and otherwise the global pool.
+    /// [`global`](crate::global) itself always returns the global pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workshare_pool::Pool;
+    /// // Library code that uses the global-pool functions...
+    /// fn library_team_size() -> usize {
+    ///     let mut size = 0;
+    ///     let sizes = std::sync::Mutex::new(Vec::new());
+    ///     workshare_pool::region(|team| sizes.lock().unwrap().push(team.num_threads()));
+    ///     size += sizes.into_inner().unwrap()[0];
+    ///     size
+    /// }
+    /// // ...runs on the application's pool of 3 threads.
+    /// let pool = Pool::new(3)?;
+    /// assert_eq!(pool.install(|| workshare_pool::num_threads()), 3);
+    /// assert!(pool.install(library_team_size) <= 3);
+    /// # Ok::<(), workshare_pool::Error>(())
+    /// ```
+    pub fn install<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _current = crate::global::enter_pool(self);
+        f()
     }
 }
 
@@ -683,6 +722,9 @@ impl Pool {
 
 impl Drop for Pool {
     fn drop(&mut self) {
+        if self.handle {
+            return;
+        }
         if self.shared.forked() {
             // A copy in a forked child: its workers do not exist, there is nobody to stop.
             std::mem::forget(std::mem::take(&mut self.workers));
@@ -721,6 +763,14 @@ fn run_counted(sync: &TeamSync, team: &Team<'_>, share: impl FnOnce(&Team<'_>)) 
 
 /// The loop every worker runs until the pool shuts down.
 fn worker_main(shared: Arc<Shared>, index: usize) {
+    // The pool as the current pool of this thread's jobs: the global-pool functions called
+    // from a region body running here use it (`crate::global::with_current_pool`).
+    let handle = Pool {
+        shared: Arc::clone(&shared),
+        workers: Vec::new(),
+        handle: true,
+    };
+    let _current = crate::global::enter_pool(&handle);
     let abort = AbortOnUnwind;
     let mut last = 0;
     let spin = shared.spin;
@@ -1041,6 +1091,7 @@ impl PoolBuilder {
             forks: fork::generation(),
         });
         let mut pool = Pool {
+            handle: false,
             shared,
             workers: Vec::with_capacity(size - 1),
         };

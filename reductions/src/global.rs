@@ -1,8 +1,10 @@
 //! The reductions on the global pool: the same names and arguments, without the pool.
 //!
 //! Each function here calls its namesake at the crate root with
-//! [`workshare_pool::global()`], the pool sized by `WORKSHARE_NUM_THREADS` (or the number of
-//! cores). For [`Slots`](crate::Slots), pass `workshare_pool::global()` explicitly.
+//! the calling thread's current pool ([`workshare_pool::with_current_pool`]): the global pool
+//! (sized by `WORKSHARE_NUM_THREADS`, or the number of cores) unless the call runs inside
+//! `Pool::install` or inside a region of another pool. For [`Slots`](crate::Slots), pass a pool
+//! explicitly.
 //!
 //! # Examples
 //!
@@ -15,7 +17,7 @@ use crate::input::Input;
 use crate::monoid::Monoid;
 use crate::num::Num;
 use workshare_parfor::Schedule;
-use workshare_pool::global as pool;
+use workshare_pool::with_current_pool;
 
 /// [`reduce`](crate::reduce) on the global pool.
 ///
@@ -33,7 +35,7 @@ where
     F: Fn(T, I::Item) -> T + Sync,
     C: Fn(T, T) -> T + Sync,
 {
-    crate::reduce(pool(), input, schedule, identity, fold, combine)
+    with_current_pool(|pool| crate::reduce(pool, input, schedule, identity, fold, combine))
 }
 
 /// [`reduce_monoid`](crate::reduce_monoid) on the global pool.
@@ -51,7 +53,7 @@ where
     M: Monoid,
     F: Fn(I::Item) -> M + Sync,
 {
-    crate::reduce_monoid(pool(), input, schedule, f)
+    with_current_pool(|pool| crate::reduce_monoid(pool, input, schedule, f))
 }
 
 /// Defines, for each `name(argument) -> Output`, the global-pool twin of the crate root's
@@ -66,7 +68,7 @@ macro_rules! per_item_reductions {
             T: Num,
             F: Fn(I::Item) -> T + Sync,
         {
-            crate::$name(pool(), input, schedule, $f)
+            with_current_pool(|pool| crate::$name(pool, input, schedule, $f))
         }
     )*};
 }
@@ -156,7 +158,7 @@ where
     I: Input,
     F: Fn(I::Item) -> bool + Sync,
 {
-    crate::count(pool(), input, schedule, predicate)
+    with_current_pool(|pool| crate::count(pool, input, schedule, predicate))
 }
 
 /// [`reduce_deterministic`](crate::reduce_deterministic) on the global pool.
@@ -182,7 +184,9 @@ where
     F: Fn(T, I::Item) -> T + Sync,
     C: Fn(T, T) -> T,
 {
-    crate::reduce_deterministic(pool(), input, schedule, identity, fold, combine)
+    with_current_pool(|pool| {
+        crate::reduce_deterministic(pool, input, schedule, identity, fold, combine)
+    })
 }
 
 /// [`for_each_init`](crate::for_each_init) on the global pool.
@@ -201,5 +205,5 @@ where
     Init: Fn(usize) -> S + Sync,
     F: Fn(&mut S, I::Item) + Sync,
 {
-    crate::for_each_init(pool(), input, schedule, init, body)
+    with_current_pool(|pool| crate::for_each_init(pool, input, schedule, init, body))
 }
