@@ -1,7 +1,7 @@
 //! W8, idle cost: build a pool, run one loop on it, sleep 1 s, and report the CPU time the
 //! process spent during the sleep (`getrusage(RUSAGE_SELF)`, user + system, all threads).
 //!
-//! Run: `cargo bench --bench idle` (every thread count of `WORKSHARE_BENCH_THREADS`, default
+//! Run: `cargo bench -p workshare-bench --bench idle` (every thread count of `WORKSHARE_BENCH_THREADS`, default
 //! `2,8`). This is not a latency, so it is no criterion benchmark: each measurement runs in a
 //! child process of its own (this binary, re-run with `--idle-child`), so that no other
 //! runtime's threads are alive in it, and the results are printed and written as JSON to

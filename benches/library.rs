@@ -4,7 +4,7 @@
 //! rayon's global pool. Then the latency of one call: on an idle pool, and while another thread
 //! runs a long region that holds every worker of the global pool.
 //!
-//! Run: `cargo bench --bench library`. No criterion: each contestant's time is the wall time of
+//! Run: `cargo bench -p workshare-bench --bench library`. No criterion: each contestant's time is the wall time of
 //! the 8 callers (spawned, released together by a `std::sync::Barrier`, the clock started as
 //! they are released and stopped when all are joined), and the contestants are measured in
 //! rounds, back to back, their order rotating from round to round; the ratio to serial is taken

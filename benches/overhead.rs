@@ -3,7 +3,7 @@
 //! rayon construct and beside the same construct in OpenMP (C compiled with `-fopenmp` in the
 //! bench-only crate `benches/omp`).
 //!
-//! Run: `cargo bench --bench overhead` (every thread count of `WORKSHARE_BENCH_THREADS`,
+//! Run: `cargo bench -p workshare-bench --bench overhead` (every thread count of `WORKSHARE_BENCH_THREADS`,
 //! default `2,8`). Each row is the median time of one construct. Constructs that live inside a
 //! region (barrier, single, loops in a running region) are repeated `iters` times inside one
 //! region, and the time of the whole region is divided by `iters`; the OpenMP rows do the same
