@@ -69,7 +69,7 @@ pub use global::{
 pub const MAX_ACTIVE_LEVELS_ENV: &str = "WORKSHARE_MAX_ACTIVE_LEVELS";
 pub use pool::{Pool, PoolBuilder, DEFAULT_MAX_ACTIVE_LEVELS, DEFAULT_SPIN_TIME, MAX_THREADS};
 pub use stats::{Stats, ThreadStats};
-pub use team::{Team, WorkShare};
+pub use team::{Team, WorkShare, WorkShareCounter};
 
 #[cfg(test)]
 mod models;
