@@ -4,21 +4,21 @@
 //! pause (workshare's workers spin for `DEFAULT_SPIN_TIME`, 100 us, after a loop, so both
 //! pauses find them asleep).
 //!
-//! Run: `cargo bench -p workshare-bench --bench cold_wake`. No criterion: a cold call cannot be repeated in a
-//! batch, so each call is timed alone (`Instant` around the call, after the pause). The
-//! contestants, each on a 2-thread pool created once and called from the bench's main thread:
-//! `workshare Static` (`parfor::for_each_mut_chunk` with `Schedule::Static`, which always forks
-//! on a pool of 2 threads), `rayon install` (`ThreadPool::install` of
-//! `out.par_iter_mut().enumerate().for_each(..)`: rayon splits lazily, so with no thief one
-//! thread may run every item), `rayon broadcast` (`ThreadPool::broadcast`, each of its 2
-//! threads writing its half of the slice, split as `Static` splits it), and `serial` (a plain
-//! loop on the caller, after the same pause: the cost of the write itself from a cold core).
-//! They are measured in rounds: each round first times the hardware floor (the `ping_pong` of
-//! `benches/fork_join.rs`, 10,000 cache-line round trips between two threads, reported per
-//! round trip), then, in an order rotating from round to round, each contestant once: sleep
-//! (`std::thread::sleep`) for the pause, time one call. 200 rounds after 1 ms and 20 after
-//! 50 ms (50 and 6 in quick mode), so that every contestant sees the same host conditions.
-//! The tables give the median and the middle half (first to third quartile) of the calls.
+//! Run: `cargo bench -p workshare-bench --bench cold_wake`. No criterion: a cold call cannot be
+//! repeated in a batch, so each call is timed alone (`Instant` around the call, after the pause).
+//! The contestants, each on a 2-thread pool created once and called from the bench's main thread:
+//! `workshare Static` (`parfor::for_each_mut_chunk` with `Schedule::Static`, which always forks on
+//! a pool of 2 threads), `rayon install` (`ThreadPool::install` of
+//! `out.par_iter_mut().enumerate().for_each(..)`: rayon splits lazily, so with no thief one thread
+//! may run every item), `rayon broadcast` (`ThreadPool::broadcast`, each of its 2 threads writing
+//! its half of the slice, split as `Static` splits it), and `serial` (a plain loop on the caller,
+//! after the same pause: the cost of the write itself from a cold core). They are measured in
+//! rounds: each round first times the hardware floor (the `ping_pong` of `benches/fork_join.rs`,
+//! 10,000 cache-line round trips between two threads, reported per round trip), then, in an order
+//! rotating from round to round, each contestant once: sleep (`std::thread::sleep`) for the pause,
+//! time one call. 200 rounds after 1 ms and 20 after 50 ms (50 and 6 in quick mode), so that every
+//! contestant sees the same host conditions. The tables give the median and the middle half (first
+//! to third quartile) of the calls.
 //!
 //! The targets: after 1 ms, workshare's median at most 5 us; after 50 ms, at most
 //! rayon broadcast's median in the same run.

@@ -2,13 +2,13 @@
 //! serial, workshare and rayon back to back on the same inputs, and the ratio to serial is
 //! taken within the round.
 //!
-//! Run: `cargo bench -p workshare-bench --bench targets`. criterion measures one row after another, seconds apart,
-//! so on a shared machine whose speed drifts (a VM whose host moves its CPUs, or runs other
-//! guests) two rows of one group can be measured under different conditions. Here each round
-//! times the three contestants within milliseconds of each other (their order rotates from round
-//! to round), the ratio is computed per round, and the table gives the median ratio over the
-//! rounds with the middle half of them (first to third quartile). A contestant's time in a round
-//! is the mean of a batch of calls long enough (about 2 ms) for the clock to be accurate.
+//! Run: `cargo bench -p workshare-bench --bench targets`. criterion measures one row after another,
+//! seconds apart, so on a shared machine whose speed drifts (a VM whose host moves its CPUs, or
+//! runs other guests) two rows of one group can be measured under different conditions. Here each
+//! round times the three contestants within milliseconds of each other (their order rotates from
+//! round to round), the ratio is computed per round, and the table gives the median ratio over the
+//! rounds with the middle half of them (first to third quartile). A contestant's time in a round is
+//! the mean of a batch of calls long enough (about 2 ms) for the clock to be accurate.
 //!
 //! OpenMP, where the C compiler has it: each workload also runs as a C programmer ports it
 //! (`benches/omp/src/workloads.c`: one `parallel for`, default `static` schedule, `reduction`
@@ -348,7 +348,8 @@ fn reduction<'a, T: std::fmt::Debug>(
 
 fn main() {
     let bench = std::env::args().any(|a| a == "--bench");
-    // `cargo bench -p workshare-bench --bench targets -- W1`: only the workloads whose name contains an argument.
+    // `cargo bench -p workshare-bench --bench targets -- W1`: only the workloads whose name
+    // contains an argument.
     let filters: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with("--"))

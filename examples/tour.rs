@@ -1,5 +1,5 @@
-//! A tour of workshare: seven of the benchmark workloads (W1-W6 and W9 of `benches/WORKLOADS.md`), each
-//! run serially, with workshare and with rayon on the same inputs, timed and checked.
+//! A tour of workshare: seven of the benchmark workloads (W1-W6 and W9 of `benches/WORKLOADS.md`),
+//! each run serially, with workshare and with rayon on the same inputs, timed and checked.
 //!
 //! Run it with `cargo run --release --example tour`. It prints one table row per workload: the
 //! median time of each runtime (after a warm-up call), the speed-up of workshare over serial,

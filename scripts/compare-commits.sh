@@ -31,7 +31,8 @@ prepare() { # commit -> worktree path with the bench built
   if [ ! -d "$dir" ]; then
     git worktree add --detach "$dir" "$commit" >/dev/null
   fi
-  (cd "$dir" && CARGO_TARGET_DIR="$dir/target" cargo bench -p "$(bench_package "$dir")" --bench fork_join --no-run -q) >&2
+  (cd "$dir" && CARGO_TARGET_DIR="$dir/target" \
+    cargo bench -p "$(bench_package "$dir")" --bench fork_join --no-run -q) >&2
   echo "$dir"
 }
 
@@ -59,7 +60,8 @@ for round in $(seq 1 "$processes"); do
   for side in old new; do
     if [ "$side" = old ]; then dir=$old_dir commit=$old; else dir=$new_dir commit=$new; fi
     rm -rf "$dir/target/criterion"
-    (cd "$dir" && CARGO_TARGET_DIR="$dir/target" cargo bench -q -p "$(bench_package "$dir")" --bench fork_join -- "$filter" >/dev/null 2>&1)
+    (cd "$dir" && CARGO_TARGET_DIR="$dir/target" \
+      cargo bench -q -p "$(bench_package "$dir")" --bench fork_join -- "$filter" >/dev/null 2>&1)
     echo "process $round, $side ($commit):"
     report "$dir"
   done

@@ -50,7 +50,8 @@ fn main() {
         .try_compile("workshare_bench_omp")
         .and_then(|()| workloads.try_compile("workshare_bench_omp_workloads"));
     if let Err(error) = compiled {
-        println!("cargo:warning=the C files do not compile ({error}): the C and OpenMP rows will be skipped");
+        let rows = "the C and OpenMP benchmark rows will be skipped";
+        println!("cargo:warning=the C files do not compile ({error}): {rows}");
         println!("cargo:rustc-cfg=workshare_bench_no_c");
         return;
     }
