@@ -4,7 +4,7 @@
 //! pause (workshare's workers spin for `DEFAULT_SPIN_TIME`, 100 us, after a loop, so both
 //! pauses find them asleep).
 //!
-//! Run: `cargo bench --bench cold_wake`. No criterion: a cold call cannot be repeated in a
+//! Run: `cargo bench -p workshare-bench --bench cold_wake`. No criterion: a cold call cannot be repeated in a
 //! batch, so each call is timed alone (`Instant` around the call, after the pause). The
 //! contestants, each on a 2-thread pool created once and called from the bench's main thread:
 //! `workshare Static` (`parfor::for_each_mut_chunk` with `Schedule::Static`, which always forks

@@ -1,10 +1,11 @@
 //! W0: the cost of one fork-join round trip, workshare beside rayon and `std::thread::scope`.
 //!
-//! Run: `cargo bench --bench fork_join` (all thread counts in `WORKSHARE_BENCH_THREADS`,
-//! default `2,8`). Each benchmark is a region (or its closest rayon construct) of `threads`
-//! trivial tasks, and a 1,000-iteration loop writing `i` into a slice, timed from the calling
-//! thread (an outside thread for rayon, like a library calling into it) and, for rayon, also from
-//! inside its pool. `WORKSHARE_BENCH_QUICK=1` shortens every group (see `benches/NOTES.md`).
+//! Run: `cargo bench -p workshare-bench --bench fork_join` (all thread counts in
+//! `WORKSHARE_BENCH_THREADS`, default `2,8`). Each benchmark is a region (or its closest rayon
+//! construct) of `threads` trivial tasks, and a 1,000-iteration loop writing `i` into a slice,
+//! timed from the calling thread (an outside thread for rayon, like a library calling into it) and,
+//! for rayon, also from inside its pool. `WORKSHARE_BENCH_QUICK=1` shortens every group (see
+//! `benches/NOTES.md`).
 
 // criterion_group! and criterion_main! generate undocumented items.
 #![allow(missing_docs)]

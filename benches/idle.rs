@@ -1,14 +1,14 @@
 //! W8, idle cost: build a pool, run one loop on it, sleep 1 s, and report the CPU time the
 //! process spent during the sleep (`getrusage(RUSAGE_SELF)`, user + system, all threads).
 //!
-//! Run: `cargo bench --bench idle` (every thread count of `WORKSHARE_BENCH_THREADS`, default
-//! `2,8`). This is not a latency, so it is no criterion benchmark: each measurement runs in a
-//! child process of its own (this binary, re-run with `--idle-child`), so that no other
-//! runtime's threads are alive in it, and the results are printed and written as JSON to
-//! `target/workshare-bench/W8_idle.json` (under `$CARGO_TARGET_DIR` when set), which the
-//! report generator reads. Rows: `baseline` (no pool: a serial loop, then the sleep),
-//! `workshare`, `rayon` and `openmp` (when the C compiler supports OpenMP). Each is measured
-//! 3 times (once with `WORKSHARE_BENCH_QUICK=1`). Run without `--bench` (as `cargo test
+//! Run: `cargo bench -p workshare-bench --bench idle` (every thread count of
+//! `WORKSHARE_BENCH_THREADS`, default `2,8`). This is not a latency, so it is no criterion
+//! benchmark: each measurement runs in a child process of its own (this binary, re-run with
+//! `--idle-child`), so that no other runtime's threads are alive in it, and the results are printed
+//! and written as JSON to `target/workshare-bench/W8_idle.json` (under `$CARGO_TARGET_DIR` when
+//! set), which the report generator reads. Rows: `baseline` (no pool: a serial loop, then the
+//! sleep), `workshare`, `rayon` and `openmp` (when the C compiler supports OpenMP). Each is
+//! measured 3 times (once with `WORKSHARE_BENCH_QUICK=1`). Run without `--bench` (as `cargo test
 //! --benches` does), it sleeps 50 ms once per row and writes nothing.
 
 // A bench target without a harness: its items need no docs.

@@ -4,16 +4,16 @@
 //! rayon's global pool. Then the latency of one call: on an idle pool, and while another thread
 //! runs a long region that holds every worker of the global pool.
 //!
-//! Run: `cargo bench --bench library`. No criterion: each contestant's time is the wall time of
-//! the 8 callers (spawned, released together by a `std::sync::Barrier`, the clock started as
-//! they are released and stopped when all are joined), and the contestants are measured in
-//! rounds, back to back, their order rotating from round to round; the ratio to serial is taken
-//! within each round, and the tables give the median over the rounds and the middle half of
-//! them (first to third quartile), as `benches/targets.rs` does. The contestants: `serial` (a
-//! plain iterator sum on each caller), `workshare Auto` and `workshare Static`
+//! Run: `cargo bench -p workshare-bench --bench library`. No criterion: each contestant's time is
+//! the wall time of the 8 callers (spawned, released together by a `std::sync::Barrier`, the clock
+//! started as they are released and stopped when all are joined), and the contestants are measured
+//! in rounds, back to back, their order rotating from round to round; the ratio to serial is taken
+//! within each round, and the tables give the median over the rounds and the middle half of them
+//! (first to third quartile), as `benches/targets.rs` does. The contestants: `serial` (a plain
+//! iterator sum on each caller), `workshare Auto` and `workshare Static`
 //! (`workshare::reductions::global::sum` with that schedule, on the global pool), and `rayon`
-//! (`par_iter().map(..).sum()` on rayon's global pool). The target: both workshare rows
-//! at most the serial time (a ratio of at most 1.0x).
+//! (`par_iter().map(..).sum()` on rayon's global pool). The target: both workshare rows at
+//! most the serial time (a ratio of at most 1.0x).
 //!
 //! The latency rows time single calls from the bench's main thread: `idle pool`, nothing else
 //! running (the three calls of a round back to back, their order rotating); `busy pool`, each

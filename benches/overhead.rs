@@ -3,14 +3,14 @@
 //! rayon construct and beside the same construct in OpenMP (C compiled with `-fopenmp` in the
 //! bench-only crate `benches/omp`).
 //!
-//! Run: `cargo bench --bench overhead` (every thread count of `WORKSHARE_BENCH_THREADS`,
-//! default `2,8`). Each row is the median time of one construct. Constructs that live inside a
-//! region (barrier, single, loops in a running region) are repeated `iters` times inside one
-//! region, and the time of the whole region is divided by `iters`; the OpenMP rows do the same
-//! inside C and return the elapsed time to criterion (`iter_custom`), so no call from Rust to C
-//! falls inside the timed repetitions. Loops run `threads` empty iterations: one per thread, the
-//! construct's cost alone. Without OpenMP (a C compiler without `-fopenmp`) the OpenMP rows are
-//! skipped. `WORKSHARE_BENCH_QUICK=1` shortens every group.
+//! Run: `cargo bench -p workshare-bench --bench overhead` (every thread count of
+//! `WORKSHARE_BENCH_THREADS`, default `2,8`). Each row is the median time of one construct.
+//! Constructs that live inside a region (barrier, single, loops in a running region) are repeated
+//! `iters` times inside one region, and the time of the whole region is divided by `iters`; the
+//! OpenMP rows do the same inside C and return the elapsed time to criterion (`iter_custom`), so no
+//! call from Rust to C falls inside the timed repetitions. Loops run `threads` empty iterations:
+//! one per thread, the construct's cost alone. Without OpenMP (a C compiler without `-fopenmp`) the
+//! OpenMP rows are skipped. `WORKSHARE_BENCH_QUICK=1` shortens every group.
 
 // criterion_group! and criterion_main! generate undocumented items.
 #![allow(missing_docs)]

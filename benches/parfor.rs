@@ -1,9 +1,9 @@
 //! parfor benchmarks (W1, W3, W5 of WORKLOADS.md) against serial code and rayon.
 //!
-//! Run with `cargo bench --bench parfor`. Both parallel runtimes use 2 threads (the scaling
-//! sweep over thread counts is `benches/scaling.rs`), rayon called from the benchmark's thread
-//! through `ThreadPool::install`. 10 samples per point; `WORKSHARE_BENCH_QUICK=1` shortens the
-//! warm-up and measurement.
+//! Run with `cargo bench -p workshare-bench --bench parfor`. Both parallel runtimes use 2 threads
+//! (the scaling sweep over thread counts is `benches/scaling.rs`), rayon called from the
+//! benchmark's thread through `ThreadPool::install`. 10 samples per point;
+//! `WORKSHARE_BENCH_QUICK=1` shortens the warm-up and measurement.
 
 // `criterion_group!` generates undocumented functions.
 #![allow(missing_docs)]

@@ -1,8 +1,8 @@
 //! Reduction benchmarks (W2, W4, W6, W9, deterministic sum): serial vs workshare vs rayon.
 //!
-//! Run with `cargo bench --bench reductions`. Both parallel runtimes use 2 threads; every
-//! parallel result is checked against the serial one before timing. 10 samples per group;
-//! `WORKSHARE_BENCH_QUICK=1` shortens the warm-up and measurement.
+//! Run with `cargo bench -p workshare-bench --bench reductions`. Both parallel runtimes use 2
+//! threads; every parallel result is checked against the serial one before timing. 10 samples per
+//! group; `WORKSHARE_BENCH_QUICK=1` shortens the warm-up and measurement.
 
 // `criterion_group!` generates an undocumented function.
 #![allow(missing_docs)]

@@ -1,9 +1,9 @@
 //! Thread scaling (W3 and W5 of WORKLOADS.md at 1..=N threads) and oversubscription (W7: W3
 //! with 8 threads), workshare beside rayon and serial code.
 //!
-//! Run: `cargo bench --bench scaling`. N is `WORKSHARE_BENCH_MAX_THREADS`, by default the
-//! machine's available parallelism. At each thread count both runtimes get a pool of exactly
-//! that many threads (workshare `Pool::new(t)`, rayon `ThreadPoolBuilder::num_threads(t)`,
+//! Run: `cargo bench -p workshare-bench --bench scaling`. N is `WORKSHARE_BENCH_MAX_THREADS`, by
+//! default the machine's available parallelism. At each thread count both runtimes get a pool of
+//! exactly that many threads (workshare `Pool::new(t)`, rayon `ThreadPoolBuilder::num_threads(t)`,
 //! called from the benchmark's thread through `install`); workshare runs its default
 //! `Schedule::Auto`. Every parallel result is checked against the serial one before timing.
 //! `WORKSHARE_BENCH_QUICK=1` shortens every group.

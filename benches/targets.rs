@@ -2,13 +2,13 @@
 //! serial, workshare and rayon back to back on the same inputs, and the ratio to serial is
 //! taken within the round.
 //!
-//! Run: `cargo bench --bench targets`. criterion measures one row after another, seconds apart,
-//! so on a shared machine whose speed drifts (a VM whose host moves its CPUs, or runs other
-//! guests) two rows of one group can be measured under different conditions. Here each round
-//! times the three contestants within milliseconds of each other (their order rotates from round
-//! to round), the ratio is computed per round, and the table gives the median ratio over the
-//! rounds with the middle half of them (first to third quartile). A contestant's time in a round
-//! is the mean of a batch of calls long enough (about 2 ms) for the clock to be accurate.
+//! Run: `cargo bench -p workshare-bench --bench targets`. criterion measures one row after another,
+//! seconds apart, so on a shared machine whose speed drifts (a VM whose host moves its CPUs, or
+//! runs other guests) two rows of one group can be measured under different conditions. Here each
+//! round times the three contestants within milliseconds of each other (their order rotates from
+//! round to round), the ratio is computed per round, and the table gives the median ratio over the
+//! rounds with the middle half of them (first to third quartile). A contestant's time in a round is
+//! the mean of a batch of calls long enough (about 2 ms) for the clock to be accurate.
 //!
 //! OpenMP, where the C compiler has it: each workload also runs as a C programmer ports it
 //! (`benches/omp/src/workloads.c`: one `parallel for`, default `static` schedule, `reduction`
@@ -21,7 +21,7 @@
 //! and written as JSON to `target/workshare-bench/targets.json` (under `$CARGO_TARGET_DIR` when
 //! set), which the report generator reads. `WORKSHARE_BENCH_QUICK=1`: a third of the rounds.
 //! Arguments after `--` keep only the workloads whose name contains one of them (`cargo bench
-//! --bench targets -- W1`); the JSON then holds only those.
+//! -p workshare-bench --bench targets -- W1`); the JSON then holds only those.
 //! Run without `--bench` (as `cargo test --benches` does), every workload runs once at a small
 //! size, checked, and nothing is written.
 
@@ -348,7 +348,8 @@ fn reduction<'a, T: std::fmt::Debug>(
 
 fn main() {
     let bench = std::env::args().any(|a| a == "--bench");
-    // `cargo bench --bench targets -- W1`: only the workloads whose name contains an argument.
+    // `cargo bench -p workshare-bench --bench targets -- W1`: only the workloads whose name
+    // contains an argument.
     let filters: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with("--"))

@@ -1,5 +1,5 @@
-//! A tour of workshare: seven of the benchmark workloads (W1-W6 and W9 of `WORKLOADS.md`), each
-//! run serially, with workshare and with rayon on the same inputs, timed and checked.
+//! A tour of workshare: seven of the benchmark workloads (W1-W6 and W9 of `benches/WORKLOADS.md`),
+//! each run serially, with workshare and with rayon on the same inputs, timed and checked.
 //!
 //! Run it with `cargo run --release --example tour`. It prints one table row per workload: the
 //! median time of each runtime (after a warm-up call), the speed-up of workshare over serial,
@@ -28,6 +28,11 @@
 //!   cores);
 //! - `--quick`: smaller sizes and 7 repetitions (a few seconds), for CI; every result is still
 //!   checked.
+//!
+//! Before the table it prints what the times depend on: the CPU model, the rustc on `PATH`
+//! (under `cargo run`, the toolchain that built the tour) and the commit of the source tree
+//! (each `unknown` where it cannot be found), and a warning when the tour was built without
+//! optimizations, whose times say nothing about workshare.
 //!
 //! The program exits with status 1 if any result disagrees, and 2 on an unknown argument.
 
@@ -484,7 +489,58 @@ fn run_all(bench: &Bench) -> Vec<Row> {
 }
 
 /// Prints what runs where, before the table.
+/// The first line of a command's standard output, if it runs and succeeds.
+fn first_line_of(program: &str, args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    let line = text.lines().next()?.trim().to_string();
+    (out.status.success() && !line.is_empty()).then_some(line)
+}
+
+/// The CPU's model name: `/proc/cpuinfo` on Linux, `sysctl` on macOS.
+fn cpu_model() -> Option<String> {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let linux = cpuinfo
+        .lines()
+        .find(|line| line.starts_with("model name"))
+        .and_then(|line| line.split_once(':'))
+        .map(|(_, model)| model.trim().to_string());
+    linux.or_else(|| first_line_of("sysctl", &["-n", "machdep.cpu.brand_string"]))
+}
+
+/// The commit of the source tree the tour was built from, `+` when it has uncommitted changes.
+fn commit() -> Option<String> {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let hash = first_line_of("git", &["-C", dir, "rev-parse", "--short", "HEAD"])?;
+    let clean = std::process::Command::new("git")
+        .args(["-C", dir, "diff", "--quiet", "HEAD"])
+        .status()
+        .is_ok_and(|status| status.success());
+    Some(if clean { hash } else { format!("{hash}+") })
+}
+
+/// What the times depend on, and a warning when they come from an unoptimized build.
+fn print_machine() {
+    let unknown = || "unknown".to_string();
+    println!(
+        "CPU: {}; {}; commit {}",
+        cpu_model().unwrap_or_else(unknown),
+        first_line_of("rustc", &["--version"]).unwrap_or_else(|| "rustc unknown".to_string()),
+        commit().unwrap_or_else(unknown),
+    );
+    if cfg!(debug_assertions) {
+        eprintln!(
+            "tour: warning: this is a debug build, whose times say nothing about workshare; \
+             run `cargo run --release --example tour`"
+        );
+    }
+}
+
 fn print_intro(bench: &Bench) {
+    print_machine();
     println!(
         "workshare tour, {} mode: {} threads for workshare (global pool, Auto schedule), {} for \
          rayon (its own pool, inside install); {} available cores",

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark, then writes BENCHMARKS.md and docs/charts/*.svg from the results
-# (benches/report: no number typed by hand).
+# (benches/report: no number typed by hand). The benchmarks are the `workshare-bench` package
+# (benches/Cargo.toml), which compiles the OpenMP comparisons in benches/omp.
 #
 #   bash scripts/benchmarks.sh          full mode: the settings the recorded report uses
 #   bash scripts/benchmarks.sh quick    quick mode: the same workloads, short warm-up and
@@ -27,9 +28,9 @@ BENCHMARK_COMMIT="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!B
 export BENCHMARK_COMMIT
 benches=(--bench fork_join --bench overhead --bench parfor --bench scaling --bench reductions
   --bench idle --bench targets --bench library --bench cold_wake)
-cargo bench --no-run "${benches[@]}"
+cargo bench -p workshare-bench --no-run "${benches[@]}"
 started=$(date +%s)
-cargo bench "${benches[@]}"
+cargo bench -p workshare-bench "${benches[@]}"
 BENCHMARK_SECONDS=$(( $(date +%s) - started ))
 export BENCHMARK_SECONDS
 echo "benchmarks took $BENCHMARK_SECONDS s"

@@ -20,12 +20,19 @@ filter=${4:-'W0_empty_fork_join/(hardware_ping_pong|workshare_region)/'}
 export WORKSHARE_BENCH_QUICK=${WORKSHARE_BENCH_QUICK:-1}
 base=$(pwd)/target/compare
 
+bench_package() { # commit worktree -> the package that holds the benchmarks
+  # Since the benchmarks became a workspace member of their own (`benches/Cargo.toml`) they are
+  # `workshare-bench`; older commits keep them in the root package `workshare`.
+  if [ -f "$1/benches/Cargo.toml" ]; then echo workshare-bench; else echo workshare; fi
+}
+
 prepare() { # commit -> worktree path with the bench built
   local commit=$1 dir="$base/$1"
   if [ ! -d "$dir" ]; then
     git worktree add --detach "$dir" "$commit" >/dev/null
   fi
-  (cd "$dir" && CARGO_TARGET_DIR="$dir/target" cargo bench --bench fork_join --no-run -q) >&2
+  (cd "$dir" && CARGO_TARGET_DIR="$dir/target" \
+    cargo bench -p "$(bench_package "$dir")" --bench fork_join --no-run -q) >&2
   echo "$dir"
 }
 
@@ -53,7 +60,8 @@ for round in $(seq 1 "$processes"); do
   for side in old new; do
     if [ "$side" = old ]; then dir=$old_dir commit=$old; else dir=$new_dir commit=$new; fi
     rm -rf "$dir/target/criterion"
-    (cd "$dir" && CARGO_TARGET_DIR="$dir/target" cargo bench -q --bench fork_join -- "$filter" >/dev/null 2>&1)
+    (cd "$dir" && CARGO_TARGET_DIR="$dir/target" \
+      cargo bench -q -p "$(bench_package "$dir")" --bench fork_join -- "$filter" >/dev/null 2>&1)
     echo "process $round, $side ($commit):"
     report "$dir"
   done

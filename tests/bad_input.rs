@@ -1,7 +1,6 @@
 //! What every bad input gets, for the rows of `docs/bad-input.md` that the member crates' own
 //! tests do not already check. Each test names the rows it covers.
 
-#[path = "../pool/tests/common/mod.rs"]
 mod common;
 
 use std::ffi::OsStr;

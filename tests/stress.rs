@@ -728,7 +728,9 @@ impl<'a> Driver<'a> {
                     );
                 }
                 Schedule::Static => lock(&blocks).push((id, threads, len)),
-                Schedule::Auto | Schedule::Stealing | Schedule::Runtime => {}
+                // `Auto`, `Stealing`, `Runtime` (and any schedule added later): no chunk shape
+                // to check.
+                _ => {}
             }
             for i in chunk {
                 hits[i - range.start].fetch_add(1, Relaxed);

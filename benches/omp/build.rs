@@ -1,10 +1,13 @@
 //! Compiles `src/omp.c` and `src/workloads.c` with OpenMP when the C compiler supports it,
-//! without otherwise.
+//! without otherwise, and not at all without a C compiler.
 //!
 //! The probe compiles *and links* a small OpenMP program with the compiler `cc` picks, so a
 //! compiler that accepts `-fopenmp` but has no OpenMP runtime to link also counts as "no
 //! OpenMP". Without OpenMP, both files compile to stubs that report "unavailable", and the
-//! benchmarks skip the OpenMP rows. `WORKSHARE_BENCH_NO_OPENMP=1` forces that path.
+//! benchmarks skip the OpenMP rows. `WORKSHARE_BENCH_NO_OPENMP=1` forces that path. Without a
+//! working C compiler nothing is compiled: the build sets `cfg(workshare_bench_no_c)`, under which
+//! `src/lib.rs` stands Rust stubs that report "unavailable" in for the C functions. Either way the
+//! build prints one warning and succeeds, because `cargo test --workspace` builds this package.
 //!
 //! `workloads.c` (the workloads of the speed targets) is compiled with `-O3 -fno-math-errno`,
 //! as rustc's optimized build compiles the Rust loops it is compared with: `sqrt` without
@@ -28,6 +31,12 @@ fn main() {
         .opt_level(3)
         .flag("-fno-math-errno")
         .warnings(true);
+    println!("cargo:rustc-check-cfg=cfg(workshare_bench_no_c)");
+    if !c_compiler_runs() {
+        println!("cargo:warning=no C compiler: the C and OpenMP benchmark rows will be skipped");
+        println!("cargo:rustc-cfg=workshare_bench_no_c");
+        return;
+    }
     let runtime = if forced_off {
         None
     } else {
@@ -36,17 +45,39 @@ fn main() {
     if runtime.is_some() {
         build.flag("-fopenmp");
         workloads.flag("-fopenmp");
-    } else {
-        println!("cargo:warning=OpenMP unavailable: the OpenMP benchmark rows will be skipped");
     }
-    build.compile("workshare_bench_omp");
-    workloads.compile("workshare_bench_omp_workloads");
-    if let Some((lib, dir)) = &runtime {
-        if let Some(dir) = dir {
-            println!("cargo:rustc-link-search=native={}", dir.display());
+    let compiled = build
+        .try_compile("workshare_bench_omp")
+        .and_then(|()| workloads.try_compile("workshare_bench_omp_workloads"));
+    if let Err(error) = compiled {
+        let rows = "the C and OpenMP benchmark rows will be skipped";
+        println!("cargo:warning=the C files do not compile ({error}): {rows}");
+        println!("cargo:rustc-cfg=workshare_bench_no_c");
+        return;
+    }
+    match &runtime {
+        Some((lib, dir)) => {
+            if let Some(dir) = dir {
+                println!("cargo:rustc-link-search=native={}", dir.display());
+            }
+            println!("cargo:rustc-link-lib=dylib={lib}");
         }
-        println!("cargo:rustc-link-lib=dylib={lib}");
+        None => {
+            println!("cargo:warning=OpenMP unavailable: the OpenMP benchmark rows will be skipped")
+        }
     }
+}
+
+/// Whether the C compiler `cc` picks exists and runs (asked quietly: without one, `cc` would
+/// print a warning for each question it is asked).
+fn c_compiler_runs() -> bool {
+    let compiler = cc::Build::new().cargo_warnings(false).try_get_compiler();
+    compiler.is_ok_and(|c| {
+        c.to_command()
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
 }
 
 /// The OpenMP runtime library to link (`gomp` for GCC, `omp` for Clang) and the directory the

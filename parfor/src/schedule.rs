@@ -27,7 +27,9 @@ use std::str::FromStr;
 /// assert_eq!(total.into_inner(), 100);
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
+// Non-exhaustive: more schedules may come; a `match` outside this crate needs a `_` arm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Schedule {
     /// The default: runs serially on the caller when the loop is too small for a fork to pay
     /// off (judged from the pool's measured fork-join cost and the timed first iterations),

@@ -2,7 +2,6 @@
 //! mismatched slices and worksharing inside one region.
 #![cfg(not(loom))]
 
-#[path = "../../pool/tests/common/mod.rs"]
 mod common;
 
 use common::panic_message;

@@ -1,6 +1,5 @@
 //! The loops report their chunks, iterations and steals to the pool's statistics.
 
-#[path = "../../pool/tests/common/mod.rs"]
 mod common;
 
 use common::stats_pool;

@@ -4,7 +4,6 @@
 //! a pool of one thread, calls from inside a region, bad options).
 #![cfg(not(loom))]
 
-#[path = "../../pool/tests/common/mod.rs"]
 mod common;
 
 use common::panic_message;

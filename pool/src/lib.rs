@@ -85,7 +85,7 @@ pub use pool::{
     KeepWarm, Pool, PoolBuilder, DEFAULT_MAX_ACTIVE_LEVELS, DEFAULT_SPIN_TIME, MAX_THREADS,
 };
 pub use stats::{Stats, ThreadStats};
-pub use team::{Team, WorkShare};
+pub use team::{Team, WorkShare, WorkShareCounter};
 
 #[cfg(test)]
 mod models;

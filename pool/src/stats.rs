@@ -244,7 +244,9 @@ fn begin_counted(team_size: usize) -> RegionCells {
 /// assert_eq!((me.regions, me.chunks, me.iterations), (1, 1, 10));
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
+// Non-exhaustive: the pool may count more per thread (its fields are read, never built by users).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ThreadStats {
     /// Time spent in the region's closure.
     pub busy: Duration,

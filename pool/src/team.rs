@@ -535,6 +535,11 @@ fn abandoned_panic(what: &str, why: Abandoned) -> ! {
     }
 }
 
+/// The shared counter of a worksharing construct ([`WorkShare::counter`]): the standard
+/// library's [`AtomicUsize`](std::sync::atomic::AtomicUsize). (Only the crate's own
+/// model-checking build, `cfg(loom)`, swaps in loom's, which is why it has a name of its own.)
+pub type WorkShareCounter = AtomicUsize;
+
 /// One team thread's handle on a worksharing construct; see [`Team::workshare`].
 ///
 /// Dropping it marks this thread as done with the construct.
@@ -582,7 +587,7 @@ impl WorkShare<'_> {
     /// });
     /// ```
     #[inline]
-    pub fn counter(&self) -> &crate::sync::AtomicUsize {
+    pub fn counter(&self) -> &WorkShareCounter {
         match self.slot {
             Some(slot) => slot.counter(),
             None => &self.own,

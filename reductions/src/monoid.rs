@@ -176,6 +176,7 @@ impl Monoid for Count {
 /// assert_eq!(best.index(), Some(2));
 /// assert_eq!(ArgMin::<i32>::identity().index(), None);
 /// ```
+// Exhaustive on purpose: a position and its value are all this monoid will ever hold.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ArgMin<T> {
     /// Index of the best item so far (`usize::MAX` for none).
@@ -195,6 +196,7 @@ pub struct ArgMin<T> {
 /// let best = ArgMax::new(4, 9).combine(ArgMax::new(2, 9)).combine(ArgMax::new(0, 5));
 /// assert_eq!(best.index(), Some(2));
 /// ```
+// Exhaustive on purpose: a position and its value are all this monoid will ever hold.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ArgMax<T> {
     /// Index of the best item so far (`usize::MAX` for none).

@@ -16,6 +16,7 @@
 
 use std::time::Duration;
 
+#[cfg(not(workshare_bench_no_c))]
 mod ffi {
     extern "C" {
         pub fn ws_omp_available() -> i32;
@@ -26,6 +27,37 @@ mod ffi {
         pub fn ws_omp_parallel_for(reps: u64, threads: i32, n: i64, dynamic: i32) -> f64;
         pub fn ws_omp_reduction(reps: u64, threads: i32, n: i64) -> f64;
         pub fn ws_omp_run_loop(threads: i32, out: *mut i64, n: i64) -> i64;
+    }
+}
+
+/// Without a C compiler (`cfg(workshare_bench_no_c)`, set by `build.rs`): what `src/omp.c`
+/// returns when built without OpenMP, so that every function reports "unavailable".
+#[cfg(workshare_bench_no_c)]
+#[allow(clippy::missing_safety_doc)]
+mod ffi {
+    pub unsafe fn ws_omp_available() -> i32 {
+        0
+    }
+    pub unsafe fn ws_omp_parallel(_: u64, _: i32) -> f64 {
+        -1.0
+    }
+    pub unsafe fn ws_omp_barrier(_: u64, _: i32) -> f64 {
+        -1.0
+    }
+    pub unsafe fn ws_omp_single(_: u64, _: i32) -> f64 {
+        -1.0
+    }
+    pub unsafe fn ws_omp_for(_: u64, _: i32, _: i64, _: i32) -> f64 {
+        -1.0
+    }
+    pub unsafe fn ws_omp_parallel_for(_: u64, _: i32, _: i64, _: i32) -> f64 {
+        -1.0
+    }
+    pub unsafe fn ws_omp_reduction(_: u64, _: i32, _: i64) -> f64 {
+        -1.0
+    }
+    pub unsafe fn ws_omp_run_loop(_: i32, _: *mut i64, _: i64) -> i64 {
+        -1
     }
 }
 
@@ -104,7 +136,7 @@ pub fn run_loop(threads: usize, out: &mut [i64]) -> Option<i64> {
 }
 
 pub mod workloads {
-    //! The workloads of the speed targets (`shared/WORKLOADS.md`) as a C programmer ports them
+    //! The workloads of the speed targets (`benches/WORKLOADS.md`) as a C programmer ports them
     //! to OpenMP (`src/workloads.c`): one `parallel for` a call, the default `static` schedule
     //! and `reduction` clauses, `schedule(dynamic)` for the imbalanced W5. Each runs serially
     //! (the same C code, without OpenMP) or with a team, so that the OpenMP ratio to serial is
@@ -112,6 +144,7 @@ pub mod workloads {
 
     use std::os::raw::c_int;
 
+    #[cfg(not(workshare_bench_no_c))]
     mod ffi {
         use std::os::raw::c_int;
         extern "C" {
@@ -147,6 +180,50 @@ pub mod workloads {
                 at: f64,
                 density: *mut f64,
             ) -> c_int;
+        }
+    }
+
+    /// Without a C compiler: what `src/workloads.c` returns when built without OpenMP.
+    #[cfg(workshare_bench_no_c)]
+    #[allow(clippy::missing_safety_doc)]
+    mod ffi {
+        use std::os::raw::c_int;
+        pub unsafe fn ws_omp_team_ok(_: c_int) -> c_int {
+            0
+        }
+        pub unsafe fn ws_omp_w1_sqrt(_: c_int, _: *const f32, _: *mut f32, _: i64) -> c_int {
+            -1
+        }
+        pub unsafe fn ws_omp_w2_sqdiff(
+            _: c_int,
+            _: *const i64,
+            _: *const i64,
+            _: i64,
+            _: *mut i64,
+        ) -> c_int {
+            -1
+        }
+        pub unsafe fn ws_omp_w3_roots(_: c_int, _: *const f32, _: *mut f32, _: i64) -> c_int {
+            -1
+        }
+        pub unsafe fn ws_omp_w4_pi(_: c_int, _: u64, _: i64, _: i64, _: *mut u64) -> c_int {
+            -1
+        }
+        pub unsafe fn ws_omp_w5_imbalanced(_: c_int, _: *mut u64, _: i64) -> c_int {
+            -1
+        }
+        pub unsafe fn ws_omp_w6_argmax(_: c_int, _: *const i32, _: i64, _: *mut i64) -> c_int {
+            -1
+        }
+        pub unsafe fn ws_omp_w9_kde(
+            _: c_int,
+            _: *const f64,
+            _: *const f64,
+            _: i64,
+            _: f64,
+            _: *mut f64,
+        ) -> c_int {
+            -1
         }
     }
 

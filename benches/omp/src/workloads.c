@@ -1,5 +1,5 @@
 /*
- * The workloads of the speed targets (shared/WORKLOADS.md: W1-W6, W9) written as a C
+ * The workloads of the speed targets (benches/WORKLOADS.md: W1-W6, W9) written as a C
  * programmer ports them to OpenMP: one `parallel for` per call, with the default `static`
  * schedule, `reduction` clauses for sums, and `schedule(dynamic)` for the imbalanced W5.
  * `benches/targets.rs` times each call beside a serial loop, as it times workshare and rayon.

@@ -777,7 +777,10 @@ fn push_section(md: &mut String, title: &str, intro: &str, command: &str, table:
 
 /// The command that runs `bench` alone, with the environment variables of this run.
 fn bench_command(bench: &str) -> String {
-    format!("{}cargo bench --bench {bench}", bench_env(bench))
+    format!(
+        "{}cargo bench -p workshare-bench --bench {bench}",
+        bench_env(bench)
+    )
 }
 
 /// The commit the benchmarks ran on, as `scripts/benchmarks.sh` recorded it before the run.
@@ -951,12 +954,15 @@ mod tests {
         };
         let md = report(&inputs, &BTreeMap::new());
         assert!(
-            md.contains("cargo bench --bench parfor -- '^W1 sqrt/'"),
+            md.contains("cargo bench -p workshare-bench --bench parfor -- '^W1 sqrt/'"),
             "{md}"
         );
         assert!(md.contains("## W8 idle"), "{md}");
         assert!(md.contains("## Speed targets, paired"), "{md}");
-        assert!(md.contains("cargo bench --bench targets"), "{md}");
+        assert!(
+            md.contains("cargo bench -p workshare-bench --bench targets"),
+            "{md}"
+        );
         assert!(md.contains("Quick mode"), "{md}");
         assert!(md.contains("took 42 s"), "{md}");
         assert_eq!(source("overhead parallel"), (1, Some("overhead")));
@@ -1047,7 +1053,10 @@ mod tests {
             md.contains("## W11: a library called from 8 threads"),
             "{md}"
         );
-        assert!(md.contains("cargo bench --bench library`"), "{md}");
+        assert!(
+            md.contains("cargo bench -p workshare-bench --bench library`"),
+            "{md}"
+        );
         // A file that lacks a field is not read.
         std::fs::write(&path, r#"{"callers": 8, "rows": []}"#).unwrap();
         assert!(read_library(&path).is_none());

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests of several workshare crates. They need only
-//! `workshare-pool`, which every crate of the workspace depends on; the other crates' tests
-//! include this file with `#[path = ".../pool/tests/common/mod.rs"] mod common;`.
+//! `workshare-pool`, which every crate of the workspace depends on. Each crate whose tests use
+//! them has its own identical copy (`pool/tests/common`, `parfor/tests/common`, `tests/common`),
+//! because a published package cannot include a file from outside itself; `.ci/run` checks
+//! that the copies stay identical.
 
 // Each test binary uses some of the helpers only.
 #![allow(dead_code)]

@@ -1,8 +1,8 @@
 //! `Schedule::Stealing` (atomic range splitting) against a crossbeam-deque work-stealing loop, on
 //! W5: iteration `i` runs `i` cheap integer hash steps, n = 20,000, 2 threads.
 //!
-//! Run with `cargo bench -p workshare-parfor --bench stealing`. Prints the median of 15 runs
-//! (after 3 warm-up runs) of each variant, interleaved so that both see the same machine load.
+//! Run with `cargo bench -p workshare-bench --bench stealing`. Prints the median of 15 runs (after
+//! 3 warm-up runs) of each variant, interleaved so that both see the same machine load.
 
 use crossbeam_deque::{Steal, Stealer, Worker};
 use std::ops::Range;
