@@ -39,7 +39,8 @@ impl<R> Partials<R> {
             all.append(&mut slot.into_inner().into_inner().unwrap());
         }
         all.sort_unstable_by_key(|&(position, _)| position);
-        all.into_iter().fold(identity, |acc, (_, v)| combine(acc, v))
+        all.into_iter()
+            .fold(identity, |acc, (_, v)| combine(acc, v))
     }
 }
 
@@ -55,6 +56,33 @@ impl<R> Partials<R> {
 /// team the loop gets; `Guided`, `Stealing` and `Auto` depend on the timing. For bits that do
 /// not depend on the team, use `StaticChunk` (or [`for_each_row_mut_reduce`], which combines
 /// per row). One value is kept per chunk until the end, so give chunk sizes that are not tiny.
+///
+/// A chunk is lent for the body call only: it cannot be returned as the value (nor kept
+/// anywhere else), so no `&mut` to the output survives the loop's hand-out:
+///
+/// ```compile_fail
+/// use workshare_parfor::{for_each_mut_chunk_reduce, Pool, Schedule};
+/// let pool = Pool::new(2).unwrap();
+/// let mut out = vec![0u8; 100];
+/// let chunks: Vec<&mut [u8]> = for_each_mut_chunk_reduce(&pool, &mut out, Schedule::Static,
+///     Vec::new,
+///     |chunk, _, _| vec![chunk], // error: the chunk does not outlive the body
+///     |mut a, b| { a.extend(b); a });
+/// ```
+///
+/// and two bodies cannot write the same element: the loop holds the output's only `&mut`,
+/// and a body (`Fn`, shared by the team) cannot mutate what it captures:
+///
+/// ```compile_fail
+/// use workshare_parfor::{for_each_mut_chunk_reduce, Pool, Schedule};
+/// let pool = Pool::new(2).unwrap();
+/// let mut out = vec![0u8; 100];
+/// let mut other = vec![0u8; 100];
+/// for_each_mut_chunk_reduce(&pool, &mut out, Schedule::Static, || 0, |chunk, _, _| {
+///     other[0] += 1; // error: cannot borrow `other` as mutable in an `Fn` closure
+///     chunk.len()
+/// }, |a, b| a + b);
+/// ```
 ///
 /// # Panics
 ///

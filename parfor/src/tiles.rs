@@ -408,7 +408,9 @@ pub fn for_each_tile_mut<T, F>(
 fn tiled_grid<T>(grid: &mut [T], cols: usize, tile: (usize, usize)) -> TiledGrid<'_, T> {
     let len = grid.len();
     if cols == 0 || len % cols != 0 {
-        panic!("workshare: for_each_tile_mut: grid length {len} is not a multiple of {cols} columns");
+        panic!(
+            "workshare: for_each_tile_mut: grid length {len} is not a multiple of {cols} columns"
+        );
     }
     if tile.0 == 0 || tile.1 == 0 {
         panic!("workshare: for_each_tile_mut: tile size {tile:?} has a zero dimension");
@@ -468,13 +470,21 @@ mod tests {
             let (r, c) = (i / cols, i % cols);
             assert_eq!(v, (r / tile.0) * across + c / tile.1 + 1, "cell ({r}, {c})");
         }
-        let tiles = if cols == 0 { 0 } else { rows.div_ceil(tile.0) * across };
+        let tiles = if cols == 0 {
+            0
+        } else {
+            rows.div_ceil(tile.0) * across
+        };
         assert_eq!(seen.into_inner(), tiles);
     }
 
     #[test]
     fn every_cell_once_every_schedule_and_team() {
-        let threads: Vec<usize> = if cfg!(miri) { vec![1, 3] } else { (1..=8).collect() };
+        let threads: Vec<usize> = if cfg!(miri) {
+            vec![1, 3]
+        } else {
+            (1..=8).collect()
+        };
         let shapes: &[(usize, usize, (usize, usize))] = if cfg!(miri) {
             &[(5, 7, (2, 3)), (0, 3, (2, 2))]
         } else {
@@ -545,7 +555,10 @@ mod tests {
             }));
             let message = out.unwrap_err();
             let message = message.downcast_ref::<String>().unwrap();
-            assert!(message.starts_with("workshare: for_each_tile_mut:"), "{message}");
+            assert!(
+                message.starts_with("workshare: for_each_tile_mut:"),
+                "{message}"
+            );
         }
     }
 }

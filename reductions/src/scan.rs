@@ -14,17 +14,26 @@
 //!
 //! Every step depends on the length only, so the results are bit-identical for every thread
 //! count, schedule and run, floating point included. Only associativity is needed (the order
-//! of the operands is kept), so non-commutative operators work. Against a serial loop (one read
-//! and one write of every item), the passes move one more read: 1.5 times the bytes. With
-//! `Schedule::Static`, a thread scans in step 3 the blocks it folded in step 1 when the team is
-//! the same (see the guide to schedules, "How loops split a range"), so a slice that fits in
-//! the caches is read from them the second time.
+//! of the operands is kept), so non-commutative operators work.
+//!
+//! Against a serial loop (one read and one write of every item), steps 1 and 3 as two loops
+//! read every item twice: 1.5 times the bytes, which a memory-bound scan pays in time. Under
+//! `Schedule::Static` the steps are fused instead: one region works through the blocks in
+//! rounds of about 512 KiB per team thread; in each round every thread folds its blocks, the
+//! team meets at a barrier, and every thread rescans its blocks while they are still in its
+//! cache, computing their offsets from the round's carry and the totals of the blocks before
+//! them, in block order (the same left fold as step 2, so the same bits). The items then cross
+//! the memory bus once for reading, as in the serial loop, for one barrier per round. The
+//! other schedules run the two loops (balancing blocks of uneven cost, such as an expensive
+//! operator on some items).
 //!
 //! The results differ from a serial left fold in rounding only: a serial loop adds item by
 //! item, the blocks add a block's running sum to the sum of the blocks before it.
 
 use crate::deterministic::BLOCK_LEN;
 use crate::num::Num;
+use std::ops::Range;
+use std::sync::{Mutex, OnceLock};
 use workshare_parfor::{for_each_mut_chunk, Pool, Schedule};
 
 /// Writes the inclusive prefix "sums" of `input` under `op` into `output`:
@@ -35,8 +44,10 @@ use workshare_parfor::{for_each_mut_chunk, Pool, Schedule};
 /// result is bit-identical for every thread count, schedule and run, also for floating point:
 /// the input is cut into fixed blocks of [`BLOCK_LEN`](crate::BLOCK_LEN) items; each block's
 /// total is folded, the totals are scanned serially into offsets, and each block is scanned
-/// from its offset. `schedule` distributes the blocks (a chunk size counts blocks);
-/// `Schedule::Static` moves the fewest bytes.
+/// from its offset. `schedule` distributes the blocks (a chunk size counts blocks).
+/// `Schedule::Static` fuses the two passes into cache-sized rounds, so the input is read from
+/// memory once (the choice for memory-bound scans); the others balance blocks of uneven cost
+/// but read the input twice.
 ///
 /// # Panics
 ///
@@ -81,13 +92,21 @@ pub fn scan_inclusive<T, Op>(
     Op: Fn(T, T) -> T + Sync,
 {
     check_lengths("scan_inclusive", input.len(), output.len());
-    let offsets = block_offsets(pool, input, schedule, &identity, &op);
-    scan_blocks(pool, output, &offsets, schedule, |block, out, mut acc| {
-        for (o, x) in out.iter_mut().zip(&input[block_start(block)..]) {
-            acc = op(acc, x.clone());
-            *o = acc.clone();
-        }
-    });
+    let fold = |block: usize, _: &mut [T]| fold_block(block_of(input, block), &identity, &op);
+    scan_with(
+        pool,
+        output,
+        schedule,
+        &identity,
+        &op,
+        fold,
+        |block, out, mut acc| {
+            for (o, x) in out.iter_mut().zip(block_of(input, block)) {
+                acc = op(acc, x.clone());
+                *o = acc.clone();
+            }
+        },
+    );
 }
 
 /// Writes the exclusive prefix "sums" of `input` under `op` into `output`:
@@ -121,13 +140,21 @@ pub fn scan_exclusive<T, Op>(
     Op: Fn(T, T) -> T + Sync,
 {
     check_lengths("scan_exclusive", input.len(), output.len());
-    let offsets = block_offsets(pool, input, schedule, &identity, &op);
-    scan_blocks(pool, output, &offsets, schedule, |block, out, mut acc| {
-        for (o, x) in out.iter_mut().zip(&input[block_start(block)..]) {
-            let next = op(acc.clone(), x.clone());
-            *o = std::mem::replace(&mut acc, next);
-        }
-    });
+    let fold = |block: usize, _: &mut [T]| fold_block(block_of(input, block), &identity, &op);
+    scan_with(
+        pool,
+        output,
+        schedule,
+        &identity,
+        &op,
+        fold,
+        |block, out, mut acc| {
+            for (o, x) in out.iter_mut().zip(block_of(input, block)) {
+                let next = op(acc.clone(), x.clone());
+                *o = std::mem::replace(&mut acc, next);
+            }
+        },
+    );
 }
 
 /// [`scan_inclusive`] in place: replaces each `data[i]` by the inclusive prefix "sum" of
@@ -154,13 +181,21 @@ pub fn scan_inclusive_in_place<T, Op>(
     T: Clone + Send + Sync,
     Op: Fn(T, T) -> T + Sync,
 {
-    let offsets = block_offsets(pool, data, schedule, &identity, &op);
-    scan_blocks(pool, data, &offsets, schedule, |_, out, mut acc| {
-        for o in out.iter_mut() {
-            acc = op(acc, o.clone());
-            *o = acc.clone();
-        }
-    });
+    let fold = |_, cells: &mut [T]| fold_block(cells, &identity, &op);
+    scan_with(
+        pool,
+        data,
+        schedule,
+        &identity,
+        &op,
+        fold,
+        |_, out, mut acc| {
+            for o in out.iter_mut() {
+                acc = op(acc, o.clone());
+                *o = acc.clone();
+            }
+        },
+    );
 }
 
 /// [`scan_exclusive`] in place: replaces each `data[i]` by the exclusive prefix "sum" of
@@ -187,13 +222,21 @@ pub fn scan_exclusive_in_place<T, Op>(
     T: Clone + Send + Sync,
     Op: Fn(T, T) -> T + Sync,
 {
-    let offsets = block_offsets(pool, data, schedule, &identity, &op);
-    scan_blocks(pool, data, &offsets, schedule, |_, out, mut acc| {
-        for o in out.iter_mut() {
-            let next = op(acc.clone(), o.clone());
-            *o = std::mem::replace(&mut acc, next);
-        }
-    });
+    let fold = |_, cells: &mut [T]| fold_block(cells, &identity, &op);
+    scan_with(
+        pool,
+        data,
+        schedule,
+        &identity,
+        &op,
+        fold,
+        |_, out, mut acc| {
+            for o in out.iter_mut() {
+                let next = op(acc.clone(), o.clone());
+                *o = std::mem::replace(&mut acc, next);
+            }
+        },
+    );
 }
 
 /// The inclusive prefix sums of `input` into `output` ([`scan_inclusive`] with `+` and
@@ -221,56 +264,144 @@ pub fn prefix_sum<T: Num>(pool: &Pool, input: &[T], output: &mut [T], schedule: 
     scan_inclusive(pool, input, output, schedule, T::ZERO, |a, b| a + b);
 }
 
-/// Where block `block` starts.
+/// The items of block `block` of `items`.
 #[inline]
-fn block_start(block: usize) -> usize {
-    block * BLOCK_LEN
+fn block_of<T>(items: &[T], block: usize) -> &[T] {
+    let start = block * BLOCK_LEN;
+    &items[start..(start + BLOCK_LEN).min(items.len())]
 }
 
-/// Steps 1 and 2: each block's offset, the scan of the totals of the blocks before it.
-fn block_offsets<T, Op>(
+/// A block's total: its items folded from the identity in index order.
+#[inline]
+fn fold_block<T: Clone, Op: Fn(T, T) -> T>(items: &[T], identity: &T, op: &Op) -> T {
+    items.iter().fold(identity.clone(), |a, x| op(a, x.clone()))
+}
+
+/// How many blocks each team thread takes per round of the fused scan: about 512 KiB of
+/// items, so that a thread's blocks are still in its caches when it rescans them (a private
+/// L2 is 256 KiB to 2 MiB on current x86 and ARM server cores; the rest falls to a shared L3).
+fn blocks_per_round<T>() -> usize {
+    // The tests run many rounds on small inputs.
+    if cfg!(test) {
+        return 1;
+    }
+    (512 * 1024 / (BLOCK_LEN * std::mem::size_of::<T>().max(1))).max(1)
+}
+
+/// Runs a scan over the blocks of `out`: `total(block, cells)` folds a block (reading the
+/// input, or `cells` for an in-place scan), `scan(block, cells, offset)` rescans it from its
+/// offset. `Static` takes the fused path, every other schedule two loops.
+fn scan_with<T, Op, Fold, Scan>(
     pool: &Pool,
-    input: &[T],
+    out: &mut [T],
     schedule: Schedule,
     identity: &T,
     op: &Op,
-) -> Vec<T>
-where
+    total: Fold,
+    scan: Scan,
+) where
     T: Clone + Send + Sync,
     Op: Fn(T, T) -> T + Sync,
+    Fold: Fn(usize, &mut [T]) -> T + Sync,
+    Scan: Fn(usize, &mut [T], T) + Sync,
 {
-    let blocks = input.len().div_ceil(BLOCK_LEN);
-    let mut totals = vec![identity.clone(); blocks];
-    // One output element per block: the schedule hands out blocks.
-    for_each_mut_chunk(pool, &mut totals, schedule, |chunk, first, _ctx| {
-        for (k, total) in chunk.iter_mut().enumerate() {
-            let start = block_start(first + k);
-            let items = &input[start..(start + BLOCK_LEN).min(input.len())];
-            *total = items.iter().fold(identity.clone(), |a, x| op(a, x.clone()));
+    // One `&mut` per block, handed out by the loops (safe splitting).
+    let mut blocks: Vec<&mut [T]> = out.chunks_mut(BLOCK_LEN).collect();
+    if schedule == Schedule::Static {
+        return fused(pool, blocks, identity, op, total, scan);
+    }
+    // Step 1: the totals, one per block.
+    let mut totals = vec![identity.clone(); blocks.len()];
+    let mut pairs: Vec<(&mut T, &mut &mut [T])> = totals.iter_mut().zip(&mut blocks).collect();
+    for_each_mut_chunk(pool, &mut pairs, schedule, |chunk, first, _ctx| {
+        for (k, (t, cells)) in chunk.iter_mut().enumerate() {
+            **t = total(first + k, cells);
         }
     });
+    drop(pairs);
+    // Step 2: the offsets, serially in block order.
     let mut acc = identity.clone();
-    for total in totals.iter_mut() {
-        let next = op(acc.clone(), std::mem::replace(total, acc));
+    for t in totals.iter_mut() {
+        let next = op(acc.clone(), std::mem::replace(t, acc));
         acc = next;
     }
-    totals
-}
-
-/// Step 3: `scan(block, cells, offset)` on every block of `output`, handed out by `schedule`.
-fn scan_blocks<T, S>(pool: &Pool, output: &mut [T], offsets: &[T], schedule: Schedule, scan: S)
-where
-    T: Clone + Send + Sync,
-    S: Fn(usize, &mut [T], T) + Sync,
-{
-    // Safe splitting: one `&mut` per block, handed out as chunks of blocks.
-    let mut blocks: Vec<&mut [T]> = output.chunks_mut(BLOCK_LEN).collect();
-    debug_assert_eq!(blocks.len(), offsets.len());
+    // Step 3: each block from its offset.
     for_each_mut_chunk(pool, &mut blocks, schedule, |chunk, first, _ctx| {
         for (k, cells) in chunk.iter_mut().enumerate() {
-            scan(first + k, cells, offsets[first + k].clone());
+            scan(first + k, cells, totals[first + k].clone());
         }
     });
+}
+
+/// The fused scan, for `Schedule::Static`: one region; in rounds of [`blocks_per_round`]
+/// blocks per team thread, each thread folds its blocks of the round, the team meets at a
+/// barrier, and each thread rescans its blocks of the round, still in its cache, from their
+/// offsets. So the items cross the memory bus once for reading, as in a serial loop, where the
+/// two-loop form reads them twice.
+///
+/// The offsets are the same as in the two-loop form: every thread computes them from the
+/// round's carry and the totals of the blocks before its own, as the same left fold over block
+/// totals in block order, so the bits do not depend on the team or the rounds.
+fn fused<T, Op, Fold, Scan>(
+    pool: &Pool,
+    blocks: Vec<&mut [T]>,
+    identity: &T,
+    op: &Op,
+    total: Fold,
+    scan: Scan,
+) where
+    T: Clone + Send + Sync,
+    Op: Fn(T, T) -> T + Sync,
+    Fold: Fn(usize, &mut [T]) -> T + Sync,
+    Scan: Fn(usize, &mut [T], T) + Sync,
+{
+    let count = blocks.len();
+    if count == 0 {
+        return;
+    }
+    // Each block is locked once in each pass, by the one thread that owns it in its round:
+    // never contended.
+    let blocks: Vec<Mutex<&mut [T]>> = blocks.into_iter().map(Mutex::new).collect();
+    let totals: Vec<OnceLock<T>> = (0..count).map(|_| OnceLock::new()).collect();
+    let per_thread = blocks_per_round::<T>();
+    pool.region(|team| {
+        let (me, threads) = (team.thread_id(), team.num_threads());
+        let round_len = per_thread * threads;
+        let mut carry = identity.clone();
+        for round_start in (0..count).step_by(round_len) {
+            let round = round_start..(round_start + round_len).min(count);
+            let mine = share(round.clone(), threads, me);
+            for k in mine.clone() {
+                let mut cells = blocks[k].lock().unwrap_or_else(|e| e.into_inner());
+                let _ = totals[k].set(total(k, &mut cells));
+            }
+            // Publishes this round's totals to the team (the barrier orders the writes
+            // before every thread's reads after it).
+            team.barrier();
+            let total_of = |k: usize| totals[k].get().expect("a total set before the barrier");
+            let mut acc = carry.clone();
+            for k in round.start..mine.start {
+                acc = op(acc, total_of(k).clone());
+            }
+            for k in mine.clone() {
+                let mut cells = blocks[k].lock().unwrap_or_else(|e| e.into_inner());
+                scan(k, &mut cells, acc.clone());
+                acc = op(acc, total_of(k).clone());
+            }
+            for k in mine.end..round.end {
+                acc = op(acc, total_of(k).clone());
+            }
+            carry = acc;
+        }
+    });
+}
+
+/// Part `part` of `range` cut into `parts` contiguous pieces whose lengths differ by at most
+/// one.
+fn share(range: Range<usize>, parts: usize, part: usize) -> Range<usize> {
+    let (base, extra) = (range.len() / parts, range.len() % parts);
+    let start = range.start + part * base + part.min(extra);
+    start..start + base + usize::from(part < extra)
 }
 
 /// Panics, at the caller's line, unless the input and the output are equally long.
@@ -316,7 +447,15 @@ mod tests {
         if cfg!(miri) {
             vec![0, 1, BLOCK_LEN + 3]
         } else {
-            vec![0, 1, 2, BLOCK_LEN - 1, BLOCK_LEN, BLOCK_LEN + 1, 5 * BLOCK_LEN + 17]
+            vec![
+                0,
+                1,
+                2,
+                BLOCK_LEN - 1,
+                BLOCK_LEN,
+                BLOCK_LEN + 1,
+                5 * BLOCK_LEN + 17,
+            ]
         }
     }
 
@@ -364,8 +503,14 @@ mod tests {
 
     #[test]
     fn float_bits_do_not_depend_on_team_or_schedule() {
-        let n = if cfg!(miri) { BLOCK_LEN + 5 } else { 7 * BLOCK_LEN + 123 };
-        let x: Vec<f64> = (0..n).map(|i| ((i * 7919) % 1000) as f64 / 3.0 - 100.0).collect();
+        let n = if cfg!(miri) {
+            BLOCK_LEN + 5
+        } else {
+            7 * BLOCK_LEN + 123
+        };
+        let x: Vec<f64> = (0..n)
+            .map(|i| ((i * 7919) % 1000) as f64 / 3.0 - 100.0)
+            .collect();
         let run = |threads, schedule| {
             let pool = Pool::new(threads).unwrap();
             let mut inc = vec![0.0; n];
@@ -386,8 +531,14 @@ mod tests {
     #[test]
     fn integer_sums_match_a_serial_loop() {
         let pool = Pool::new(3).unwrap();
-        let n = if cfg!(miri) { 2 * BLOCK_LEN + 1 } else { 10 * BLOCK_LEN + 7 };
-        let x: Vec<u64> = (0..n as u64).map(|i| i.wrapping_mul(0x9E37_79B9) >> 40).collect();
+        let n = if cfg!(miri) {
+            2 * BLOCK_LEN + 1
+        } else {
+            10 * BLOCK_LEN + 7
+        };
+        let x: Vec<u64> = (0..n as u64)
+            .map(|i| i.wrapping_mul(0x9E37_79B9) >> 40)
+            .collect();
         let mut out = vec![0; n];
         prefix_sum(&pool, &x, &mut out, Schedule::Static);
         let mut acc = 0;
@@ -402,7 +553,14 @@ mod tests {
         let pool = Pool::new(2).unwrap();
         let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let mut out = [0u8; 2];
-            scan_inclusive(&pool, &[1u8, 2, 3], &mut out, Schedule::Static, 0, |a, b| a + b);
+            scan_inclusive(
+                &pool,
+                &[1u8, 2, 3],
+                &mut out,
+                Schedule::Static,
+                0,
+                |a, b| a + b,
+            );
         }));
         let message = caught.unwrap_err();
         let message = message.downcast_ref::<String>().unwrap();
@@ -425,6 +583,23 @@ mod tests {
             });
         }));
         assert!(caught.is_err());
+        prefix_sum(&pool, &x, &mut out, Schedule::Static);
+        assert_eq!(out[n - 1] as usize, n);
+        // The fused path (`Static`): a panic in one thread's pass must not leave the others
+        // waiting at the round's barrier.
+        for threads in [1, 2, 3] {
+            let pool = Pool::new(threads).unwrap();
+            let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                scan_inclusive_in_place(&pool, &mut out, Schedule::Static, 0, |a, b| {
+                    assert!(b != 3, "operator failed");
+                    a + b
+                });
+            }));
+            assert!(caught.is_err());
+            out.iter_mut().for_each(|x| *x = 1);
+            out[2 * BLOCK_LEN + 5] = 3;
+        }
+        out.fill(1);
         prefix_sum(&pool, &x, &mut out, Schedule::Static);
         assert_eq!(out[n - 1] as usize, n);
     }
