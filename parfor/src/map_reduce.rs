@@ -12,9 +12,12 @@ use crossbeam_utils::CachePadded;
 use std::sync::Mutex;
 use workshare_pool::Pool;
 
-/// One slot per pool thread of `(position, value)` pairs; the position orders the combine.
+/// One team thread's `(position, value)` pairs; the position orders the combine.
+type Slot<R> = CachePadded<Mutex<Vec<(usize, R)>>>;
+
+/// One slot per pool thread.
 struct Partials<R> {
-    slots: Vec<CachePadded<Mutex<Vec<(usize, R)>>>>,
+    slots: Vec<Slot<R>>,
 }
 
 impl<R> Partials<R> {
@@ -269,7 +272,7 @@ mod tests {
                                 assert_eq!(*x, 0, "element written twice");
                                 *x = offset + k + 1;
                             }
-                            vec![offset..offset + chunk.len()]
+                            vec![(offset, offset + chunk.len())]
                         },
                         |mut a, b| {
                             a.extend(b);
@@ -277,7 +280,7 @@ mod tests {
                         },
                     );
                     assert!(out.iter().enumerate().all(|(i, &x)| x == i + 1));
-                    let covered: Vec<usize> = ranges.into_iter().flatten().collect();
+                    let covered: Vec<usize> = ranges.into_iter().flat_map(|(s, e)| s..e).collect();
                     assert_eq!(covered, (0..n).collect::<Vec<_>>(), "{schedule:?}");
                 }
             }
