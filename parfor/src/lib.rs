@@ -11,6 +11,8 @@
 //! | `out[i] = f(a[i], b[i], ..)` | [`map_into`] (inputs: [`Inputs`]) | [`par_map_into`] |
 //! | 2-D index space (`collapse(2)`) | [`for_each_2d`] | |
 //! | rows of a row-major grid | [`for_each_row_mut`] | |
+//! | 2-D tiles of a row-major grid, `&mut` per tile | [`for_each_tile_mut`] (view: [`Tile`]) | |
+//! | write an output and return a reduction, one fork | [`for_each_mut_chunk_reduce`], [`for_each_row_mut_reduce`] | |
 //! | time the first ~1% at several thread counts, run the rest with the fastest | [`tune_for_each_chunk`], [`tune_for_each`], [`tune_for_each_mut_chunk`] (options: [`TuneOptions`]) | |
 //!
 //! Every pool loop takes a [`Schedule`]; [`Schedule::Auto`] (the default, and what the
@@ -104,10 +106,12 @@ mod ctx;
 mod global;
 mod grid;
 mod loops;
+mod map_reduce;
 mod run;
 mod schedule;
 mod slices;
 mod stealing;
+mod tiles;
 #[cfg(not(loom))]
 mod tune;
 mod worksharing;
@@ -117,8 +121,10 @@ pub use ctx::Ctx;
 pub use global::{par_for, par_for_chunk, par_map_into, ParFor};
 pub use grid::{for_each_2d, for_each_row_mut};
 pub use loops::{for_each, for_each_chunk};
+pub use map_reduce::{for_each_mut_chunk_reduce, for_each_row_mut_reduce};
 pub use schedule::{ParseScheduleError, Schedule, SCHEDULE_ENV};
 pub use slices::{for_each_mut_chunk, map_into, Inputs};
+pub use tiles::{for_each_tile_mut, Tile};
 #[cfg(not(loom))]
 pub use tune::{
     tune_for_each, tune_for_each_chunk, tune_for_each_mut_chunk, TuneCandidate, TuneOptions,

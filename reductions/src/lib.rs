@@ -12,6 +12,9 @@
 //! * **Deterministic reductions**, [`reduce_deterministic`] and [`sum_deterministic`]:
 //!   bit-identical floating-point results for every thread count and schedule, from fixed
 //!   blocks of [`BLOCK_LEN`] items combined in a fixed tree.
+//! * **Scans** (prefix sums) with any associative operator, [`scan_inclusive`],
+//!   [`scan_exclusive`], their in-place forms and [`prefix_sum`]: two passes over the same
+//!   fixed blocks, so bit-identical for every thread count and schedule, floating point too.
 //! * **Per-thread slots**, [`Slots`]: one cache-line-padded value per pool thread, each reached
 //!   only by its own thread during a loop, and by the owner after it.
 //! * **Per-thread state**, [`for_each_init`]: `init` once per participating thread, the states
@@ -61,6 +64,7 @@ mod num;
 mod reduce;
 mod rng;
 pub mod safety;
+mod scan;
 mod slots;
 
 pub use deterministic::{reduce_deterministic, sum_deterministic, BLOCK_LEN};
@@ -70,6 +74,9 @@ pub use monoid::{ArgMax, ArgMin, Count, Max, Min, Monoid, Product, Sum};
 pub use num::Num;
 pub use reduce::{argmax, argmin, count, max, min, product, reduce, reduce_monoid, sum};
 pub use rng::SplitMix64;
+pub use scan::{
+    prefix_sum, scan_exclusive, scan_exclusive_in_place, scan_inclusive, scan_inclusive_in_place,
+};
 pub use slots::Slots;
 pub use workshare_parfor::{Pool, Schedule};
 
