@@ -720,6 +720,16 @@ impl Pool {
     }
 }
 
+// A panic never leaves a pool broken: a region resumes its first panic only after the join
+// (every team thread finished, the workers released, the team context reset by its next
+// `begin`), no lock of the pool is held while user code runs, and a keep-warm guard only
+// counts. So a `Pool` (and a reference to one) may cross `catch_unwind`, as tokio's `Runtime`
+// may; `pool/tests/pool.rs` and `tests/auto_traits.rs` use it after caught panics.
+impl std::panic::UnwindSafe for Pool {}
+impl std::panic::RefUnwindSafe for Pool {}
+impl std::panic::UnwindSafe for KeepWarm<'_> {}
+impl std::panic::RefUnwindSafe for KeepWarm<'_> {}
+
 impl Drop for Pool {
     fn drop(&mut self) {
         if self.handle {

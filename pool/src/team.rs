@@ -267,6 +267,14 @@ pub(crate) fn current_level() -> u32 {
 /// });
 /// assert_eq!(ids.into_inner(), 0b111);
 /// ```
+///
+/// A team handle belongs to its team thread: it is never shared between threads (not `Sync`),
+/// so another thread cannot act as this team thread:
+///
+/// ```compile_fail
+/// fn shared<T: Sync>() {}
+/// shared::<workshare_pool::Team<'static>>();
+/// ```
 pub struct Team<'a> {
     frame: Frame,
     region: RegionInfo,
@@ -554,6 +562,14 @@ pub type WorkShareCounter = AtomicUsize;
 ///     let ticket = ws.counter().fetch_add(1, Ordering::Relaxed);
 ///     assert!(ticket < 2);
 /// });
+/// ```
+///
+/// A construct's handle stays on the team thread that entered the construct (neither `Send`
+/// nor `Sync`): each team thread must enter and leave it itself.
+///
+/// ```compile_fail
+/// fn sent<T: Send>() {}
+/// sent::<workshare_pool::WorkShare<'static>>();
 /// ```
 pub struct WorkShare<'t> {
     /// The team's slot for this construct; `None` in a team of one, which uses `own`.

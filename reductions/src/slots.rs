@@ -39,6 +39,10 @@ pub struct Slots<T> {
 // SAFETY: through `&Slots` only shared reads happen (every mutable access needs `&mut Slots`),
 // so sharing `Slots<T>` is sharing `&T`s, which `T: Sync` allows.
 unsafe impl<T: Sync> Sync for Slots<T> {}
+// Through `&Slots` a caller only reads (`iter`); the cells are written only through
+// `&mut Slots`, inside a loop that resumes a body's panic after its join. So a shared `Slots`
+// is as unwind-safe as a shared `T`.
+impl<T: std::panic::RefUnwindSafe> std::panic::RefUnwindSafe for Slots<T> {}
 
 impl<T> Slots<T> {
     /// One slot per thread of `pool` (its [`size`](Pool::size)), slot `i` holding `f(i)`.
