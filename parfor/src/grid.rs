@@ -27,10 +27,12 @@ use workshare_pool::Pool;
 /// assert!(cells.iter().all(|c| c.load(Ordering::Relaxed) == 1));
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
+#[track_caller]
 pub fn for_each_2d<F>(pool: &Pool, rows: usize, cols: usize, schedule: Schedule, body: F)
 where
     F: Fn(usize, usize) + Sync,
 {
+    let schedule = schedule.resolved();
     let Some(cells) = rows.checked_mul(cols) else {
         panic!("workshare: for_each_2d: rows * cols overflows usize ({rows} * {cols})")
     };
@@ -75,11 +77,13 @@ where
 /// assert_eq!(blurred[6], 6.0);
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
+#[track_caller]
 pub fn for_each_row_mut<T, F>(pool: &Pool, grid: &mut [T], cols: usize, schedule: Schedule, body: F)
 where
     T: Send,
     F: Fn(usize, &mut [T], Ctx) + Sync,
 {
+    let schedule = schedule.resolved();
     if cols == 0 || grid.len() % cols != 0 {
         let len = grid.len();
         panic!(

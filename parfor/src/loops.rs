@@ -17,7 +17,7 @@ pub(crate) fn run_offsets<F>(
 ) where
     F: Fn(Range<usize>, Ctx) + Sync,
 {
-    let schedule = schedule.resolve();
+    let schedule = schedule.resolved();
     if len == 0 {
         return;
     }
@@ -82,10 +82,12 @@ pub(crate) fn for_each_chunk_at_most<F>(
 /// assert_eq!(sum.into_inner(), 5050);
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
+#[track_caller]
 pub fn for_each_chunk<F>(pool: &Pool, range: Range<usize>, schedule: Schedule, body: F)
 where
     F: Fn(Range<usize>, Ctx) + Sync,
 {
+    let schedule = schedule.resolved();
     for_each_chunk_at_most(pool, pool.num_threads(), range, schedule, body);
 }
 
@@ -105,10 +107,12 @@ where
 /// assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 1));
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
+#[track_caller]
 pub fn for_each<F>(pool: &Pool, range: Range<usize>, schedule: Schedule, body: F)
 where
     F: Fn(usize) + Sync,
 {
+    let schedule = schedule.resolved();
     for_each_chunk(pool, range, schedule, move |chunk, _ctx| {
         chunk.for_each(&body)
     });

@@ -121,6 +121,7 @@ impl<R> Partials<R> {
 /// assert_eq!(new[1], 0.5);
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
+#[track_caller]
 pub fn for_each_mut_chunk_reduce<T, R, Id, F, C>(
     pool: &Pool,
     out: &mut [T],
@@ -136,6 +137,7 @@ where
     F: Fn(&mut [T], usize, Ctx) -> R + Sync,
     C: Fn(R, R) -> R,
 {
+    let schedule = schedule.resolved();
     let partials = Partials::new(pool);
     let slots = &partials;
     for_each_mut_chunk(pool, out, schedule, move |chunk, offset, ctx| {
@@ -201,6 +203,7 @@ where
     F: Fn(usize, &mut [T], Ctx) -> R + Sync,
     C: Fn(R, R) -> R,
 {
+    let schedule = schedule.resolved();
     if cols == 0 || grid.len() % cols != 0 {
         let len = grid.len();
         panic!(

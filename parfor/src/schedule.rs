@@ -94,14 +94,27 @@ impl Schedule {
         })
     }
 
-    /// The concrete schedule a loop runs with (`Runtime` resolved), checked.
+    /// The concrete schedule a loop runs with: [`Runtime`](Schedule::Runtime) replaced by
+    /// [`Schedule::runtime`], every other schedule itself, after checking its chunk size. Every
+    /// loop and reduction calls it on entry; call it to check a schedule early.
     ///
     /// # Panics
     ///
-    /// When the chunk size is zero, with a message naming the schedule.
+    /// When the chunk size is zero, with a message naming the schedule and pointing at the
+    /// caller's line: `workshare: chunk size must be at least 1 in Dynamic(0)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workshare_parfor::Schedule;
+    /// assert_eq!(Schedule::Dynamic(8).resolved(), Schedule::Dynamic(8));
+    /// assert_ne!(Schedule::Runtime.resolved(), Schedule::Runtime);
+    /// assert!(std::panic::catch_unwind(|| Schedule::Guided(0).resolved()).is_err());
+    /// ```
     #[inline]
     #[track_caller]
-    pub(crate) fn resolve(self) -> Schedule {
+    #[must_use]
+    pub fn resolved(self) -> Schedule {
         let schedule = match self {
             Schedule::Runtime => Schedule::runtime(),
             other => other,

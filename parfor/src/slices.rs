@@ -64,11 +64,13 @@ impl<'a, T> DisjointSlice<'a, T> {
 /// assert_eq!(squares[999], 999 * 999);
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
+#[track_caller]
 pub fn for_each_mut_chunk<T, F>(pool: &Pool, out: &mut [T], schedule: Schedule, body: F)
 where
     T: Send,
     F: Fn(&mut [T], usize, Ctx) + Sync,
 {
+    let schedule = schedule.resolved();
     for_each_mut_chunk_at_most(pool, pool.num_threads(), out, schedule, body);
 }
 
@@ -266,12 +268,14 @@ fn mismatch(what: &str, input: usize, len: usize, out_len: usize) -> ! {
 /// assert!(out.iter().all(|&v| v == 3.0));
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
+#[track_caller]
 pub fn map_into<T, I, F>(pool: &Pool, out: &mut [T], inputs: I, schedule: Schedule, f: F)
 where
     T: Send,
     I: Inputs,
     F: Fn(&mut T, I::Item) + Sync,
 {
+    let schedule = schedule.resolved();
     check_lengths("map_into", inputs, out.len());
     for_each_mut_chunk(pool, out, schedule, move |chunk, offset, _ctx| {
         let items = inputs.sub(offset..offset + chunk.len()).items();

@@ -383,6 +383,7 @@ pub fn for_each_tile_mut<T, F>(
     T: Send,
     F: for<'t> Fn(Tile<'t, T>, Ctx) + Sync,
 {
+    let schedule = schedule.resolved();
     let grid = tiled_grid(grid, cols, tile);
     let tiles = grid.len.checked_div(grid.cols).map_or(0, |rows_total| {
         rows_total.div_ceil(grid.tile.0) * grid.across

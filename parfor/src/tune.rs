@@ -97,6 +97,7 @@ impl TuneOptions {
     /// assert_eq!(options.candidate_threads(&pool), [1, 3, 4]);
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```
+    #[must_use]
     pub fn threads(mut self, threads: impl IntoIterator<Item = usize>) -> Self {
         let mut threads: Vec<usize> = threads.into_iter().collect();
         threads.sort_unstable();
@@ -124,10 +125,11 @@ impl TuneOptions {
     /// let options = TuneOptions::new().schedules([Schedule::Static, Schedule::Guided(8)]);
     /// assert_eq!(options.get_schedules(), [Schedule::Static, Schedule::Guided(8)]);
     /// ```
+    #[must_use]
     pub fn schedules(mut self, schedules: impl IntoIterator<Item = Schedule>) -> Self {
         let mut unique: Vec<Schedule> = Vec::new();
         for schedule in schedules {
-            schedule.resolve();
+            let _ = schedule.resolved();
             if !unique.contains(&schedule) {
                 unique.push(schedule);
             }
@@ -154,6 +156,7 @@ impl TuneOptions {
     /// let options = workshare_parfor::TuneOptions::new().sample_fraction(0.05);
     /// assert_eq!(options.get_sample_fraction(), 0.05);
     /// ```
+    #[must_use]
     pub fn sample_fraction(mut self, fraction: f64) -> Self {
         assert!(
             fraction > 0.0 && fraction <= 0.5,
@@ -173,6 +176,7 @@ impl TuneOptions {
     /// let options = workshare_parfor::TuneOptions::new().min_sample_len(4096);
     /// assert_eq!(options.get_min_sample_len(), 4096);
     /// ```
+    #[must_use]
     pub fn min_sample_len(mut self, len: usize) -> Self {
         self.min_sample_len = len;
         self
@@ -191,6 +195,7 @@ impl TuneOptions {
     /// let options = workshare_parfor::TuneOptions::new().repetitions(5);
     /// assert_eq!(options.get_repetitions(), 5);
     /// ```
+    #[must_use]
     pub fn repetitions(mut self, repetitions: usize) -> Self {
         assert!(
             repetitions >= 1,
@@ -214,6 +219,7 @@ impl TuneOptions {
     /// let options = workshare_parfor::TuneOptions::new().tolerance(0.1);
     /// assert_eq!(options.get_tolerance(), 0.1);
     /// ```
+    #[must_use]
     pub fn tolerance(mut self, tolerance: f64) -> Self {
         assert!(
             tolerance >= 0.0 && tolerance.is_finite(),

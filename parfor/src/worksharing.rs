@@ -89,7 +89,7 @@ pub fn team_for_each_chunk_nowait<F>(
 ) where
     F: FnMut(Range<usize>, Ctx),
 {
-    let schedule = schedule.resolve();
+    let schedule = schedule.resolved();
     let start = range.start;
     let len = range.end.saturating_sub(start);
     if team.collecting_stats() {

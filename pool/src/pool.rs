@@ -934,6 +934,7 @@ impl PoolBuilder {
     /// assert_eq!(pool.size(), 3);
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```
+    #[must_use]
     pub fn num_threads(mut self, n: usize) -> Self {
         self.num_threads = Some(n);
         self
@@ -952,6 +953,7 @@ impl PoolBuilder {
     ///     .build()?;
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```
+    #[must_use]
     pub fn spin_time(mut self, spin_time: Duration) -> Self {
         self.spin_time = spin_time;
         self
@@ -967,6 +969,7 @@ impl PoolBuilder {
     /// // Fails with `Error::Pin` where pinning is not supported or not allowed.
     /// # let _ = built;
     /// ```
+    #[must_use]
     pub fn pin_threads(mut self, pin: bool) -> Self {
         self.pin = pin;
         self
@@ -1000,6 +1003,7 @@ impl PoolBuilder {
     ///     .build()?;
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```
+    #[must_use]
     pub fn stack_size(mut self, bytes: usize) -> Self {
         self.stack_size = Some(bytes);
         self
@@ -1016,6 +1020,7 @@ impl PoolBuilder {
     /// assert_eq!(pool.stats().total().regions, 2);
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```
+    #[must_use]
     pub fn collect_stats(mut self, on: bool) -> Self {
         self.stats = on;
         self
@@ -1043,6 +1048,7 @@ impl PoolBuilder {
     /// });
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```
+    #[must_use]
     pub fn max_active_levels(mut self, levels: usize) -> Self {
         self.max_levels = levels;
         self

@@ -64,6 +64,8 @@ pub const BLOCK_LEN: usize = 4096;
 /// assert_eq!(text, "01234");
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
+#[must_use]
+#[track_caller]
 pub fn reduce_deterministic<I, T, Id, F, C>(
     pool: &Pool,
     input: I,
@@ -79,6 +81,7 @@ where
     F: Fn(T, I::Item) -> T + Sync,
     C: Fn(T, T) -> T,
 {
+    let schedule = schedule.resolved();
     let len = input.len();
     let blocks = len.div_ceil(BLOCK_LEN);
     let mut partials: Slots<Vec<(usize, T)>> = Slots::new(pool);
@@ -109,12 +112,15 @@ where
 /// assert_eq!(x.to_bits(), y.to_bits());
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
+#[must_use]
+#[track_caller]
 pub fn sum_deterministic<I, T, F>(pool: &Pool, input: I, schedule: Schedule, f: F) -> T
 where
     I: Input,
     T: Num,
     F: Fn(I::Item) -> T + Sync,
 {
+    let schedule = schedule.resolved();
     let add = |a: T, b: T| a + b;
     reduce_deterministic(
         pool,

@@ -27,6 +27,8 @@ use workshare_pool::with_current_pool;
 /// use workshare_reductions::{global, Schedule};
 /// assert_eq!(global::reduce(0..4, Schedule::Auto, || 1, |a, i| a * (i + 1), |a, b| a * b), 24);
 /// ```
+#[must_use]
+#[track_caller]
 pub fn reduce<I, T, Id, F, C>(input: I, schedule: Schedule, identity: Id, fold: F, combine: C) -> T
 where
     I: Input,
@@ -35,6 +37,7 @@ where
     F: Fn(T, I::Item) -> T + Sync,
     C: Fn(T, T) -> T + Sync,
 {
+    let schedule = schedule.resolved();
     with_current_pool(|pool| crate::reduce(pool, input, schedule, identity, fold, combine))
 }
 
@@ -47,12 +50,15 @@ where
 /// let (s, m) = global::reduce_monoid(0..5, Schedule::Auto, |i| (Sum(i), Max(i)));
 /// assert_eq!((s.0, m.0), (10, 4));
 /// ```
+#[must_use]
+#[track_caller]
 pub fn reduce_monoid<I, M, F>(input: I, schedule: Schedule, f: F) -> M
 where
     I: Input,
     M: Monoid,
     F: Fn(I::Item) -> M + Sync,
 {
+    let schedule = schedule.resolved();
     with_current_pool(|pool| crate::reduce_monoid(pool, input, schedule, f))
 }
 
@@ -62,12 +68,15 @@ where
 macro_rules! per_item_reductions {
     ($($(#[$doc:meta])* $name:ident($f:ident) -> $output:ty;)*) => {$(
         $(#[$doc])*
+        #[must_use]
+        #[track_caller]
         pub fn $name<I, T, F>(input: I, schedule: Schedule, $f: F) -> $output
         where
             I: Input,
             T: Num,
             F: Fn(I::Item) -> T + Sync,
         {
+            let schedule = schedule.resolved();
             with_current_pool(|pool| crate::$name(pool, input, schedule, $f))
         }
     )*};
@@ -153,11 +162,14 @@ per_item_reductions! {
 /// use workshare_reductions::{global, Schedule};
 /// assert_eq!(global::count(0..10, Schedule::Auto, |i| i % 2 == 0), 5);
 /// ```
+#[must_use]
+#[track_caller]
 pub fn count<I, F>(input: I, schedule: Schedule, predicate: F) -> usize
 where
     I: Input,
     F: Fn(I::Item) -> bool + Sync,
 {
+    let schedule = schedule.resolved();
     with_current_pool(|pool| crate::count(pool, input, schedule, predicate))
 }
 
@@ -170,6 +182,8 @@ where
 /// let s = global::reduce_deterministic(0..10, Schedule::Auto, || 0.0, |a, i| a + i as f64, |a, b| a + b);
 /// assert_eq!(s, 45.0);
 /// ```
+#[must_use]
+#[track_caller]
 pub fn reduce_deterministic<I, T, Id, F, C>(
     input: I,
     schedule: Schedule,
@@ -184,6 +198,7 @@ where
     F: Fn(T, I::Item) -> T + Sync,
     C: Fn(T, T) -> T,
 {
+    let schedule = schedule.resolved();
     with_current_pool(|pool| {
         crate::reduce_deterministic(pool, input, schedule, identity, fold, combine)
     })
@@ -198,6 +213,8 @@ where
 /// let states = global::for_each_init(0..100, Schedule::Auto, |_| 0, |n, i| *n += i);
 /// assert_eq!(states.iter().sum::<usize>(), 4950);
 /// ```
+#[must_use]
+#[track_caller]
 pub fn for_each_init<I, S, Init, F>(input: I, schedule: Schedule, init: Init, body: F) -> Vec<S>
 where
     I: Input,
@@ -205,5 +222,6 @@ where
     Init: Fn(usize) -> S + Sync,
     F: Fn(&mut S, I::Item) + Sync,
 {
+    let schedule = schedule.resolved();
     with_current_pool(|pool| crate::for_each_init(pool, input, schedule, init, body))
 }

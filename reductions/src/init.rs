@@ -35,6 +35,8 @@ use workshare_parfor::{Pool, Schedule};
 /// assert_eq!(merged, [250; 4]);
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
+#[must_use]
+#[track_caller]
 pub fn for_each_init<I, S, Init, F>(
     pool: &Pool,
     input: I,
@@ -48,6 +50,7 @@ where
     Init: Fn(usize) -> S + Sync,
     F: Fn(&mut S, I::Item) + Sync,
 {
+    let schedule = schedule.resolved();
     let mut states: Slots<Option<S>> = Slots::from_fn(pool, |_| None);
     let len = input.len();
     states.run(

@@ -30,6 +30,8 @@ use workshare_parfor::{Pool, Schedule};
 /// assert_eq!(total, 36 * 1000);
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
+#[must_use]
+#[track_caller]
 pub fn reduce<I, T, Id, F, C>(
     pool: &Pool,
     input: I,
@@ -45,6 +47,7 @@ where
     F: Fn(T, I::Item) -> T + Sync,
     C: Fn(T, T) -> T + Sync,
 {
+    let schedule = schedule.resolved();
     let mut partials = Partials::new(pool);
     let (identity_ref, combine_ref) = (&identity, &combine);
     // `move`: the input and the fold travel by value, into the loop's state.
@@ -94,12 +97,15 @@ fn finish<T: Send>(
 /// assert_eq!((sum.0, max.0, positive.0), (10.75, 8.25, 2));
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
+#[must_use]
+#[track_caller]
 pub fn reduce_monoid<I, M, F>(pool: &Pool, input: I, schedule: Schedule, f: F) -> M
 where
     I: Input,
     M: Monoid,
     F: Fn(I::Item) -> M + Sync,
 {
+    let schedule = schedule.resolved();
     reduce(
         pool,
         input,
@@ -122,12 +128,15 @@ where
 /// assert_eq!(sum(&pool, &data[..], Schedule::Static, |&x| x), 0.75);
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
+#[must_use]
+#[track_caller]
 pub fn sum<I, T, F>(pool: &Pool, input: I, schedule: Schedule, f: F) -> T
 where
     I: Input,
     T: Num,
     F: Fn(I::Item) -> T + Sync,
 {
+    let schedule = schedule.resolved();
     let add = |a: T, b: T| a + b;
     reduce(
         pool,
@@ -149,12 +158,15 @@ where
 /// assert_eq!(product(&pool, 1..11, Schedule::Auto, |i| i as u64), 3_628_800);
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
+#[must_use]
+#[track_caller]
 pub fn product<I, T, F>(pool: &Pool, input: I, schedule: Schedule, f: F) -> T
 where
     I: Input,
     T: Num,
     F: Fn(I::Item) -> T + Sync,
 {
+    let schedule = schedule.resolved();
     reduce_monoid(pool, input, schedule, |item| Product(f(item))).0
 }
 
@@ -171,12 +183,15 @@ where
 /// assert_eq!(min(&pool, 0..0, Schedule::Auto, |i| i), None);
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
+#[must_use]
+#[track_caller]
 pub fn min<I, T, F>(pool: &Pool, input: I, schedule: Schedule, f: F) -> Option<T>
 where
     I: Input,
     T: Num,
     F: Fn(I::Item) -> T + Sync,
 {
+    let schedule = schedule.resolved();
     reduce_non_empty(pool, input, schedule, |item| Min(f(item))).map(|min| min.0)
 }
 
@@ -190,12 +205,15 @@ where
 /// assert_eq!(max(&pool, 0..10, Schedule::Dynamic(3), |i| (i % 7) as u8), Some(6));
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
+#[must_use]
+#[track_caller]
 pub fn max<I, T, F>(pool: &Pool, input: I, schedule: Schedule, f: F) -> Option<T>
 where
     I: Input,
     T: Num,
     F: Fn(I::Item) -> T + Sync,
 {
+    let schedule = schedule.resolved();
     reduce_non_empty(pool, input, schedule, |item| Max(f(item))).map(|max| max.0)
 }
 
@@ -221,11 +239,14 @@ where
 /// assert_eq!(count(&pool, 0..100, Schedule::Auto, |i| i % 3 == 0), 34);
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
+#[must_use]
+#[track_caller]
 pub fn count<I, F>(pool: &Pool, input: I, schedule: Schedule, predicate: F) -> usize
 where
     I: Input,
     F: Fn(I::Item) -> bool + Sync,
 {
+    let schedule = schedule.resolved();
     let counted = |acc: Count, item| Count(acc.0 + usize::from(predicate(item)));
     reduce(
         pool,
@@ -253,12 +274,15 @@ where
 /// assert_eq!(argmin(&pool, &scores[..], Schedule::Auto, |&s| s), Some(1));
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
+#[must_use]
+#[track_caller]
 pub fn argmin<I, T, F>(pool: &Pool, input: I, schedule: Schedule, key: F) -> Option<usize>
 where
     I: Input,
     T: Num,
     F: Fn(I::Item) -> T + Sync,
 {
+    let schedule = schedule.resolved();
     arg_best::<I, ArgMin<T>, T>(pool, input, schedule, |a, b| a < b, key)
 }
 
@@ -274,12 +298,15 @@ where
 /// assert_eq!(argmax(&pool, &scores[..], Schedule::Dynamic(1), |&s| s), Some(1));
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
+#[must_use]
+#[track_caller]
 pub fn argmax<I, T, F>(pool: &Pool, input: I, schedule: Schedule, key: F) -> Option<usize>
 where
     I: Input,
     T: Num,
     F: Fn(I::Item) -> T + Sync,
 {
+    let schedule = schedule.resolved();
     arg_best::<I, ArgMax<T>, T>(pool, input, schedule, |a, b| a > b, key)
 }
 

@@ -91,6 +91,7 @@ pub fn scan_inclusive<T, Op>(
     T: Clone + Send + Sync,
     Op: Fn(T, T) -> T + Sync,
 {
+    let schedule = schedule.resolved();
     check_lengths("scan_inclusive", input.len(), output.len());
     let fold = |block: usize, _: &mut [T]| fold_block(block_of(input, block), &identity, &op);
     scan_with(
@@ -139,6 +140,7 @@ pub fn scan_exclusive<T, Op>(
     T: Clone + Send + Sync,
     Op: Fn(T, T) -> T + Sync,
 {
+    let schedule = schedule.resolved();
     check_lengths("scan_exclusive", input.len(), output.len());
     let fold = |block: usize, _: &mut [T]| fold_block(block_of(input, block), &identity, &op);
     scan_with(
@@ -171,6 +173,7 @@ pub fn scan_exclusive<T, Op>(
 /// assert_eq!(data, [3, 3, 4, 4, 5, 9, 9, 9]);
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
+#[track_caller]
 pub fn scan_inclusive_in_place<T, Op>(
     pool: &Pool,
     data: &mut [T],
@@ -181,6 +184,7 @@ pub fn scan_inclusive_in_place<T, Op>(
     T: Clone + Send + Sync,
     Op: Fn(T, T) -> T + Sync,
 {
+    let schedule = schedule.resolved();
     let fold = |_, cells: &mut [T]| fold_block(cells, &identity, &op);
     scan_with(
         pool,
@@ -212,6 +216,7 @@ pub fn scan_inclusive_in_place<T, Op>(
 /// assert!(data.iter().enumerate().all(|(i, &x)| x as usize == i));
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
+#[track_caller]
 pub fn scan_exclusive_in_place<T, Op>(
     pool: &Pool,
     data: &mut [T],
@@ -222,6 +227,7 @@ pub fn scan_exclusive_in_place<T, Op>(
     T: Clone + Send + Sync,
     Op: Fn(T, T) -> T + Sync,
 {
+    let schedule = schedule.resolved();
     let fold = |_, cells: &mut [T]| fold_block(cells, &identity, &op);
     scan_with(
         pool,
@@ -260,6 +266,7 @@ pub fn scan_exclusive_in_place<T, Op>(
 /// ```
 #[track_caller]
 pub fn prefix_sum<T: Num>(pool: &Pool, input: &[T], output: &mut [T], schedule: Schedule) {
+    let schedule = schedule.resolved();
     check_lengths("prefix_sum", input.len(), output.len());
     scan_inclusive(pool, input, output, schedule, T::ZERO, |a, b| a + b);
 }

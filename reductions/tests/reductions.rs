@@ -167,7 +167,7 @@ fn panic_in_fold_propagates_and_pool_stays_usable() {
 #[should_panic(expected = "workshare")]
 fn zero_chunk_size_panics() {
     let pool = Pool::new(2).unwrap();
-    sum(&pool, 0..10, Schedule::Dynamic(0), |i| i);
+    let _ = sum(&pool, 0..10, Schedule::Dynamic(0), |i| i);
 }
 
 #[test]
