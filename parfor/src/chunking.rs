@@ -14,8 +14,8 @@ pub(crate) fn static_block(len: usize, parts: usize, part: usize) -> Range<usize
     let base = len / parts;
     let extra = len % parts;
     // part * base <= parts * base <= len, and part.min(extra) + that <= len.
-    let start = part * base + part.min(extra);
-    let end = start + base + usize::from(part < extra);
+    let start = part * base + part.min(extra); // mutant: boundary
+    let end = start + base + usize::from(part < extra); // mutant: boundary
     start..end
 }
 
@@ -27,14 +27,14 @@ pub(crate) fn round_robin(
     parts: usize,
     part: usize,
 ) -> impl Iterator<Item = Range<usize>> {
-    let first = part.checked_mul(chunk).filter(|&start| start < len);
+    let first = part.checked_mul(chunk).filter(|&start| start < len); // mutant: boundary
     let stride = parts.checked_mul(chunk);
     std::iter::successors(first, move |&start| {
         stride
             .and_then(|stride| start.checked_add(stride))
-            .filter(|&next| next < len)
+            .filter(|&next| next < len) // mutant: boundary
     })
-    .map(move |start| start..start + chunk.min(len - start))
+    .map(move |start| start..start + chunk.min(len - start)) // mutant: boundary
 }
 
 /// The size of a guided chunk when `remaining > 0` indices are left for `threads` threads:
@@ -42,7 +42,7 @@ pub(crate) fn round_robin(
 #[inline]
 pub(crate) fn guided_size(remaining: usize, threads: usize, min: usize) -> usize {
     let share = remaining.div_ceil(threads.saturating_mul(2));
-    share.max(min).min(remaining)
+    share.max(min).min(remaining) // mutant: boundary
 }
 
 /// Claims the next chunk of `0..len` from `counter`, the offset of the first unclaimed index;
@@ -61,10 +61,11 @@ pub(crate) fn claim(
     // no other data is published through it (the region's fork and join order the bodies).
     let mut start = counter.load(Ordering::Relaxed);
     loop {
+        // mutant: boundary
         if start >= len {
             return None;
         }
-        let end = start + size(len - start).clamp(1, len - start);
+        let end = start + size(len - start).clamp(1, len - start); // mutant: boundary
         match counter.compare_exchange_weak(start, end, Ordering::Relaxed, Ordering::Relaxed) {
             Ok(_) => return Some(start..end),
             Err(current) => start = current,

@@ -115,7 +115,7 @@ impl StealRanges {
 
     /// The indices of `units`; offsets are clamped to `len` (the last unit may be short).
     fn indices(&self, units: Range<u32>) -> Range<usize> {
-        let at = |u: u32| (u as usize).saturating_mul(self.unit).min(self.len);
+        let at = |u: u32| (u as usize).saturating_mul(self.unit).min(self.len); // mutant: boundary
         at(units.start)..at(units.end)
     }
 
@@ -153,7 +153,7 @@ impl StealRanges {
                 return None;
             }
             let left = units.end - units.start;
-            let take = (left / 8).max(self.min_take).min(left);
+            let take = (left / 8).max(self.min_take).min(left); // mutant: boundary
             let claimed = units.start..units.start + take;
             let rest = pack(claimed.end..units.end);
             match slot.compare_exchange_weak(current, rest, Ordering::Relaxed, Ordering::Relaxed) {
@@ -168,7 +168,7 @@ impl StealRanges {
         loop {
             let (victim, current) = self.fullest(me, threads)?;
             let units = unpack(current);
-            let half = (units.end - units.start).div_ceil(2);
+            let half = (units.end - units.start).div_ceil(2); // mutant: boundary
             let left = pack(units.start..units.end - half);
             let slot = &self.slots[victim];
             if slot
@@ -188,6 +188,7 @@ impl StealRanges {
             let current = self.slots[victim].load(Ordering::Relaxed);
             let units = unpack(current);
             let left = units.end.saturating_sub(units.start);
+            // mutant: boundary
             if left > best.map_or(0, |b| b.2) {
                 best = Some((victim, current, left));
             }
