@@ -116,6 +116,52 @@ mod tests {
     }
 
     #[test]
+    fn round_robin_ragged_lengths() {
+        let chunks = |len, chunk, parts, part| -> Vec<Range<usize>> {
+            round_robin(len, chunk, parts, part).collect()
+        };
+        // The last chunk is shorter than the chunk size; none starts at `len`.
+        assert_eq!(chunks(7, 3, 2, 0), vec![0..3, 6..7]);
+        assert_eq!(chunks(7, 3, 2, 1), vec![3..6]);
+        assert_eq!(chunks(6, 3, 2, 0), vec![0..3]);
+        // Fewer indices than parts: the parts past the end get nothing.
+        assert_eq!(chunks(6, 2, 4, 3), vec![]);
+        assert_eq!(chunks(1, 4, 3, 0), vec![0..1]);
+        assert_eq!(chunks(1, 4, 3, 1), vec![]);
+    }
+
+    /// Claims `0..len` in chunks of `size` by `threads` interleaved claimers; every index once.
+    fn claim_interleaved(len: usize, threads: usize, size: impl Fn(usize) -> usize) {
+        let counter = AtomicUsize::new(0);
+        let mut runs = vec![0; len];
+        let mut active = threads;
+        while active > 0 {
+            active = 0;
+            for _ in 0..threads {
+                if let Some(chunk) = claim(&counter, len, &size) {
+                    assert!(!chunk.is_empty() && chunk.end <= len, "{chunk:?} of {len}");
+                    chunk.for_each(|i| runs[i] += 1);
+                    active += 1;
+                }
+            }
+        }
+        assert!(runs.iter().all(|&r| r == 1), "len {len}: {runs:?}");
+    }
+
+    #[test]
+    fn claims_cover_ragged_lengths_once() {
+        for len in [0, 1, 2, 3, 5, 7, 10, 33] {
+            for threads in [1, 2, 3, 8] {
+                // Chunks larger than what is left, lengths they do not divide, len < threads.
+                for chunk in [1, 2, 3, 4, 16] {
+                    claim_interleaved(len, threads, |_| chunk);
+                }
+                claim_interleaved(len, threads, |left| guided_size(left, threads, 2));
+            }
+        }
+    }
+
+    #[test]
     fn claims_stop_at_len_and_after_stop() {
         let counter = AtomicUsize::new(usize::MAX - 3);
         assert_eq!(

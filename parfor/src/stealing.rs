@@ -222,6 +222,70 @@ mod tests {
         assert_eq!(ranges.next(0, 2, &mut 0), Some(0..3));
     }
 
+    /// Runs `0..len` on `threads` interleaved threads, of which the first `starting` split the
+    /// range and the others only steal; every index exactly once, no chunk past `len`.
+    fn drain_interleaved(len: usize, threads: usize, starting: usize) {
+        let ranges = StealRanges::new(len, threads);
+        (0..starting).for_each(|me| ranges.init(me, starting));
+        let mut runs = vec![0u8; len];
+        let mut active = true;
+        while active {
+            active = false;
+            for me in 0..threads {
+                if let Some(chunk) = ranges.next(me, threads, &mut 0) {
+                    assert!(!chunk.is_empty() && chunk.end <= len, "{chunk:?} of {len}");
+                    chunk.for_each(|i| runs[i] += 1);
+                    active = true;
+                }
+            }
+        }
+        assert!(runs.iter().all(|&r| r == 1), "len {len}, {threads} threads");
+    }
+
+    #[test]
+    fn ragged_lengths_run_once() {
+        // Lengths the threads do not divide, fewer indices than threads, and (from 512 * threads
+        // on) pops whose floor is larger than what is left.
+        for len in [1, 2, 3, 5, 7, 100, 1000, 1001, 1003, 1007, 2053, 4099] {
+            for threads in [1, 2, 3, 4] {
+                for starting in 1..=threads {
+                    drain_interleaved(len, threads, starting);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pops_take_no_more_than_is_left() {
+        // A floor of three units a pop (1000 / 256): the last pops find fewer left.
+        for len in 1000..1010 {
+            let ranges = StealRanges::new(len, 1);
+            ranges.init(0, 1);
+            let mut next = 0;
+            while let Some(chunk) = ranges.next(0, 1, &mut 0) {
+                assert_eq!(chunk.start, next);
+                assert!(chunk.end <= len, "{chunk:?} of {len}");
+                next = chunk.end;
+            }
+            assert_eq!(next, len);
+        }
+    }
+
+    #[test]
+    fn a_short_last_unit_ends_at_len() {
+        // Two indices a unit, and an odd length: the last unit holds one index.
+        let len = u32::MAX as usize + 2;
+        let ranges = StealRanges::new(len, 2);
+        // Thread 0 takes the whole range; thread 1 steals it all, in halves.
+        ranges.init(0, 1);
+        let (mut covered, mut max_end) = (0, 0);
+        while let Some(chunk) = ranges.next(1, 2, &mut 0) {
+            covered += chunk.len();
+            max_end = max_end.max(chunk.end);
+        }
+        assert_eq!((covered, max_end), (len, len));
+    }
+
     #[test]
     fn huge_ranges_use_units() {
         let ranges = StealRanges::new(usize::MAX, 2);
