@@ -246,7 +246,7 @@ mod tests {
     fn ragged_lengths_run_once() {
         // Lengths the threads do not divide, fewer indices than threads, and (from 512 * threads
         // on) pops whose floor is larger than what is left.
-        for len in [1, 2, 3, 5, 7, 100, 1000, 1001, 1003, 1007, 2053, 4099] {
+        for len in [1, 2, 3, 5, 7, 100, 1001, 2053] {
             for threads in [1, 2, 3, 4] {
                 for starting in 1..=threads {
                     drain_interleaved(len, threads, starting);
