@@ -5,18 +5,23 @@
 #   - an atomic ordering weakened one step (SeqCst -> AcqRel/Acquire/Release by the operation,
 #     AcqRel -> Acquire and -> Release, Acquire -> Relaxed, Release -> Relaxed);
 #   - a wake-up removed (a `.notify()`, `.notify_after_fence()` or `.wake(` call statement);
-#   - a boundary perturbed, at the lines marked `// mutant: boundary` (`<` <-> `<=`, `min` ->
-#     `max`, `+ 1` dropped), in the crates whose models cover them.
-# and runs the loom models of the crate it is in (LOOM_MAX_PREEMPTIONS as in .ci/run). A mutant
-# is *killed* when some model fails (or times out), and *survives* when every model passes.
+#   - a boundary perturbed, at the lines marked `// mutant: boundary` (at their end, or alone
+#     on the line before): `<` <-> `<=` and
+#     `>` <-> `>=`, a `.min(..)` or `.max(..)` clamp dropped, a `.clamp(lo, hi)` losing its
+#     upper bound, `.div_ceil(d)` rounding down instead, `+ 1` or `- 1` dropped;
+# and runs the loom models of the crate it is in (LOOM_MAX_PREEMPTIONS as in .ci/run), and for a
+# boundary mutant that the models do not catch, the crate's unit tests too (without loom: they
+# pin the ragged sizes that a small model does not reach). A mutant is *killed* when some model
+# or test fails (or times out), and *survives* when every one passes.
 # A survivor must be explained in scripts/mutants-explained.txt (one line per mutant key:
 # `KEY<TAB>reason`, the reason pointing at the DESIGN.md section that argues it); unexplained
 # survivors make the script exit 1.
 #
 #   bash scripts/mutants.sh                 every mutant of every crate
 #   bash scripts/mutants.sh --list          list the mutants with their keys, run nothing
-#   bash scripts/mutants.sh --budget 540    stop starting mutants after 540 s (a bounded sample,
-#                                           in an order that changes with MUTANTS_SEED)
+#   bash scripts/mutants.sh --budget 540    stop starting mutants 540 s after the start, baselines
+#                                           included (a bounded sample, in an order that changes
+#                                           with MUTANTS_SEED)
 #   bash scripts/mutants.sh --match dispatch.rs   only mutants whose key contains the text
 #
 # Environment: MUTANTS_SEED (default: the day of the year) orders a bounded sample;
@@ -44,8 +49,10 @@ files=(
   "workshare-pool pool/src/sleep.rs"
   "workshare-pool pool/src/barrier.rs"
   "workshare-pool pool/src/workshare.rs"
+  "workshare-pool pool/src/sync.rs"
   "workshare-parfor parfor/src/chunking.rs"
   "workshare-parfor parfor/src/stealing.rs"
+  "workshare-parfor parfor/src/largest_team.rs"
   "workshare-reductions reductions/src/deterministic.rs"
 )
 
@@ -72,11 +79,20 @@ enumerate() {
         if (code ~ /Ordering::Acquire/) emit("ordering", "Ordering::Acquire", "Ordering::Relaxed")
         if (code ~ /Ordering::Release/) emit("ordering", "Ordering::Release", "Ordering::Relaxed")
         if (code ~ /^[ \t]*[A-Za-z_.&*()\[\]]*\.(notify|notify_after_fence)\(\);[ \t]*$/ || code ~ /^[ \t]*self\.dispatch\.wake\(/) emit("notify", "CALL", "REMOVED")
-        if ($0 ~ /\/\/ mutant: boundary/) {
+        # The marker ends the line it perturbs, or stands alone on the line before it.
+        marked = pending || ($0 ~ /\/\/ mutant: boundary/ && code !~ /^[ \t]*$/)
+        pending = ($0 ~ /\/\/ mutant: boundary/ && code ~ /^[ \t]*$/)
+        if (marked) {
           if (code ~ / < /) emit("boundary", " < ", " <= ")
-          else if (code ~ / <= /) emit("boundary", " <= ", " < ")
-          if (code ~ /\.min\(/) emit("boundary", ".min(", ".max(")
+          if (code ~ / <= /) emit("boundary", " <= ", " < ")
+          if (code ~ / > /) emit("boundary", " > ", " >= ")
+          if (code ~ / >= /) emit("boundary", " >= ", " > ")
+          if (code ~ /\.min\(/) emit("boundary", ".min(", "<clamp dropped>")
+          if (code ~ /\.max\(/) emit("boundary", ".max(", "<clamp dropped>")
+          if (code ~ /\.clamp\(/) emit("boundary", ".clamp(", "<upper clamp dropped>")
+          if (code ~ /\.div_ceil\(/) emit("boundary", ".div_ceil(", " / (")
           if (code ~ / \+ 1/) emit("boundary", " + 1", "")
+          if (code ~ / - 1/) emit("boundary", " - 1", "")
         }
       }' "$file"
   done
@@ -120,6 +136,8 @@ if [ "$list_only" = 1 ]; then
   exit 0
 fi
 
+# The budget counts from here: the baselines below are part of it.
+started=$(date +%s)
 explained="$root/scripts/mutants-explained.txt"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -133,6 +151,8 @@ per_mutant=${MUTANT_TIMEOUT:-300}
 
 # The unmutated models must pass first, or every mutant would look killed.
 for crate in workshare-pool workshare-parfor workshare-reductions; do
+  # Only the crates that some selected mutant is in.
+  printf '%s\n' "${mutants[@]}" | grep -q "^$crate|" || continue
   echo "baseline: $crate"
   (cd "$work" && timeout 1200 cargo test --quiet --release --lib -p "$crate" models >/dev/null 2>&1) || {
     echo "the loom models of $crate fail without any mutation: fix them first" >&2
@@ -140,7 +160,24 @@ for crate in workshare-pool workshare-parfor workshare-reductions; do
   }
 done
 
-started=$(date +%s)
+# The crate's unit tests, without loom (for boundary mutants that survive the models); a
+# boundary mutant that loops forever is caught by the timeout.
+unit_tests() {
+  (cd "$work" && RUSTFLAGS="" CARGO_TARGET_DIR="$root/target/mutants-std" \
+    timeout "$per_mutant" cargo test --quiet --release --lib -p "$1")
+}
+for m in "${mutants[@]}"; do
+  IFS='|' read -r crate _ _ kind _ <<<"$m"
+  [ "$kind" = boundary ] || continue
+  case " ${unit_baseline:-} " in *" $crate "*) continue ;; esac
+  unit_baseline="${unit_baseline:-} $crate"
+  echo "baseline: $crate unit tests"
+  unit_tests "$crate" >/dev/null 2>&1 || {
+    echo "the unit tests of $crate fail without any mutation: fix them first" >&2
+    exit 1
+  }
+done
+
 killed=0 survived=0 unexplained=0 skipped=0
 survivors=()
 for m in "${mutants[@]}"; do
@@ -155,7 +192,29 @@ for m in "${mutants[@]}"; do
     sed -i "${line}s/^\([[:space:]]*\).*$/\1\/\/ (mutant: wake-up removed)/" "$work/$file"
   else
     awk -v n="$line" -v from="$from" -v to="$to" '
-      NR == n { i = index($0, from); if (i > 0) $0 = substr($0, 1, i - 1) to substr($0, i + length(from)) }
+      # The end of the call whose argument list opens just before `at`, and (in `comma`) the
+      # position of its first top-level comma.
+      function close_of(line, at,    depth, j, c) {
+        depth = 1; comma = 0
+        for (j = at; j <= length(line); j++) {
+          c = substr(line, j, 1)
+          if (c == "(") depth++
+          else if (c == ")" && --depth == 0) return j
+          else if (c == "," && depth == 1 && !comma) comma = j
+        }
+        return 0
+      }
+      NR == n {
+        i = index($0, from)
+        if (i > 0 && to == "<clamp dropped>") {
+          j = close_of($0, i + length(from))
+          if (j > 0) $0 = substr($0, 1, i - 1) substr($0, j + 1)
+        } else if (i > 0 && to == "<upper clamp dropped>") {
+          j = close_of($0, i + length(from))
+          if (j > 0 && comma > 0)
+            $0 = substr($0, 1, i - 1) ".max(" substr($0, i + length(from), comma - i - length(from)) ")" substr($0, j + 1)
+        } else if (i > 0) $0 = substr($0, 1, i - 1) to substr($0, i + length(from))
+      }
       { print }' "$root/$file" >"$work/$file"
   fi
   if cmp -s "$root/$file" "$work/$file"; then
@@ -165,6 +224,12 @@ for m in "${mutants[@]}"; do
   t0=$(date +%s)
   if (cd "$work" && timeout "$per_mutant" cargo test --quiet --release --lib -p "$crate" models >"$work/log" 2>&1); then
     verdict=SURVIVED
+    # A boundary the models do not reach may still be pinned by the crate's unit tests (the
+    # ragged sizes: a chunk larger than what is left, a length the parts do not divide).
+    if [ "$kind" = boundary ] && ! unit_tests "$crate" >"$work/log" 2>&1; then
+      verdict=killed
+      grep -q "error\[E" "$work/log" && verdict="NOT COMPILED"
+    fi
   else
     rc=$?
     verdict=killed
@@ -174,7 +239,7 @@ for m in "${mutants[@]}"; do
   cp "$root/$file" "$work/$file"
   secs=$(( $(date +%s) - t0 ))
   # The evidence: which models failed.
-  caught=$(grep -E '^    models::[a-z_0-9]+$' "$work/log" | sed -e 's/^ *models:://' | sort -u | paste -sd, - || true)
+  caught=$(grep -E '^    [a-z_0-9]+::[a-z_0-9:]+$' "$work/log" | sed -e 's/^ *models:://' -e 's/^ *//' | sort -u | paste -sd, - || true)
   [ -n "$caught" ] && key_note=" <- $caught" || key_note=""
   case "$verdict" in
     killed*) killed=$((killed + 1)) ;;

@@ -81,12 +81,13 @@ const STEAL_FROM: usize = 16;
 #[cfg(not(loom))]
 mod probe {
     use super::{PAYOFF, STEAL_FROM};
+    use crate::calibration::Table;
     use crate::run::run_parallel;
     use crate::Ctx;
     use crate::Schedule;
     use std::cell::Cell;
     use std::ops::Range;
-    use std::sync::Mutex;
+    use std::sync::LazyLock;
     use std::time::{Duration, Instant};
     use workshare_pool::Pool;
 
@@ -396,7 +397,7 @@ mod probe {
             Cell::new(Calibration { key: (0, 0), nanos: 0, at: None })
         };
     }
-    static TABLE: Mutex<Vec<Calibration>> = Mutex::new(Vec::new());
+    static TABLE: LazyLock<Table<Calibration>> = LazyLock::new(Table::new);
 
     /// The fork-join cost of a loop of `pool` that asks for `threads` threads, calibrated on
     /// first use and again once the calibration is [`RECALIBRATE_AFTER`] old.
@@ -412,31 +413,17 @@ mod probe {
         if fresh(&last) {
             return last.nanos;
         }
-        let lock = || TABLE.lock().unwrap_or_else(|e| e.into_inner());
-        // Never measure with the table locked: measuring runs regions of `pool` (microseconds,
-        // more on a loaded machine), and every other thread's first probe, of any pool, would
-        // wait for them. Two threads may then measure the same pool at once: a fresh result
-        // already stored wins.
-        let found = lock().iter().copied().find(fresh);
-        let calibration = found.unwrap_or_else(|| {
-            let measured = Calibration {
+        // Never measured with the table locked (`calibration`'s protocol): two threads may
+        // measure the same pool at once, and a fresh result already stored wins.
+        let calibration = TABLE.get_or_measure(
+            |c| c.key == key,
+            |c| c.fresh(key, RECALIBRATE_AFTER),
+            || Calibration {
                 key,
                 nanos: measure_fork_join(pool, threads),
                 at: Some(Instant::now()),
-            };
-            let mut table = lock();
-            match table.iter_mut().find(|c| c.key == key) {
-                Some(stored) if fresh(stored) => *stored,
-                Some(stored) => {
-                    *stored = measured;
-                    measured
-                }
-                None => {
-                    table.push(measured);
-                    measured
-                }
-            }
-        });
+            },
+        );
         LAST.with(|cell| cell.set(calibration));
         calibration.nanos
     }

@@ -14,8 +14,8 @@ pub(crate) fn static_block(len: usize, parts: usize, part: usize) -> Range<usize
     let base = len / parts;
     let extra = len % parts;
     // part * base <= parts * base <= len, and part.min(extra) + that <= len.
-    let start = part * base + part.min(extra);
-    let end = start + base + usize::from(part < extra);
+    let start = part * base + part.min(extra); // mutant: boundary
+    let end = start + base + usize::from(part < extra); // mutant: boundary
     start..end
 }
 
@@ -27,14 +27,14 @@ pub(crate) fn round_robin(
     parts: usize,
     part: usize,
 ) -> impl Iterator<Item = Range<usize>> {
-    let first = part.checked_mul(chunk).filter(|&start| start < len);
+    let first = part.checked_mul(chunk).filter(|&start| start < len); // mutant: boundary
     let stride = parts.checked_mul(chunk);
     std::iter::successors(first, move |&start| {
         stride
             .and_then(|stride| start.checked_add(stride))
-            .filter(|&next| next < len)
+            .filter(|&next| next < len) // mutant: boundary
     })
-    .map(move |start| start..start + chunk.min(len - start))
+    .map(move |start| start..start + chunk.min(len - start)) // mutant: boundary
 }
 
 /// The size of a guided chunk when `remaining > 0` indices are left for `threads` threads:
@@ -42,7 +42,7 @@ pub(crate) fn round_robin(
 #[inline]
 pub(crate) fn guided_size(remaining: usize, threads: usize, min: usize) -> usize {
     let share = remaining.div_ceil(threads.saturating_mul(2));
-    share.max(min).min(remaining)
+    share.max(min).min(remaining) // mutant: boundary
 }
 
 /// Claims the next chunk of `0..len` from `counter`, the offset of the first unclaimed index;
@@ -61,10 +61,11 @@ pub(crate) fn claim(
     // no other data is published through it (the region's fork and join order the bodies).
     let mut start = counter.load(Ordering::Relaxed);
     loop {
+        // mutant: boundary
         if start >= len {
             return None;
         }
-        let end = start + size(len - start).clamp(1, len - start);
+        let end = start + size(len - start).clamp(1, len - start); // mutant: boundary
         match counter.compare_exchange_weak(start, end, Ordering::Relaxed, Ordering::Relaxed) {
             Ok(_) => return Some(start..end),
             Err(current) => start = current,
@@ -112,6 +113,52 @@ mod tests {
         assert_eq!(guided_size(10, 2, 4), 4);
         assert_eq!(guided_size(3, 2, 4), 3);
         assert_eq!(guided_size(usize::MAX, usize::MAX, 1), 1);
+    }
+
+    #[test]
+    fn round_robin_ragged_lengths() {
+        let chunks = |len, chunk, parts, part| -> Vec<Range<usize>> {
+            round_robin(len, chunk, parts, part).collect()
+        };
+        // The last chunk is shorter than the chunk size; none starts at `len`.
+        assert_eq!(chunks(7, 3, 2, 0), vec![0..3, 6..7]);
+        assert_eq!(chunks(7, 3, 2, 1), vec![3..6]);
+        assert_eq!(chunks(6, 3, 2, 0), vec![0..3]);
+        // Fewer indices than parts: the parts past the end get nothing.
+        assert_eq!(chunks(6, 2, 4, 3), vec![]);
+        assert_eq!(chunks(1, 4, 3, 0), vec![0..1]);
+        assert_eq!(chunks(1, 4, 3, 1), vec![]);
+    }
+
+    /// Claims `0..len` in chunks of `size` by `threads` interleaved claimers; every index once.
+    fn claim_interleaved(len: usize, threads: usize, size: impl Fn(usize) -> usize) {
+        let counter = AtomicUsize::new(0);
+        let mut runs = vec![0; len];
+        let mut active = threads;
+        while active > 0 {
+            active = 0;
+            for _ in 0..threads {
+                if let Some(chunk) = claim(&counter, len, &size) {
+                    assert!(!chunk.is_empty() && chunk.end <= len, "{chunk:?} of {len}");
+                    chunk.for_each(|i| runs[i] += 1);
+                    active += 1;
+                }
+            }
+        }
+        assert!(runs.iter().all(|&r| r == 1), "len {len}: {runs:?}");
+    }
+
+    #[test]
+    fn claims_cover_ragged_lengths_once() {
+        for len in [0, 1, 2, 3, 5, 7, 10, 33] {
+            for threads in [1, 2, 3, 8] {
+                // Chunks larger than what is left, lengths they do not divide, len < threads.
+                for chunk in [1, 2, 3, 4, 16] {
+                    claim_interleaved(len, threads, |_| chunk);
+                }
+                claim_interleaved(len, threads, |left| guided_size(left, threads, 2));
+            }
+        }
     }
 
     #[test]

@@ -100,11 +100,15 @@
 #![warn(missing_docs)]
 
 mod auto;
+#[cfg_attr(loom, allow(dead_code))]
+mod calibration;
 mod chunking;
 mod ctx;
 #[cfg(not(loom))]
 mod global;
 mod grid;
+#[cfg_attr(loom, allow(dead_code))]
+mod largest_team;
 mod loops;
 mod map_reduce;
 mod run;

@@ -115,7 +115,7 @@ impl StealRanges {
 
     /// The indices of `units`; offsets are clamped to `len` (the last unit may be short).
     fn indices(&self, units: Range<u32>) -> Range<usize> {
-        let at = |u: u32| (u as usize).saturating_mul(self.unit).min(self.len);
+        let at = |u: u32| (u as usize).saturating_mul(self.unit).min(self.len); // mutant: boundary
         at(units.start)..at(units.end)
     }
 
@@ -153,7 +153,7 @@ impl StealRanges {
                 return None;
             }
             let left = units.end - units.start;
-            let take = (left / 8).max(self.min_take).min(left);
+            let take = (left / 8).max(self.min_take).min(left); // mutant: boundary
             let claimed = units.start..units.start + take;
             let rest = pack(claimed.end..units.end);
             match slot.compare_exchange_weak(current, rest, Ordering::Relaxed, Ordering::Relaxed) {
@@ -168,7 +168,7 @@ impl StealRanges {
         loop {
             let (victim, current) = self.fullest(me, threads)?;
             let units = unpack(current);
-            let half = (units.end - units.start).div_ceil(2);
+            let half = (units.end - units.start).div_ceil(2); // mutant: boundary
             let left = pack(units.start..units.end - half);
             let slot = &self.slots[victim];
             if slot
@@ -188,6 +188,7 @@ impl StealRanges {
             let current = self.slots[victim].load(Ordering::Relaxed);
             let units = unpack(current);
             let left = units.end.saturating_sub(units.start);
+            // mutant: boundary
             if left > best.map_or(0, |b| b.2) {
                 best = Some((victim, current, left));
             }
@@ -219,6 +220,70 @@ mod tests {
         // Thread 1 never started: its slot is empty, so it steals 25..50 and pops an eighth.
         assert_eq!(ranges.next(1, 2, &mut 0), Some(25..28));
         assert_eq!(ranges.next(0, 2, &mut 0), Some(0..3));
+    }
+
+    /// Runs `0..len` on `threads` interleaved threads, of which the first `starting` split the
+    /// range and the others only steal; every index exactly once, no chunk past `len`.
+    fn drain_interleaved(len: usize, threads: usize, starting: usize) {
+        let ranges = StealRanges::new(len, threads);
+        (0..starting).for_each(|me| ranges.init(me, starting));
+        let mut runs = vec![0u8; len];
+        let mut active = true;
+        while active {
+            active = false;
+            for me in 0..threads {
+                if let Some(chunk) = ranges.next(me, threads, &mut 0) {
+                    assert!(!chunk.is_empty() && chunk.end <= len, "{chunk:?} of {len}");
+                    chunk.for_each(|i| runs[i] += 1);
+                    active = true;
+                }
+            }
+        }
+        assert!(runs.iter().all(|&r| r == 1), "len {len}, {threads} threads");
+    }
+
+    #[test]
+    fn ragged_lengths_run_once() {
+        // Lengths the threads do not divide, fewer indices than threads, and (from 512 * threads
+        // on) pops whose floor is larger than what is left.
+        for len in [1, 2, 3, 5, 7, 100, 1001, 2053] {
+            for threads in [1, 2, 3, 4] {
+                for starting in 1..=threads {
+                    drain_interleaved(len, threads, starting);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pops_take_no_more_than_is_left() {
+        // A floor of three units a pop (1000 / 256): the last pops find fewer left.
+        for len in 1000..1010 {
+            let ranges = StealRanges::new(len, 1);
+            ranges.init(0, 1);
+            let mut next = 0;
+            while let Some(chunk) = ranges.next(0, 1, &mut 0) {
+                assert_eq!(chunk.start, next);
+                assert!(chunk.end <= len, "{chunk:?} of {len}");
+                next = chunk.end;
+            }
+            assert_eq!(next, len);
+        }
+    }
+
+    #[test]
+    fn a_short_last_unit_ends_at_len() {
+        // Two indices a unit, and an odd length: the last unit holds one index.
+        let len = u32::MAX as usize + 2;
+        let ranges = StealRanges::new(len, 2);
+        // Thread 0 takes the whole range; thread 1 steals it all, in halves.
+        ranges.init(0, 1);
+        let (mut covered, mut max_end) = (0, 0);
+        while let Some(chunk) = ranges.next(1, 2, &mut 0) {
+            covered += chunk.len();
+            max_end = max_end.max(chunk.end);
+        }
+        assert_eq!((covered, max_end), (len, len));
     }
 
     #[test]

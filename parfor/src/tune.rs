@@ -2,12 +2,12 @@
 //! counts (and schedules), then run the rest of it with the fastest. The procedure, its cost
 //! and its limits are documented on [`tune_for_each_chunk`].
 
+use crate::largest_team::LargestTeam;
 use crate::loops::for_each_chunk_at_most;
 use crate::slices::for_each_mut_chunk_at_most;
 use crate::{Ctx, Schedule};
 use std::fmt;
 use std::ops::Range;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use workshare_pool::Pool;
 
@@ -762,7 +762,7 @@ where
             None => for_each_chunk_at_most(pool, max_threads, part, schedule, &body),
             Some(seen) => {
                 for_each_chunk_at_most(pool, max_threads, part, schedule, |chunk, ctx| {
-                    saw_team(seen, ctx.num_threads());
+                    seen.saw(ctx.num_threads());
                     body(chunk, ctx);
                 })
             }
@@ -818,7 +818,7 @@ where
                 }
                 Some(seen) => {
                     for_each_mut_chunk_at_most(pool, max_threads, out, schedule, |c, o, ctx| {
-                        saw_team(seen, ctx.num_threads());
+                        seen.saw(ctx.num_threads());
                         body(c, first + o, ctx);
                     })
                 }
@@ -827,23 +827,13 @@ where
     )
 }
 
-/// Raises `seen` to `team`, the team size a chunk was given. Loads first, so that only a
-/// thread that sees a larger team writes the shared cache line: a few writes per loop at most,
-/// however many chunks it runs.
-#[inline]
-fn saw_team(seen: &AtomicUsize, team: usize) {
-    if seen.load(Ordering::Relaxed) < team {
-        seen.fetch_max(team, Ordering::Relaxed);
-    }
-}
-
 /// The tuner over `range` (not reversed), running a part of it with
 /// `run(part, max_threads, schedule, seen)`: one loop on a team of at most `max_threads`
-/// threads; `seen`, when given, must be raised (with [`saw_team`]) to the team size of every
+/// threads; `seen`, when given, must be raised (with [`LargestTeam::saw`]) to the team size of every
 /// chunk that runs. It never changes a setting of `pool`.
 fn tune<R>(pool: &Pool, range: Range<usize>, options: &TuneOptions, mut run: R) -> TuneReport
 where
-    R: FnMut(Range<usize>, usize, Schedule, Option<&AtomicUsize>),
+    R: FnMut(Range<usize>, usize, Schedule, Option<&LargestTeam>),
 {
     let threads = options.candidate_threads(pool);
     let schedules = options.get_schedules();
@@ -852,14 +842,11 @@ where
     // Runs `part` as one loop asking for `max_threads`; its time, and with `watch` the team it
     // really got (`max_threads` when not watched or no chunk ran).
     let mut timed = |part: Range<usize>, max_threads: usize, schedule: Schedule, watch: bool| {
-        let seen = AtomicUsize::new(0);
+        let seen = LargestTeam::new();
         let started = Instant::now();
         run(part, max_threads, schedule, watch.then_some(&seen));
         let elapsed = started.elapsed();
-        let team = match seen.into_inner() {
-            0 => max_threads,
-            team => team,
-        };
+        let team = seen.into_largest().unwrap_or(max_threads);
         (elapsed, team)
     };
     let untuned = |requested: usize, schedule: Schedule, (rest_elapsed, threads)| TuneReport {

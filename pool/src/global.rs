@@ -1,6 +1,7 @@
 //! The global pool and the Numba/OpenMP-style free functions.
 
 use crate::error::Error;
+use crate::lazy::get_or_create;
 use crate::pool::{available_cores, Pool, PoolBuilder, MAX_THREADS};
 use crate::team::{self, Team};
 use std::sync::OnceLock;
@@ -81,28 +82,13 @@ std::thread_local! {
 fn create_global(
     create: impl FnOnce() -> Result<Pool, Error>,
 ) -> (&'static Result<Pool, Error>, bool) {
-    if let Some(existing) = GLOBAL.get() {
-        return (existing, false);
-    }
-    assert!(
-        !CREATING.with(std::cell::Cell::get),
+    get_or_create(
+        &GLOBAL,
+        &CREATING,
         "workshare: the global pool was used while it was being created, on the same thread \
-         (from a thread_name closure of its builder?): create it first, then use it"
-    );
-    struct Creating;
-    impl Drop for Creating {
-        fn drop(&mut self) {
-            CREATING.with(|c| c.set(false));
-        }
-    }
-    CREATING.with(|c| c.set(true));
-    let _creating = Creating;
-    let mut created = false;
-    let result = GLOBAL.get_or_init(|| {
-        created = true;
-        create()
-    });
-    (result, created)
+         (from a thread_name closure of its builder?): create it first, then use it",
+        create,
+    )
 }
 
 /// Parses a thread count as found in [`NUM_THREADS_ENV`]; `None` means "not set".

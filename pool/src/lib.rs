@@ -42,6 +42,8 @@ mod error;
 mod fork;
 #[cfg(not(loom))]
 mod global;
+#[cfg_attr(loom, allow(dead_code))]
+mod lazy;
 mod pool;
 mod sleep;
 mod spin;

@@ -15,6 +15,13 @@ pub use loom::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering
 pub use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 #[cfg(loom)]
+pub use self::loom_once::OnceLock;
+/// A cell written once, the first time it is asked for: `std`'s, or under loom a stand-in whose
+/// double-checked locking loom checks (loom has no `OnceLock` of its own).
+#[cfg(not(loom))]
+pub use std::sync::OnceLock;
+
+#[cfg(loom)]
 pub use loom::sync::Arc;
 #[cfg(not(loom))]
 pub use std::sync::Arc;
@@ -213,4 +220,63 @@ where
     }
     #[cfg(not(loom))]
     f();
+}
+
+#[cfg(loom)]
+mod loom_once {
+    use super::{AtomicBool, Mutex, Ordering, UnsafeCell};
+
+    /// `std::sync::OnceLock`'s `new`, `get` and `get_or_init`, as double-checked locking:
+    /// `value` is written once, under `lock`, before `ready` is set, and never again.
+    #[derive(Debug, Default)]
+    pub struct OnceLock<T> {
+        ready: AtomicBool,
+        lock: Mutex<()>,
+        value: UnsafeCell<Option<T>>,
+    }
+
+    // SAFETY: the value is written once, under the lock, before `ready` is released, and only
+    // read after `ready` is acquired: as `std`'s `OnceLock`, shared across threads when `T` is
+    // `Send + Sync`.
+    unsafe impl<T: Send + Sync> Sync for OnceLock<T> {}
+
+    impl<T> OnceLock<T> {
+        /// An empty cell.
+        pub fn new() -> Self {
+            Self {
+                ready: AtomicBool::new(false),
+                lock: Mutex::new(()),
+                value: UnsafeCell::new(None),
+            }
+        }
+
+        /// The value, if it has been set.
+        pub fn get(&self) -> Option<&T> {
+            // Acquire: pairs with the Release store in `get_or_init`, so that the write of the
+            // value happens before our read of it.
+            if !self.ready.load(Ordering::Acquire) {
+                return None;
+            }
+            // SAFETY: `ready` is set only after the value is written, and it is never written
+            // again, so a shared reference for as long as `self` lives is sound.
+            self.value.with(|value| unsafe { (*value).as_ref() })
+        }
+
+        /// The value, set with `init()` by the first caller; the others wait for it.
+        pub fn get_or_init(&self, init: impl FnOnce() -> T) -> &T {
+            if let Some(value) = self.get() {
+                return value;
+            }
+            let _guard = self.lock.lock();
+            // Relaxed: under the lock, which orders us after any earlier initializer.
+            if !self.ready.load(Ordering::Relaxed) {
+                let value = init();
+                // SAFETY: we hold the lock and `ready` is unset: nobody reads or writes it.
+                self.value.with_mut(|cell| unsafe { *cell = Some(value) });
+                // Release: publishes the value to `get`'s Acquire load.
+                self.ready.store(true, Ordering::Release);
+            }
+            self.get().expect("set above or by an earlier caller")
+        }
+    }
 }

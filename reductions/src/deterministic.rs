@@ -83,7 +83,7 @@ where
 {
     let schedule = schedule.resolved();
     let len = input.len();
-    let blocks = len.div_ceil(BLOCK_LEN);
+    let blocks = len.div_ceil(BLOCK_LEN); // mutant: boundary
     let mut partials: Slots<Vec<(usize, T)>> = Slots::new(pool);
     let identity_ref = &identity;
     // `move`: the input and the fold travel by value, into the loop's state.
@@ -135,7 +135,7 @@ where
 /// The positions of block `block` of an input of `len` items.
 #[inline]
 pub(crate) fn block_positions(block: usize, len: usize) -> Range<usize> {
-    block * BLOCK_LEN..((block + 1) * BLOCK_LEN).min(len)
+    block * BLOCK_LEN..((block + 1) * BLOCK_LEN).min(len) // mutant: boundary
 }
 
 /// Puts `(block, partial)` pairs in block order.
