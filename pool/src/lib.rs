@@ -37,12 +37,14 @@
 
 mod affinity;
 mod barrier;
+mod collective;
 mod dispatch;
 mod error;
 mod fork;
 #[cfg(not(loom))]
 mod global;
 mod pool;
+mod region_slice;
 mod sleep;
 mod spin;
 mod stats;
@@ -68,6 +70,7 @@ pub use global::{
 /// ```
 pub const MAX_ACTIVE_LEVELS_ENV: &str = "WORKSHARE_MAX_ACTIVE_LEVELS";
 pub use pool::{Pool, PoolBuilder, DEFAULT_MAX_ACTIVE_LEVELS, DEFAULT_SPIN_TIME, MAX_THREADS};
+pub use region_slice::{RegionSlice, SliceHandle, SliceWrite};
 pub use stats::{Stats, ThreadStats};
 pub use team::{Team, WorkShare};
 
