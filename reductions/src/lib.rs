@@ -14,6 +14,9 @@
 //!   blocks of [`BLOCK_LEN`] items combined in a fixed tree.
 //! * **Per-thread slots**, [`Slots`]: one cache-line-padded value per pool thread, each reached
 //!   only by its own thread during a loop, and by the owner after it.
+//! * **Inside a running region**, [`team_reduce`], [`team_sum`] and their deterministic forms
+//!   [`team_reduce_deterministic`], [`team_sum_deterministic`]: every team thread gets the
+//!   result; [`Slots::in_region`] lends the slots to the team, one per thread id.
 //! * **Per-thread state**, [`for_each_init`]: `init` once per participating thread, the states
 //!   handed back.
 //! * **Random numbers**, [`SplitMix64`], with independent streams per thread or per chunk.
@@ -62,6 +65,7 @@ mod reduce;
 mod rng;
 pub mod safety;
 mod slots;
+mod team;
 
 pub use deterministic::{reduce_deterministic, sum_deterministic, BLOCK_LEN};
 pub use init::for_each_init;
@@ -70,7 +74,8 @@ pub use monoid::{ArgMax, ArgMin, Count, Max, Min, Monoid, Product, Sum};
 pub use num::Num;
 pub use reduce::{argmax, argmin, count, max, min, product, reduce, reduce_monoid, sum};
 pub use rng::SplitMix64;
-pub use slots::Slots;
+pub use slots::{RegionSlots, Slots};
+pub use team::{team_reduce, team_reduce_deterministic, team_sum, team_sum_deterministic};
 pub use workshare_parfor::{Pool, Schedule};
 
 #[cfg(test)]

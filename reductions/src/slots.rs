@@ -4,8 +4,8 @@ use crate::chunks;
 use crate::input::Input;
 use std::fmt;
 use std::ops::Range;
-use workshare_parfor::{Pool, Schedule};
-use workshare_pool::sync::{CachePadded, UnsafeCell};
+use workshare_parfor::{Pool, Schedule, Team};
+use workshare_pool::sync::{AtomicBool, CachePadded, Ordering, UnsafeCell};
 
 /// One value per thread of a pool, each on its own cache line: the "array sized to the number of
 /// threads" of hand-written OpenMP reductions, made safe.
@@ -223,6 +223,38 @@ impl<T> Slots<T> {
         });
     }
 
+    /// Lends the slots to parallel regions, where each team thread reaches slot
+    /// [`thread_id`](Team::thread_id) with [`RegionSlots::with`]. The owner gets them back when
+    /// the `RegionSlots` is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workshare_reductions::{Pool, Slots};
+    /// let pool = Pool::new(3)?;
+    /// let mut seen: Slots<Vec<usize>> = Slots::new(&pool);
+    /// let slots = seen.in_region();
+    /// pool.region(|team| {
+    ///     for step in 0..4 {
+    ///         slots.with(team, |mine| mine.push(step));
+    ///     }
+    /// });
+    /// drop(slots);
+    /// assert_eq!(seen.iter().map(Vec::len).sum::<usize>(), 4 * 3);
+    /// # Ok::<(), workshare_pool::Error>(())
+    /// ```
+    pub fn in_region(&mut self) -> RegionSlots<'_, T> {
+        let in_use = self
+            .cells
+            .iter()
+            .map(|_| CachePadded::new(AtomicBool::new(false)))
+            .collect();
+        RegionSlots {
+            cells: &self.cells,
+            in_use,
+        }
+    }
+
     /// [`for_each_chunk`](Slots::for_each_chunk) whose body also gets the running thread's id.
     pub(crate) fn run<F>(&mut self, pool: &Pool, range: Range<usize>, schedule: Schedule, body: F)
     where
@@ -350,6 +382,99 @@ impl<T> Exclusive<'_, T> {
     }
 }
 
+/// [`Slots`] lent to parallel regions (see [`Slots::in_region`]): slot `i` for team thread
+/// `i`, reached with [`with`](RegionSlots::with).
+///
+/// Each slot has an in-use flag: `with` takes it (`Acquire`) and puts it back when `f` returns
+/// or unwinds (`Release`), so a slot is never reached twice at once, even by a nested region's
+/// thread with the same id or a reentrant `with` (those panic), and each use sees the
+/// previous one's writes, whichever thread made them. One uncontended atomic swap per call.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{Pool, Slots};
+/// let pool = Pool::new(2)?;
+/// let mut counts: Slots<u32> = Slots::new(&pool);
+/// let slots = counts.in_region();
+/// pool.region(|team| slots.with(team, |count| *count += 1));
+/// drop(slots);
+/// assert_eq!(counts.iter().sum::<u32>(), pool.num_threads() as u32);
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub struct RegionSlots<'s, T> {
+    cells: &'s [CachePadded<UnsafeCell<T>>],
+    in_use: Box<[CachePadded<AtomicBool>]>,
+}
+
+// SAFETY: `with` gives one caller at a time `&mut T` to a slot (its in-use flag), possibly on
+// another thread than the slot's creator, which `T: Send` allows; nothing else reaches a slot.
+unsafe impl<T: Send> Sync for RegionSlots<'_, T> {}
+
+impl<T> fmt::Debug for RegionSlots<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RegionSlots")
+            .field("len", &self.cells.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Puts a slot's in-use flag back, also on unwinding.
+struct PutBack<'f>(&'f AtomicBool);
+
+impl Drop for PutBack<'_> {
+    fn drop(&mut self) {
+        // Release: pairs with the Acquire swap of the slot's next user in `RegionSlots::with`,
+        // so that this use's writes happen before it.
+        self.0.store(false, Ordering::Release);
+    }
+}
+
+impl<T> RegionSlots<'_, T> {
+    /// Runs `f` on the slot of the calling team thread (slot `team.thread_id()`).
+    ///
+    /// # Panics
+    ///
+    /// With `workshare: ...` when there is no such slot (the slots were made for a smaller
+    /// pool), or when the slot is in use (a `with` inside `f`, or a thread of another team
+    /// with the same id using it right now).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workshare_reductions::{Pool, Slots};
+    /// let pool = Pool::new(2)?;
+    /// let mut best = Slots::from_fn(&pool, |_| f64::NEG_INFINITY);
+    /// let slots = best.in_region();
+    /// pool.region(|team| {
+    ///     let x = team.thread_id() as f64;
+    ///     slots.with(team, |b| *b = b.max(x));
+    /// });
+    /// drop(slots);
+    /// assert_eq!(best.iter().copied().fold(f64::NEG_INFINITY, f64::max), pool.num_threads() as f64 - 1.0);
+    /// # Ok::<(), workshare_pool::Error>(())
+    /// ```
+    pub fn with<R>(&self, team: &Team<'_>, f: impl FnOnce(&mut T) -> R) -> R {
+        let id = team.thread_id();
+        let (Some(cell), Some(in_use)) = (self.cells.get(id), self.in_use.get(id)) else {
+            panic!(
+                "workshare: {} slots cannot serve team thread {id}",
+                self.cells.len()
+            )
+        };
+        // Acquire: pairs with the Release in `PutBack::drop` of the slot's previous user.
+        if in_use.swap(true, Ordering::Acquire) {
+            panic!("workshare: slot {id} is already in use (a nested or reentrant `with`)");
+        }
+        let _put_back = PutBack(in_use);
+        cell.with_mut(|slot| {
+            // SAFETY: the in-use flag makes this the only access to the slot while `f` runs
+            // (acquired above, released after), and `cells` is borrowed from `&mut Slots`.
+            f(unsafe { &mut *slot })
+        })
+    }
+}
+
 impl<T: fmt::Debug> fmt::Debug for Slots<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.iter()).finish()
@@ -398,5 +523,36 @@ mod tests {
         assert_eq!(std::sync::Arc::strong_count(&marker), 3);
         drop(partials);
         assert_eq!(std::sync::Arc::strong_count(&marker), 1);
+    }
+
+    #[test]
+    fn region_slots_one_per_thread_id_and_reentry_panics() {
+        for threads in 1..=8 {
+            let pool = Pool::new(threads).unwrap();
+            let mut counts: Slots<(usize, u32)> = Slots::new(&pool);
+            let slots = counts.in_region();
+            pool.region(|team| {
+                for _ in 0..5 {
+                    slots.with(team, |slot| {
+                        slot.0 = team.thread_id();
+                        slot.1 += 1;
+                    });
+                }
+                let reentry = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    slots.with(team, |_| slots.with(team, |_| ()));
+                }));
+                assert!(reentry.is_err());
+                // Put back after the panic: usable again.
+                slots.with(team, |slot| slot.1 += 1);
+            });
+            drop(slots);
+            let used: Vec<(usize, u32)> =
+                counts.into_vec().into_iter().filter(|c| c.1 > 0).collect();
+            assert!(!used.is_empty());
+            assert!(
+                used.iter().enumerate().all(|(i, c)| *c == (i, 6)),
+                "{used:?}"
+            );
+        }
     }
 }

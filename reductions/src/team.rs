@@ -1,0 +1,262 @@
+//! Reductions inside a running region: every team thread folds its share of a loop, and every
+//! team thread receives the result (OpenMP's `for reduction(..)` inside `parallel`).
+//!
+//! The loop is a team loop without its barrier ([`team_for_each_chunk_nowait`]); the partial
+//! results meet in one collective of the team ([`Team::reduce`], or [`Team::gather`] for the
+//! deterministic forms), which is the only synchronization.
+
+use crate::deterministic::{block_positions, in_block_order, tree_combine, BLOCK_LEN};
+use crate::input::Input;
+use crate::num::Num;
+use workshare_parfor::{team_for_each_chunk_nowait, Schedule, Team};
+
+/// Reduces `input` inside a running region: this thread folds its share (under `schedule`,
+/// as [`team_for_each_chunk`](workshare_parfor::team_for_each_chunk) shares it) from
+/// `identity()` with `fold`, then the team's partial results are combined in thread order
+/// with `combine`, and every team thread returns the result.
+///
+/// Every team thread must call it with the same input and schedule. The grouping of the
+/// folds follows the chunks, so floating-point results may differ in the last bits between
+/// schedules and team sizes; [`team_reduce_deterministic`] does not.
+///
+/// # Panics
+///
+/// As [`Team::reduce`]; a panic in `fold` or `combine` reaches every team thread and the
+/// region's caller.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{team_reduce, Pool, Schedule};
+/// let pool = Pool::new(3)?;
+/// let words = ["a", "bbb", "cc"];
+/// pool.region(|team| {
+///     let longest = team_reduce(team, &words[..], Schedule::Dynamic(1),
+///         || 0, |m, w| m.max(w.len()), usize::max);
+///     assert_eq!(longest, 3); // on every thread
+/// });
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn team_reduce<I, T, Id, F, C>(
+    team: &Team<'_>,
+    input: I,
+    schedule: Schedule,
+    identity: Id,
+    fold: F,
+    combine: C,
+) -> T
+where
+    I: Input,
+    T: Send + Clone + 'static,
+    Id: Fn() -> T,
+    F: Fn(T, I::Item) -> T,
+    C: FnMut(T, T) -> T,
+{
+    let mut acc = Some(identity());
+    team_for_each_chunk_nowait(team, 0..input.len(), schedule, |positions, _| {
+        let folded = input.fold(positions, acc.take().unwrap_or_else(&identity), &fold);
+        acc = Some(folded);
+    });
+    team.reduce(acc.unwrap_or_else(identity), combine)
+}
+
+/// The sum of `f(item)` over `input` inside a running region, on every team thread. Like
+/// [`team_reduce`] with `+`.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{team_sum, Pool, Schedule};
+/// let pool = Pool::new(2)?;
+/// let x: Vec<i64> = (1..=100).collect();
+/// pool.region(|team| {
+///     assert_eq!(team_sum(team, &x[..], Schedule::Static, |&v| v), 5050);
+/// });
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn team_sum<I, T, F>(team: &Team<'_>, input: I, schedule: Schedule, f: F) -> T
+where
+    I: Input,
+    T: Num,
+    F: Fn(I::Item) -> T,
+{
+    team_reduce(
+        team,
+        input,
+        schedule,
+        || T::ZERO,
+        |a, item| a + f(item),
+        |a, b| a + b,
+    )
+}
+
+/// Like [`team_reduce`], but bit-identical for every team size, schedule and run, and equal to
+/// [`reduce_deterministic`](crate::reduce_deterministic) on a pool: fixed blocks of
+/// [`BLOCK_LEN`] items, each folded in index order, combined in a fixed tree on thread 0, the
+/// result handed to every team thread. `combine` need only be associative; the schedule
+/// distributes blocks.
+///
+/// # Panics
+///
+/// As [`team_reduce`].
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{team_reduce_deterministic, Pool, Schedule};
+/// let x: Vec<f64> = (0..10_000).map(|i| 1.0 / (1.0 + i as f64)).collect();
+/// let run = |threads, schedule| {
+///     let pool = Pool::new(threads).unwrap();
+///     let sums = std::sync::Mutex::new(Vec::new());
+///     pool.region(|team| {
+///         let s = team_reduce_deterministic(team, &x[..], schedule,
+///             || 0.0, |a, &v| a + v, |a, b| a + b);
+///         sums.lock().unwrap().push(s.to_bits());
+///     });
+///     sums.into_inner().unwrap()
+/// };
+/// let one = run(1, Schedule::Static);
+/// // Every thread of every team gets the same bits.
+/// assert!(run(3, Schedule::Dynamic(1)).iter().all(|&bits| bits == one[0]));
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn team_reduce_deterministic<I, T, Id, F, C>(
+    team: &Team<'_>,
+    input: I,
+    schedule: Schedule,
+    identity: Id,
+    fold: F,
+    combine: C,
+) -> T
+where
+    I: Input,
+    T: Send + Clone + 'static,
+    Id: Fn() -> T,
+    F: Fn(T, I::Item) -> T,
+    C: Fn(T, T) -> T,
+{
+    let len = input.len();
+    let blocks = len.div_ceil(BLOCK_LEN);
+    let mut partials = Vec::new();
+    team_for_each_chunk_nowait(team, 0..blocks, schedule, |block_range, _| {
+        for block in block_range {
+            let positions = block_positions(block, len);
+            partials.push((block, input.fold(positions, identity(), &fold)));
+        }
+    });
+    team.gather(partials, |all| {
+        let ordered = in_block_order(all.into_iter().flatten(), blocks);
+        tree_combine(ordered, &combine).unwrap_or_else(&identity)
+    })
+}
+
+/// The sum of `f(item)` inside a running region, bit-identical for every team size, schedule
+/// and run, and equal to [`sum_deterministic`](crate::sum_deterministic) on a pool.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{sum_deterministic, team_sum_deterministic, Pool, Schedule};
+/// let f = |i: usize| (i as f64).sqrt();
+/// let pool = Pool::new(3)?;
+/// let expected = sum_deterministic(&pool, 0..50_000, Schedule::Static, f);
+/// pool.region(|team| {
+///     let s = team_sum_deterministic(team, 0..50_000, Schedule::Guided(1), f);
+///     assert_eq!(s.to_bits(), expected.to_bits());
+/// });
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn team_sum_deterministic<I, T, F>(team: &Team<'_>, input: I, schedule: Schedule, f: F) -> T
+where
+    I: Input,
+    T: Num,
+    F: Fn(I::Item) -> T,
+{
+    team_reduce_deterministic(
+        team,
+        input,
+        schedule,
+        || T::ZERO,
+        |a, item| a + f(item),
+        |a, b| a + b,
+    )
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::{sum_deterministic, Pool};
+
+    const SCHEDULES: [Schedule; 6] = [
+        Schedule::Static,
+        Schedule::StaticChunk(2),
+        Schedule::Dynamic(1),
+        Schedule::Guided(3),
+        Schedule::Stealing,
+        Schedule::Auto,
+    ];
+
+    #[test]
+    fn team_sums_are_exact_for_every_team_and_schedule() {
+        for threads in 1..=8 {
+            let pool = Pool::new(threads).unwrap();
+            for len in [0, 1, 17, 5000] {
+                for schedule in SCHEDULES {
+                    pool.region(|team| {
+                        let s: u64 = team_sum(team, 0..len, schedule, |i| i as u64);
+                        assert_eq!(s, (len as u64 * len.saturating_sub(1) as u64) / 2);
+                        let items = team_reduce(
+                            team,
+                            0..len,
+                            schedule,
+                            Vec::new,
+                            |mut v, i| {
+                                v.push(i);
+                                v
+                            },
+                            |mut a, b| {
+                                a.extend(b);
+                                a
+                            },
+                        );
+                        let mut sorted = items.clone();
+                        sorted.sort_unstable();
+                        assert_eq!(sorted, (0..len).collect::<Vec<_>>(), "exactly once");
+                    });
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn deterministic_team_sums_match_the_pool_form_bit_for_bit() {
+        let x: Vec<f64> = (0..3 * BLOCK_LEN + 123)
+            .map(|i| ((i * 7919) % 1000) as f64 * 1e-3 + 1.0 / (1.0 + i as f64))
+            .collect();
+        let expected = sum_deterministic(&Pool::new(1).unwrap(), &x[..], Schedule::Static, |&v| v);
+        for threads in 1..=8 {
+            let pool = Pool::new(threads).unwrap();
+            for schedule in SCHEDULES {
+                pool.region(|team| {
+                    let s = team_sum_deterministic(team, &x[..], schedule, |&v| v);
+                    assert_eq!(s.to_bits(), expected.to_bits(), "{threads} {schedule:?}");
+                });
+            }
+        }
+    }
+
+    #[test]
+    fn a_panic_in_fold_reaches_the_caller() {
+        let pool = Pool::new(3).unwrap();
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            pool.region(|team| {
+                team_sum(team, 0..100, Schedule::Dynamic(1), |i| {
+                    assert_ne!(i, 42);
+                    1u32
+                });
+            })
+        }));
+        assert!(caught.is_err());
+        pool.region(|team| assert_eq!(team_sum(team, 0..10, Schedule::Static, |_| 1u8), 10));
+    }
+}
