@@ -8,9 +8,9 @@
 //!
 //! Collectives have a barrier and a *board* of their own in the team context, which nothing else
 //! uses, so their barrier episodes pair up by count: every team thread arrives exactly twice per
-//! collective, at A and then at B (the root also when it panics in between: a guard arrives at
-//! B for it while it unwinds), until the team is abandoned, after which no episode completes
-//! (see the barrier module). A plain [`Team::barrier`] cannot be mistaken for one of them.
+//! collective, at A and then at B (the root also when it panics in between: it catches the
+//! panic, arrives at B, then resumes it), until the team is abandoned, after which no episode
+//! completes (see the barrier module). A plain [`Team::barrier`] cannot be mistaken for one of them.
 //!
 //! 1. Every thread puts its contribution in a cell on its own stack (`Given`) and writes the
 //!    cell's address, with the id of its types, to its entry of the board (under the board's
@@ -37,6 +37,7 @@ use crate::sync::{Mutex, UnsafeCell};
 use crate::team::Team;
 use std::any::TypeId;
 use std::ops::Add;
+use std::panic::{self, AssertUnwindSafe};
 
 /// The collectives' barrier and board, in the team context.
 #[derive(Debug, Default)]
@@ -119,24 +120,6 @@ fn mismatch_panic(thread: usize) -> ! {
     )
 }
 
-/// Arrives at B for the root when its step 3 ends, also on unwinding.
-struct RootGuard<'a, 't> {
-    team: &'a Team<'t>,
-    barrier: &'a Barrier,
-}
-
-impl Drop for RootGuard<'_, '_> {
-    fn drop(&mut self) {
-        self.team.in_collective.set(false);
-        if let Err(why) = self.team.wait_at(self.barrier) {
-            // Unwinding already: a second panic would abort.
-            if !std::thread::panicking() {
-                self.team.give_up(why, "team collective");
-            }
-        }
-    }
-}
-
 impl Team<'_> {
     /// Gathers one value from every team thread on thread 0, which turns them (in thread order)
     /// into one result with `finish`; every team thread returns a clone of that result. The
@@ -181,12 +164,18 @@ impl Team<'_> {
         collective.post(self.thread_id(), team_size, &cell);
         self.wait_at_or_panic(&collective.barrier, "team collective");
         if self.thread_id() == 0 {
-            let _arrive_at_b = RootGuard {
-                team: self,
-                barrier: &collective.barrier,
-            };
             self.in_collective.set(true);
-            return root(collective.cells(team_size), finish);
+            let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+                root(collective.cells(team_size), finish)
+            }));
+            self.in_collective.set(false);
+            // B in every case, so that the collectives stay paired; then the root's panic.
+            let arrived = self.wait_at(&collective.barrier);
+            return match (outcome, arrived) {
+                (Err(payload), _) => panic::resume_unwind(payload),
+                (Ok(_), Err(why)) => self.give_up(why, "team collective"),
+                (Ok(result), Ok(())) => result,
+            };
         }
         self.wait_at_or_panic(&collective.barrier, "team collective");
         // SAFETY: past B the root no longer touches this cell (module docs, step 4), and this

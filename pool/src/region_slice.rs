@@ -343,7 +343,8 @@ impl<'h, T> SliceHandle<'h, T> {
     ///     // Claim whole slice positions one at a time from the construct's counter.
     ///     while let i @ 0..4 = construct.counter().fetch_add(1, Ordering::Relaxed) {
     ///         // SAFETY: the counter gives each position to one thread only.
-    ///         unsafe { construct.chunk(i..i + 1) }[0] = i as u8;
+    ///         let one = unsafe { construct.chunk(i..i + 1) };
+///         one[0] = i as u8;
     ///     }
     /// });
     /// assert_eq!(data, [0, 1, 2, 3]);
@@ -390,7 +391,8 @@ impl<T> Drop for SliceHandle<'_, T> {
 ///     let construct = handle.write([0, 0, 0]);
 ///     let me = construct.team().thread_id();
 ///     // SAFETY: thread `me` takes position `me` only.
-///     unsafe { construct.chunk(me..me + 1) }[0] = 1;
+///     let mine = unsafe { construct.chunk(me..me + 1) };
+///     mine[0] = 1;
 /// });
 /// assert_eq!(data, [1, 1]);
 /// # Ok::<(), workshare_pool::Error>(())
@@ -496,7 +498,8 @@ impl<'h, T> SliceWrite<'_, 'h, T> {
     ///     let mut handle = shared.take(team);
     ///     let construct = handle.write([0, 0, 0]);
     ///     // SAFETY: a team of one: nobody else takes chunks.
-    ///     unsafe { construct.chunk(0..3) }.fill(9);
+    ///     let all = unsafe { construct.chunk(0..3) };
+///     all.fill(9);
     /// });
     /// assert_eq!(data, [9, 9, 9]);
     /// # Ok::<(), workshare_pool::Error>(())
@@ -522,11 +525,12 @@ impl<'h, T> SliceWrite<'_, 'h, T> {
 impl<T> Drop for SliceWrite<'_, '_, T> {
     fn drop(&mut self) {
         let team = self.handle.team;
-        if let Err(why) = team.wait_at(&self.handle.slice.barrier) {
-            // Unwinding already: a second panic would abort.
-            if !std::thread::panicking() {
-                team.give_up(why, "RegionSlice write construct");
-            }
+        let barrier = &self.handle.slice.barrier;
+        if std::thread::panicking() {
+            // Unwinding already: no second panic (it would abort), and no sleeping.
+            let _ = team.wait_at_unwinding(barrier);
+        } else {
+            team.wait_at_or_panic(barrier, "RegionSlice write construct");
         }
     }
 }

@@ -531,6 +531,17 @@ impl Team<'_> {
         })
     }
 
+    /// Like [`wait_at`](Team::wait_at), for a thread that unwinds (it never sleeps: see
+    /// `Barrier::wait_unwinding`).
+    pub(crate) fn wait_at_unwinding(&self, barrier: &Barrier) -> Result<(), Abandoned> {
+        let Some(sync) = self.sync else {
+            return Ok(());
+        };
+        barrier.wait_unwinding(self.num_threads(), &sync.sleep, || {
+            sync.abandoned(&self.region)
+        })
+    }
+
     /// Like [`wait_at`](Team::wait_at), but panics (naming `what`) when the wait is abandoned.
     pub(crate) fn wait_at_or_panic(&self, barrier: &Barrier, what: &str) {
         if let Err(why) = self.wait_at(barrier) {
