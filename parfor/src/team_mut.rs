@@ -40,6 +40,7 @@
 use crate::worksharing::share;
 use crate::{Ctx, Schedule};
 use std::ops::Range;
+use std::panic::{self, AssertUnwindSafe};
 #[cfg(doc)]
 use workshare_pool::RegionSlice;
 use workshare_pool::SliceHandle;
@@ -193,24 +194,33 @@ fn share_mut<T, F>(
     let construct = slice.write(plan(schedule, unit));
     let team = construct.team();
     let (mut chunks, mut iterations) = (0u64, 0u64);
-    share(
-        team,
-        0,
-        count,
-        schedule,
-        Some(construct.counter()),
-        |units: Range<usize>, ctx| {
-            chunks += 1;
-            iterations += units.len() as u64;
-            let elements = units.start * unit..units.end * unit;
-            // SAFETY: every team thread agreed on this plan (schedule and unit) in `write`, so
-            // `share` gives each unit of `0..count` to one thread once (static blocks, round
-            // robin, or claims on the construct's own counter, fresh for this construct); units
-            // of `unit` elements never overlap and end at `count * unit <= len`.
-            let chunk = unsafe { construct.chunk(elements.clone()) };
-            body(chunk, elements.start, ctx);
-        },
-    );
+    // A panicking body is caught here, so that this thread leaves the construct (barrier E)
+    // on its ordinary path, then resumed.
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+        share(
+            team,
+            0,
+            count,
+            schedule,
+            Some(construct.counter()),
+            |units: Range<usize>, ctx| {
+                chunks += 1;
+                iterations += units.len() as u64;
+                let elements = units.start * unit..units.end * unit;
+                // SAFETY: every team thread agreed on this plan (schedule and unit) in
+                // `write`, so `share` gives each unit of `0..count` to one thread once (static
+                // blocks, round robin, or claims on the construct's own counter, fresh for this
+                // construct); units of `unit` elements never overlap and end at
+                // `count * unit <= len`.
+                let chunk = unsafe { construct.chunk(elements.clone()) };
+                body(chunk, elements.start, ctx);
+            },
+        )
+    }));
+    drop(construct);
+    if let Err(payload) = outcome {
+        panic::resume_unwind(payload);
+    }
     if team.collecting_stats() {
         team.record_work(chunks, iterations, 0);
     }
@@ -220,7 +230,6 @@ fn share_mut<T, F>(
 mod tests {
     use super::*;
     use crate::Pool;
-    use std::panic::{self, AssertUnwindSafe};
     use workshare_pool::RegionSlice;
 
     fn schedules() -> [Schedule; 7] {

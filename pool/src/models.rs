@@ -533,9 +533,8 @@ fn collective_root_panic_releases_the_team() {
         let region = region_info(&sync, 2);
         let run = move |me: usize, sync: &TeamSync| {
             let team = Team::new(region, me, Some(sync), no_spin(), None);
-            let failed = panic::catch_unwind(AssertUnwindSafe(|| {
-                team.reduce(me, |_, _| inject_panic())
-            }));
+            let failed =
+                panic::catch_unwind(AssertUnwindSafe(|| team.reduce(me, |_, _| inject_panic())));
             assert!(failed.is_err());
             assert_eq!(team.sum(me + 1), 3);
         };

@@ -344,7 +344,7 @@ impl<'h, T> SliceHandle<'h, T> {
     ///     while let i @ 0..4 = construct.counter().fetch_add(1, Ordering::Relaxed) {
     ///         // SAFETY: the counter gives each position to one thread only.
     ///         let one = unsafe { construct.chunk(i..i + 1) };
-///         one[0] = i as u8;
+    ///         one[0] = i as u8;
     ///     }
     /// });
     /// assert_eq!(data, [0, 1, 2, 3]);
@@ -499,7 +499,7 @@ impl<'h, T> SliceWrite<'_, 'h, T> {
     ///     let construct = handle.write([0, 0, 0]);
     ///     // SAFETY: a team of one: nobody else takes chunks.
     ///     let all = unsafe { construct.chunk(0..3) };
-///     all.fill(9);
+    ///     all.fill(9);
     /// });
     /// assert_eq!(data, [9, 9, 9]);
     /// # Ok::<(), workshare_pool::Error>(())

@@ -410,6 +410,9 @@ pub struct RegionSlots<'s, T> {
 // SAFETY: `with` gives one caller at a time `&mut T` to a slot (its in-use flag), possibly on
 // another thread than the slot's creator, which `T: Send` allows; nothing else reaches a slot.
 unsafe impl<T: Send> Sync for RegionSlots<'_, T> {}
+// SAFETY: a `RegionSlots` is a `&mut Slots<T>` with flags; sending it sends that borrow, which
+// `T: Send` allows.
+unsafe impl<T: Send> Send for RegionSlots<'_, T> {}
 
 impl<T> fmt::Debug for RegionSlots<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -456,22 +459,35 @@ impl<T> RegionSlots<'_, T> {
     /// ```
     pub fn with<R>(&self, team: &Team<'_>, f: impl FnOnce(&mut T) -> R) -> R {
         let id = team.thread_id();
-        let (Some(cell), Some(in_use)) = (self.cells.get(id), self.in_use.get(id)) else {
+        if id >= self.cells.len() {
             panic!(
                 "workshare: {} slots cannot serve team thread {id}",
                 self.cells.len()
             )
-        };
+        }
+        match self.try_with_id(id, f) {
+            Some(result) => result,
+            None => panic!("workshare: slot {id} is already in use (a nested or reentrant `with`)"),
+        }
+    }
+
+    /// Runs `f` on slot `id` (which exists) unless it is in use (then `None`).
+    fn try_with_id<R>(&self, id: usize, f: impl FnOnce(&mut T) -> R) -> Option<R> {
+        let (cell, in_use) = (&self.cells[id], &self.in_use[id]);
         // Acquire: pairs with the Release in `PutBack::drop` of the slot's previous user.
-        if in_use.swap(true, Ordering::Acquire) {
-            panic!("workshare: slot {id} is already in use (a nested or reentrant `with`)");
+        // (A failed exchange writes nothing: a busy slot's flag is left to its user.)
+        if in_use
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            return None;
         }
         let _put_back = PutBack(in_use);
-        cell.with_mut(|slot| {
+        Some(cell.with_mut(|slot| {
             // SAFETY: the in-use flag makes this the only access to the slot while `f` runs
             // (acquired above, released after), and `cells` is borrowed from `&mut Slots`.
             f(unsafe { &mut *slot })
-        })
+        }))
     }
 }
 
@@ -554,5 +570,36 @@ mod tests {
                 "{used:?}"
             );
         }
+    }
+}
+
+/// Loom model of the in-use flags of [`RegionSlots`] (run with the other models: the module
+/// name contains `models`).
+#[cfg(test)]
+mod region_slot_models {
+    use super::*;
+    use workshare_pool::sync::{model, thread, Arc};
+
+    /// Two threads acting as thread id 0 (as the threads of two teams do) use slot 0 of the
+    /// same `RegionSlots`: the flag keeps the uses apart or refuses one, and a use that
+    /// follows another sees its write (the Release of the put-back, the Acquire of the take).
+    #[test]
+    fn region_slot_uses_are_exclusive_and_ordered() {
+        model(|| {
+            let slots: &'static mut Slots<usize> = Box::leak(Box::new(Slots {
+                cells: vec![CachePadded::new(UnsafeCell::new(0))].into_boxed_slice(),
+            }));
+            let lent = Arc::new(slots.in_region());
+            let other = {
+                let lent = Arc::clone(&lent);
+                thread::spawn(move || lent.try_with_id(0, |slot| *slot += 1).is_some())
+            };
+            let mine = lent.try_with_id(0, |slot| *slot += 1).is_some();
+            let theirs = other.join().unwrap();
+            assert!(mine || theirs, "one use at least succeeds");
+            let expected = usize::from(mine) + usize::from(theirs);
+            let seen = lent.try_with_id(0, |slot| *slot).expect("free after both");
+            assert_eq!(seen, expected);
+        });
     }
 }
