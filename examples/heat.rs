@@ -88,42 +88,44 @@ fn serial(n: usize, max_steps: usize) -> Outcome {
 fn parallel(n: usize, max_steps: usize) -> Outcome {
     let (mut a, mut b) = (initial(n), initial(n));
     let residuals = std::sync::Mutex::new(Vec::new());
-    let (grid_a, grid_b) = (RegionSlice::new(&mut a), RegionSlice::new(&mut b));
     let steps = std::sync::atomic::AtomicUsize::new(0);
-    workshare::region(|team| {
-        let (mut ha, mut hb) = (grid_a.take(team), grid_b.take(team));
-        let mut taken = max_steps;
-        for step in 0..max_steps {
-            // Even steps read `a` and write `b`; odd steps the other way round.
-            let (old, new) = if step % 2 == 0 {
-                (&ha, &mut hb)
-            } else {
-                (&hb, &mut ha)
-            };
-            let old = old.read();
-            let mut change: f64 = 0.0;
-            // Border rows (0 and n - 1) never change: both grids start with them.
-            parfor::team_for_each_row_mut(new, n, Schedule::Static, |row, out, _| {
-                if row != 0 && row != n - 1 {
-                    change = change.max(step_row(old, n, row, out));
+    // The borrows of `a` and `b` end with this block.
+    {
+        let (grid_a, grid_b) = (RegionSlice::new(&mut a), RegionSlice::new(&mut b));
+        workshare::region(|team| {
+            let (mut ha, mut hb) = (grid_a.take(team), grid_b.take(team));
+            let mut taken = max_steps;
+            for step in 0..max_steps {
+                // Even steps read `a` and write `b`; odd steps the other way round.
+                let (old, new) = if step % 2 == 0 {
+                    (&ha, &mut hb)
+                } else {
+                    (&hb, &mut ha)
+                };
+                let old = old.read();
+                let mut change: f64 = 0.0;
+                // Border rows (0 and n - 1) never change: both grids start with them.
+                parfor::team_for_each_row_mut(new, n, Schedule::Static, |row, out, _| {
+                    if row != 0 && row != n - 1 {
+                        change = change.max(step_row(old, n, row, out));
+                    }
+                });
+                let residual = team.reduce(change, f64::max);
+                if team.thread_id() == 0 {
+                    residuals.lock().unwrap().push(residual);
                 }
-            });
-            let residual = team.reduce(change, f64::max);
-            if team.thread_id() == 0 {
-                residuals.lock().unwrap().push(residual);
+                if residual < TOLERANCE {
+                    taken = step + 1;
+                    break;
+                }
             }
-            if residual < TOLERANCE {
-                taken = step + 1;
-                break;
-            }
-        }
-        // Every thread stopped at the same step (they all got the same residuals); one of them
-        // reports it, and every thread gets the report.
-        let reported = single_copy(team, || taken);
-        assert_eq!(reported, taken);
-        steps.store(reported, std::sync::atomic::Ordering::Relaxed);
-    });
-    drop((grid_a, grid_b));
+            // Every thread stopped at the same step (they all got the same residuals); one of them
+            // reports it, and every thread gets the report.
+            let reported = single_copy(team, || taken);
+            assert_eq!(reported, taken);
+            steps.store(reported, std::sync::atomic::Ordering::Relaxed);
+        });
+    }
     let steps = steps.into_inner();
     let last = if steps % 2 == 1 { b } else { a };
     (last, steps, residuals.into_inner().unwrap())
