@@ -232,6 +232,15 @@ mod tests {
     use crate::Pool;
     use workshare_pool::RegionSlice;
 
+    /// Team sizes to test (fewer under Miri, which is slow).
+    fn thread_counts() -> Vec<usize> {
+        if cfg!(miri) {
+            vec![1, 3]
+        } else {
+            (1..=8).collect()
+        }
+    }
+
     fn schedules() -> [Schedule; 7] {
         [
             Schedule::Static,
@@ -248,9 +257,14 @@ mod tests {
     /// written only by the thread that got it, and every thread sees all writes after the loop.
     #[test]
     fn chunks_cover_each_element_once_for_every_schedule_and_team() {
-        for threads in 1..=8 {
+        for threads in thread_counts() {
             let pool = Pool::new(threads).unwrap();
-            for len in [0, 1, 7, 64, 101] {
+            let lens: &[usize] = if cfg!(miri) {
+                &[0, 7, 20]
+            } else {
+                &[0, 1, 7, 64, 101]
+            };
+            for &len in lens {
                 for schedule in schedules() {
                     let mut data = vec![(usize::MAX, 0u32); len];
                     let shared = RegionSlice::new(&mut data);
@@ -277,7 +291,7 @@ mod tests {
 
     #[test]
     fn rows_and_elements_cover_once() {
-        for threads in 1..=8 {
+        for threads in thread_counts() {
             let pool = Pool::new(threads).unwrap();
             for (rows, cols) in [(0, 3), (1, 1), (5, 3), (17, 4)] {
                 for schedule in schedules() {

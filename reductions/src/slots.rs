@@ -543,7 +543,12 @@ mod tests {
 
     #[test]
     fn region_slots_one_per_thread_id_and_reentry_panics() {
-        for threads in 1..=8 {
+        let threads: &[usize] = if cfg!(miri) {
+            &[1, 3]
+        } else {
+            &[1, 2, 3, 4, 5, 6, 7, 8]
+        };
+        for &threads in threads {
             let pool = Pool::new(threads).unwrap();
             let mut counts: Slots<(usize, u32)> = Slots::new(&pool);
             let slots = counts.in_region();
