@@ -495,6 +495,24 @@ fn stats_visible_to_the_owner_after_the_join() {
     });
 }
 
+/// Data that loom threads (which need `'static`) can borrow mutably, freed by `free` after
+/// every borrow has ended (so that Miri sees no leak).
+fn lend<T>(value: Box<[T]>) -> (&'static mut [T], *mut [T]) {
+    let raw = Box::into_raw(value);
+    // SAFETY: `raw` is a fresh allocation, borrowed here only; `free` ends it.
+    (unsafe { &mut *raw }, raw)
+}
+
+/// Frees what `lend` lent.
+///
+/// # Safety
+///
+/// `raw` comes from `lend`, and the borrow it returned has ended.
+unsafe fn free<T>(raw: *mut [T]) {
+    // SAFETY: the caller's promise.
+    drop(unsafe { Box::from_raw(raw) });
+}
+
 /// Collectives: a reduction then a broadcast by a team of 2, on the collectives' own barrier
 /// and board. The contributions and results travel through cells that loom tracks (a `Vec`
 /// moved in and out of each thread's exchange cell), so a root that reads a contribution not
@@ -555,7 +573,7 @@ fn region_slice_write_constructs_order_reads_and_writes() {
     model(|| {
         let sync = Arc::new(TeamSync::default());
         let region = region_info(&sync, 2);
-        let data: &'static mut [Checked] = Box::leak(Box::new([Checked::new(), Checked::new()]));
+        let (data, raw) = lend(Box::new([Checked::new(), Checked::new()]));
         let slice = Arc::new(crate::RegionSlice::new(data));
         let run = move |me: usize, sync: &TeamSync, slice: &crate::RegionSlice<'_, Checked>| {
             let team = Team::new(region, me, Some(sync), no_spin(), None);
@@ -575,6 +593,9 @@ fn region_slice_write_constructs_order_reads_and_writes() {
         };
         run(0, &sync, &slice);
         other.join().unwrap();
+        drop(slice);
+        // SAFETY: the only borrow, `slice`, is gone (the other thread's clone with it).
+        unsafe { free(raw) };
     });
 }
 
@@ -584,7 +605,7 @@ fn region_slice_write_constructs_order_reads_and_writes() {
 #[test]
 fn region_slice_passes_between_teams() {
     model(|| {
-        let data: &'static mut [Checked] = Box::leak(Box::new([Checked::new()]));
+        let (data, raw) = lend(Box::new([Checked::new()]));
         let slice = Arc::new(crate::RegionSlice::new(data));
         let use_once = |slice: &crate::RegionSlice<'_, Checked>| {
             let team = Team::new(RegionInfo::solo(0), 0, None, no_spin(), None);
@@ -603,6 +624,9 @@ fn region_slice_passes_between_teams() {
         };
         let mine = use_once(&slice);
         let theirs = other.join().unwrap();
+        drop(slice);
+        // SAFETY: the only borrow, `slice`, is gone (the other thread's clone with it).
+        unsafe { free(raw) };
         // At least one team got it; when both did, one after the other.
         match (mine, theirs) {
             (Some(a), Some(b)) => assert_eq!(a + b, 1),

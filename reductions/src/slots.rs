@@ -591,9 +591,12 @@ mod region_slot_models {
     #[test]
     fn region_slot_uses_are_exclusive_and_ordered() {
         model(|| {
-            let slots: &'static mut Slots<usize> = Box::leak(Box::new(Slots {
+            let raw = Box::into_raw(Box::new(Slots {
                 cells: vec![CachePadded::new(UnsafeCell::new(0))].into_boxed_slice(),
             }));
+            // SAFETY: a fresh allocation, borrowed only here and freed below once `lent`, the
+            // only borrow, is gone. (Loom threads need `'static`.)
+            let slots: &'static mut Slots<usize> = unsafe { &mut *raw };
             let lent = Arc::new(slots.in_region());
             let other = {
                 let lent = Arc::clone(&lent);
@@ -605,6 +608,9 @@ mod region_slot_models {
             let expected = usize::from(mine) + usize::from(theirs);
             let seen = lent.try_with_id(0, |slot| *slot).expect("free after both");
             assert_eq!(seen, expected);
+            drop(lent);
+            // SAFETY: `lent` was the only borrow of `raw` (the other thread's clone is gone).
+            drop(unsafe { Box::from_raw(raw) });
         });
     }
 }
