@@ -16,7 +16,9 @@
 //!   only by its own thread during a loop, and by the owner after it.
 //! * **Inside a running region**, [`team_reduce`], [`team_sum`] and their deterministic forms
 //!   [`team_reduce_deterministic`], [`team_sum_deterministic`]: every team thread gets the
-//!   result; [`Slots::in_region`] lends the slots to the team, one per thread id.
+//!   result; prefix sums with any associative operator, [`team_scan_inclusive`] and
+//!   [`team_scan_exclusive`], the same bits for every team; [`Slots::in_region`] lends the
+//!   slots to the team, one per thread id.
 //! * **Per-thread state**, [`for_each_init`]: `init` once per participating thread, the states
 //!   handed back.
 //! * **Random numbers**, [`SplitMix64`], with independent streams per thread or per chunk.
@@ -75,7 +77,10 @@ pub use num::Num;
 pub use reduce::{argmax, argmin, count, max, min, product, reduce, reduce_monoid, sum};
 pub use rng::SplitMix64;
 pub use slots::{RegionSlots, Slots};
-pub use team::{team_reduce, team_reduce_deterministic, team_sum, team_sum_deterministic};
+pub use team::{
+    team_reduce, team_reduce_deterministic, team_scan_exclusive, team_scan_inclusive, team_sum,
+    team_sum_deterministic,
+};
 pub use workshare_parfor::{Pool, Schedule};
 
 #[cfg(test)]

@@ -8,7 +8,9 @@
 use crate::deterministic::{block_positions, in_block_order, tree_combine, BLOCK_LEN};
 use crate::input::Input;
 use crate::num::Num;
-use workshare_parfor::{team_for_each_chunk_nowait, Schedule, Team};
+use workshare_parfor::{
+    team_for_each_chunk_nowait, team_for_each_mut_chunk, Schedule, SliceHandle, Team,
+};
 
 /// Reduces `input` inside a running region: this thread folds its share (under `schedule`,
 /// as [`team_for_each_chunk`](workshare_parfor::team_for_each_chunk) shares it) from
@@ -182,6 +184,144 @@ where
     )
 }
 
+/// Writes the inclusive prefix "sums" of `input` under the associative `op` into the slice of
+/// `out`, inside a running region: `out[i] = input[0] op input[1] op ... op input[i]`. Every
+/// team thread must call it with the same arguments; the output is complete, and visible to
+/// every thread, when it returns.
+///
+/// Two passes over fixed blocks of [`BLOCK_LEN`] items: the team folds each block's total, thread
+/// 0 folds the totals in block order into each block's starting value (a collective), and the
+/// team writes every block from its starting value. The grouping depends on the length alone,
+/// so the output has the same bits for every team size, schedule and run (floating point
+/// too); with an exact operator (integers) it equals the serial scan. `op` need only be
+/// associative; the schedule distributes blocks in the first pass and items in the second.
+///
+/// # Panics
+///
+/// On every team thread, with `workshare: ...`, when `input` and `out` differ in length; as
+/// [`team_reduce`] and [`team_for_each_mut_chunk`] otherwise.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{team_scan_inclusive, Pool, Schedule};
+/// use workshare_parfor::RegionSlice;
+/// let pool = Pool::new(3)?;
+/// let x: Vec<u64> = (1..=10).collect();
+/// let mut sums = vec![0u64; 10];
+/// let out = RegionSlice::new(&mut sums);
+/// pool.region(|team| {
+///     let mut out = out.take(team);
+///     team_scan_inclusive(team, &x, &mut out, Schedule::Static, || 0, |a, b| a + b);
+///     assert_eq!(out.read()[9], 55); // every thread sees the whole output
+/// });
+/// drop(out);
+/// assert_eq!(sums[..4], [1, 3, 6, 10]);
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn team_scan_inclusive<T, Id, Op>(
+    team: &Team<'_>,
+    input: &[T],
+    out: &mut SliceHandle<'_, T>,
+    schedule: Schedule,
+    identity: Id,
+    op: Op,
+) where
+    T: Clone + Send + Sync + 'static,
+    Id: Fn() -> T,
+    Op: Fn(T, T) -> T,
+{
+    scan(team, input, out, schedule, &identity, &op, true);
+}
+
+/// Like [`team_scan_inclusive`], but `out[i]` combines the items *before* `i`:
+/// `out[0] = identity()`, `out[i] = input[0] op ... op input[i - 1]`.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{team_scan_exclusive, Pool, Schedule};
+/// use workshare_parfor::RegionSlice;
+/// let pool = Pool::new(2)?;
+/// let counts = [3usize, 1, 4, 1, 5];
+/// let mut starts = vec![0usize; 5];
+/// let out = RegionSlice::new(&mut starts);
+/// pool.region(|team| {
+///     let mut out = out.take(team);
+///     team_scan_exclusive(team, &counts, &mut out, Schedule::Dynamic(2), || 0, |a, b| a + b);
+/// });
+/// drop(out);
+/// assert_eq!(starts, [0, 3, 4, 8, 9]);
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn team_scan_exclusive<T, Id, Op>(
+    team: &Team<'_>,
+    input: &[T],
+    out: &mut SliceHandle<'_, T>,
+    schedule: Schedule,
+    identity: Id,
+    op: Op,
+) where
+    T: Clone + Send + Sync + 'static,
+    Id: Fn() -> T,
+    Op: Fn(T, T) -> T,
+{
+    scan(team, input, out, schedule, &identity, &op, false);
+}
+
+/// The two passes of [`team_scan_inclusive`] and [`team_scan_exclusive`].
+fn scan<T: Clone + Send + Sync + 'static>(
+    team: &Team<'_>,
+    input: &[T],
+    out: &mut SliceHandle<'_, T>,
+    schedule: Schedule,
+    identity: &dyn Fn() -> T,
+    op: &dyn Fn(T, T) -> T,
+    inclusive: bool,
+) {
+    let len = input.len();
+    assert!(
+        out.len() == len,
+        "workshare: scan of {len} items into a slice of {}",
+        out.len()
+    );
+    let fold = |acc: T, items: &[T]| items.iter().cloned().fold(acc, op);
+    // Pass 1: every block's total.
+    let blocks = len.div_ceil(BLOCK_LEN);
+    let mut totals = Vec::new();
+    team_for_each_chunk_nowait(team, 0..blocks, schedule, |block_range, _| {
+        for block in block_range {
+            totals.push((block, fold(identity(), &input[block_positions(block, len)])));
+        }
+    });
+    // Each block's starting value, folded in block order on thread 0, for every thread.
+    let starts: Vec<T> = team.gather(totals, |all| {
+        let mut start = identity();
+        let mut starts = Vec::with_capacity(blocks);
+        for total in in_block_order(all.into_iter().flatten(), blocks) {
+            starts.push(start.clone());
+            start = op(start, total);
+        }
+        starts
+    });
+    // Pass 2: each position from its block's start and the block's items before it, in index
+    // order, so chunk boundaries do not change the grouping.
+    team_for_each_mut_chunk(out, schedule, |chunk, offset, _| {
+        let block = offset / BLOCK_LEN;
+        let block_start = block * BLOCK_LEN;
+        let mut acc = fold(starts[block].clone(), &input[block_start..offset]);
+        for (k, slot) in chunk.iter_mut().enumerate() {
+            let i = offset + k;
+            if i % BLOCK_LEN == 0 {
+                acc = starts[i / BLOCK_LEN].clone();
+            }
+            let next = op(acc.clone(), input[i].clone());
+            *slot = if inclusive { next.clone() } else { acc };
+            acc = next;
+        }
+    });
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
@@ -277,5 +417,59 @@ mod tests {
         }));
         assert!(caught.is_err());
         pool.region(|team| assert_eq!(team_sum(team, 0..10, Schedule::Static, |_| 1u8), 10));
+    }
+
+    #[test]
+    fn team_scans_equal_the_serial_scan_and_have_the_same_bits_for_every_team() {
+        let len = if cfg!(miri) {
+            BLOCK_LEN + 5
+        } else {
+            2 * BLOCK_LEN + 77
+        };
+        let ints: Vec<u64> = (0..len as u64).map(|i| i * 7 % 13).collect();
+        let serial: Vec<u64> = ints
+            .iter()
+            .scan(0, |acc, &x| {
+                *acc += x;
+                Some(*acc)
+            })
+            .collect();
+        let floats: Vec<f64> = (0..len).map(|i| 1.0 / (1.0 + i as f64)).collect();
+        let mut reference: Option<Vec<u64>> = None;
+        for threads in thread_counts() {
+            let pool = Pool::new(threads).unwrap();
+            for schedule in SCHEDULES {
+                for n in [0, 1, len] {
+                    let (mut incl, mut excl) = (vec![u64::MAX; n], vec![u64::MAX; n]);
+                    let mut fl = vec![f64::NAN; n];
+                    let (si, se, sf) = (
+                        workshare_parfor::RegionSlice::new(&mut incl),
+                        workshare_parfor::RegionSlice::new(&mut excl),
+                        workshare_parfor::RegionSlice::new(&mut fl),
+                    );
+                    pool.region(|team| {
+                        let (mut hi, mut he, mut hf) =
+                            (si.take(team), se.take(team), sf.take(team));
+                        let add = |a: u64, b: u64| a + b;
+                        team_scan_inclusive(team, &ints[..n], &mut hi, schedule, || 0, add);
+                        team_scan_exclusive(team, &ints[..n], &mut he, schedule, || 0, add);
+                        let addf = |a: f64, b: f64| a + b;
+                        team_scan_inclusive(team, &floats[..n], &mut hf, schedule, || 0.0, addf);
+                    });
+                    assert_eq!(incl, serial[..n], "{threads} {schedule:?} {n}");
+                    let shifted: Vec<u64> = (0..n)
+                        .map(|i| if i == 0 { 0 } else { serial[i - 1] })
+                        .collect();
+                    assert_eq!(excl, shifted, "{threads} {schedule:?} {n}");
+                    if n == len {
+                        let bits: Vec<u64> = fl.iter().map(|x| x.to_bits()).collect();
+                        match &reference {
+                            None => reference = Some(bits),
+                            Some(first) => assert_eq!(&bits, first, "{threads} {schedule:?}"),
+                        }
+                    }
+                }
+            }
+        }
     }
 }
