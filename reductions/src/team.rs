@@ -436,10 +436,22 @@ mod tests {
             .collect();
         let floats: Vec<f64> = (0..len).map(|i| 1.0 / (1.0 + i as f64)).collect();
         let mut reference: Option<Vec<u64>> = None;
-        for threads in thread_counts() {
+        // Under Miri (slow): two teams, two schedules, the long input only.
+        let threads = if cfg!(miri) {
+            vec![1, 2]
+        } else {
+            thread_counts()
+        };
+        let schedules: &[Schedule] = if cfg!(miri) {
+            &[Schedule::Static, Schedule::Guided(64)]
+        } else {
+            &SCHEDULES
+        };
+        let lens: &[usize] = if cfg!(miri) { &[len] } else { &[0, 1, len] };
+        for threads in threads {
             let pool = Pool::new(threads).unwrap();
-            for schedule in SCHEDULES {
-                for n in [0, 1, len] {
+            for &schedule in schedules {
+                for &n in lens {
                     let (mut incl, mut excl) = (vec![u64::MAX; n], vec![u64::MAX; n]);
                     let mut fl = vec![f64::NAN; n];
                     let (si, se, sf) = (
