@@ -50,10 +50,13 @@ files=(
   "workshare-pool pool/src/barrier.rs"
   "workshare-pool pool/src/workshare.rs"
   "workshare-pool pool/src/sync.rs"
+  "workshare-pool pool/src/collective.rs"
+  "workshare-pool pool/src/region_slice.rs"
   "workshare-parfor parfor/src/chunking.rs"
   "workshare-parfor parfor/src/stealing.rs"
   "workshare-parfor parfor/src/largest_team.rs"
   "workshare-reductions reductions/src/deterministic.rs"
+  "workshare-reductions reductions/src/slots.rs"
 )
 
 # Enumerate mutants: "crate|file|line|kind|from|to|fn" (kind: ordering, notify, boundary; fn:

@@ -36,9 +36,9 @@ pub use workshare_reductions as reductions;
 
 pub use workshare_pool::{
     global, in_region, init_global, num_threads, region, set_num_threads, team_size, thread_id,
-    try_global, with_current_pool, Error, KeepWarm, Pool, PoolBuilder, Team, Unavailable,
-    WorkShare, DEFAULT_MAX_ACTIVE_LEVELS, MAX_ACTIVE_LEVELS_ENV, MAX_THREADS, NUM_THREADS_ENV,
-    WAIT_POLICY_ENV,
+    try_global, with_current_pool, Error, KeepWarm, Pool, PoolBuilder, RegionSlice, SliceHandle,
+    Team, Unavailable, WorkShare, DEFAULT_MAX_ACTIVE_LEVELS, MAX_ACTIVE_LEVELS_ENV, MAX_THREADS,
+    NUM_THREADS_ENV, WAIT_POLICY_ENV,
 };
 
 /// Guides: porting from Numba, OpenMP and rayon; choosing a schedule and a thread count; what

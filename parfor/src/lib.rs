@@ -19,7 +19,10 @@
 //! global-pool functions use) runs small loops serially and balances the others, so there is
 //! rarely a reason to pick another. Inside a running region, a team shares loops with
 //! [`team_for_each`] and [`team_for_each_chunk`] (with an implicit barrier) or their `_nowait`
-//! forms, and runs a block once with [`single`] / [`single_nowait`].
+//! forms, and runs a block once with [`single`] / [`single_nowait`], or once for everyone with
+//! [`single_copy`] (`copyprivate`). Loops that *write* a slice inside a region take it once,
+//! as a [`RegionSlice`], and share it with [`team_for_each_mut_chunk`], [`team_for_each_mut`]
+//! and [`team_for_each_row_mut`]; the team reduces with `Team::reduce` and `Team::sum`.
 //!
 //! Guarantees, for every loop and schedule: every index runs exactly once; chunks with the same
 //! [`Ctx::thread_id`] run one after another on one thread; empty and reversed ranges run
@@ -115,6 +118,7 @@ mod run;
 mod schedule;
 mod slices;
 mod stealing;
+mod team_mut;
 mod tiles;
 #[cfg(not(loom))]
 mod tune;
@@ -128,16 +132,17 @@ pub use loops::{for_each, for_each_chunk};
 pub use map_reduce::{for_each_mut_chunk_reduce, for_each_row_mut_reduce};
 pub use schedule::{ParseScheduleError, Schedule, SCHEDULE_ENV};
 pub use slices::{for_each_mut_chunk, map_into, Inputs};
+pub use team_mut::{team_for_each_mut, team_for_each_mut_chunk, team_for_each_row_mut};
 pub use tiles::{for_each_tile_mut, Tile};
 #[cfg(not(loom))]
 pub use tune::{
     tune_for_each, tune_for_each_chunk, tune_for_each_mut_chunk, TuneCandidate, TuneOptions,
     TuneReport, TuneSample,
 };
-pub use workshare_pool::{Pool, Team};
+pub use workshare_pool::{Pool, RegionSlice, SliceHandle, Team};
 pub use worksharing::{
-    single, single_nowait, team_for_each, team_for_each_chunk, team_for_each_chunk_nowait,
-    team_for_each_nowait,
+    single, single_copy, single_nowait, team_for_each, team_for_each_chunk,
+    team_for_each_chunk_nowait, team_for_each_nowait,
 };
 
 #[cfg(test)]

@@ -94,21 +94,28 @@ pub fn team_for_each_chunk_nowait<F>(
     let len = range.end.saturating_sub(start);
     if team.collecting_stats() {
         let (mut chunks, mut iterations) = (0u64, 0u64);
-        share(team, start, len, schedule, |chunk, ctx| {
+        share(team, start, len, schedule, None, |chunk, ctx| {
             chunks += 1;
             iterations += chunk.len() as u64;
             body(chunk, ctx);
         });
         team.record_work(chunks, iterations, 0);
     } else {
-        share(team, start, len, schedule, body);
+        share(team, start, len, schedule, None, body);
     }
 }
 
-/// This thread's chunks of `start..start + len` in `team`'s construct.
+/// This thread's chunks of `start..start + len` in `team`'s construct. `Dynamic` and `Guided`
+/// claim from `counter`, or from a new worksharing construct when it is `None`.
 #[inline(always)]
-fn share<F>(team: &Team<'_>, start: usize, len: usize, schedule: Schedule, mut body: F)
-where
+pub(crate) fn share<F>(
+    team: &Team<'_>,
+    start: usize,
+    len: usize,
+    schedule: Schedule,
+    counter: Option<&AtomicUsize>,
+    mut body: F,
+) where
     F: FnMut(Range<usize>, Ctx),
 {
     let ctx = Ctx::new(team.thread_id(), team.num_threads());
@@ -122,24 +129,39 @@ where
     match schedule {
         Schedule::Static => run(static_block(len, threads, me)),
         Schedule::StaticChunk(size) => round_robin(len, size, threads, me).for_each(run),
-        Schedule::Dynamic(size) => claim_all(team, len, |_| size, run),
-        Schedule::Guided(min) => claim_all(team, len, |r| guided_size(r, threads, min), run),
+        Schedule::Dynamic(size) => claim_all(team, counter, len, |_| size, run),
+        Schedule::Guided(min) => {
+            claim_all(team, counter, len, |r| guided_size(r, threads, min), run)
+        }
         Schedule::Stealing | Schedule::Auto => {
-            claim_all(team, len, |r| guided_size(r, threads, 1), run)
+            claim_all(team, counter, len, |r| guided_size(r, threads, 1), run)
         }
         Schedule::Runtime => unreachable!("a team loop resolves `Runtime` at its entry"),
     }
 }
 
-/// Claims chunks of `0..len` from a new worksharing construct until none are left.
+/// Claims chunks of `0..len` from `counter`, or from a new worksharing construct, until none
+/// are left.
 fn claim_all(
     team: &Team<'_>,
+    counter: Option<&AtomicUsize>,
+    len: usize,
+    size: impl Fn(usize) -> usize,
+    run: impl FnMut(Range<usize>),
+) {
+    match counter {
+        Some(counter) => claim_from(counter, len, size, run),
+        None => claim_from(team.workshare().counter(), len, size, run),
+    }
+}
+
+/// Claims chunks of `0..len` from `counter` until none are left.
+fn claim_from(
+    counter: &AtomicUsize,
     len: usize,
     size: impl Fn(usize) -> usize,
     mut run: impl FnMut(Range<usize>),
 ) {
-    let construct = team.workshare();
-    let counter = construct.counter();
     while let Some(chunk) = claim(counter, len, &size) {
         let guard = StopOnUnwind(counter);
         run(chunk);
@@ -252,4 +274,40 @@ pub fn single_nowait<R>(team: &Team<'_>, block: impl FnOnce() -> R) -> Option<R>
         .fetch_add(1, workshare_pool::sync::Ordering::Relaxed);
     drop(construct);
     (ticket == 0).then(block)
+}
+
+/// Runs `block` on exactly one thread of the running `team` (the first to arrive) and returns
+/// a clone of its result on every team thread: OpenMP's `single copyprivate`. The team waits
+/// for the block (a collective, [`Team::broadcast`]).
+///
+/// # Panics
+///
+/// If `block` panics, on every team thread; the region resumes the panic on its caller. As
+/// [`Team::gather`] otherwise.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_parfor::{single_copy, Pool};
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// let pool = Pool::new(3)?;
+/// let runs = AtomicUsize::new(0);
+/// pool.region(|team| {
+///     let seed = single_copy(team, || {
+///         runs.fetch_add(1, Ordering::Relaxed);
+///         vec![1.5, 2.5]
+///     });
+///     assert_eq!(seed, [1.5, 2.5]); // on every thread
+/// });
+/// assert_eq!(runs.into_inner(), 1);
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub fn single_copy<R>(team: &Team<'_>, block: impl FnOnce() -> R) -> R
+where
+    R: Send + Clone + 'static,
+{
+    // A panicking block leaves this thread before the broadcast: the others' collective is
+    // abandoned (it never completes), so they panic too.
+    let mine = single_nowait(team, block);
+    team.broadcast(mine)
 }

@@ -24,7 +24,7 @@
 
 use crate::sleep::Sleep;
 use crate::spin::Spin;
-use crate::sync::{AtomicUsize, CachePadded, Ordering};
+use crate::sync::{yield_now, AtomicUsize, CachePadded, Ordering};
 
 /// Why a barrier could not complete.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,6 +58,37 @@ impl Barrier {
         sleep: &Sleep,
         abandoned: impl Fn() -> Option<Abandoned>,
     ) -> Result<(), Abandoned> {
+        self.wait_by(team_size, sleep, abandoned, |done| {
+            if !spin.until(done) {
+                sleep.sleep_while(|| !done());
+            }
+        })
+    }
+
+    /// Like [`wait`](Barrier::wait), but never sleeps: it polls, yielding its time slice. For
+    /// a thread that waits while it unwinds (a lock taken then would be poisoned under loom),
+    /// where the wait is short: every other team thread is on its way to the barrier.
+    pub(crate) fn wait_unwinding(
+        &self,
+        team_size: usize,
+        sleep: &Sleep,
+        abandoned: impl Fn() -> Option<Abandoned>,
+    ) -> Result<(), Abandoned> {
+        self.wait_by(team_size, sleep, abandoned, |done| {
+            while !done() {
+                yield_now();
+            }
+        })
+    }
+
+    /// The barrier protocol, with `block(done)` returning once `done()` holds.
+    fn wait_by(
+        &self,
+        team_size: usize,
+        sleep: &Sleep,
+        abandoned: impl Fn() -> Option<Abandoned>,
+        block: impl FnOnce(&dyn Fn() -> bool),
+    ) -> Result<(), Abandoned> {
         if team_size == 1 {
             return Ok(());
         }
@@ -80,9 +111,7 @@ impl Barrier {
         }
         let passed = || self.generation.load(Ordering::Acquire) != generation;
         let done = || passed() || abandoned().is_some();
-        if !spin.until(done) {
-            sleep.sleep_while(|| !done());
-        }
+        block(&done);
         // Reload after `abandoned()`: a thread that released us and then left is seen here.
         match abandoned() {
             _ if passed() => Ok(()),

@@ -37,6 +37,7 @@
 
 mod affinity;
 mod barrier;
+mod collective;
 mod dispatch;
 mod error;
 mod fork;
@@ -45,6 +46,7 @@ mod global;
 #[cfg_attr(loom, allow(dead_code))]
 mod lazy;
 mod pool;
+mod region_slice;
 mod sleep;
 mod spin;
 mod stats;
@@ -86,6 +88,7 @@ pub const WAIT_POLICY_ENV: &str = "WORKSHARE_WAIT_POLICY";
 pub use pool::{
     KeepWarm, Pool, PoolBuilder, DEFAULT_MAX_ACTIVE_LEVELS, DEFAULT_SPIN_TIME, MAX_THREADS,
 };
+pub use region_slice::{RegionSlice, SliceHandle, SliceWrite};
 pub use stats::{Stats, ThreadStats};
 pub use team::{Team, WorkShare, WorkShareCounter};
 

@@ -7,6 +7,7 @@
 //! level travels in its job instead.
 
 use crate::barrier::{Abandoned, Barrier};
+use crate::collective::Collective;
 use crate::sleep::Sleep;
 use crate::spin::Spin;
 use crate::stats::{Counters, StatsRef, ThreadStats};
@@ -39,6 +40,8 @@ pub(crate) struct TeamSync {
     /// may have been caught inside the region): the barrier may hold a stale arrival.
     broken: AtomicBool,
     payload: Mutex<Option<Payload>>,
+    /// The collectives' own barrier and board (see the `collective` module).
+    pub(crate) collective: Collective,
     /// Where barrier and workshare waiters, and the owner waiting for the join, sleep.
     sleep: Sleep,
 }
@@ -50,6 +53,7 @@ impl TeamSync {
         // Relaxed: the claim's Acquire ordered the previous region's writes before us.
         if self.panicked.load(Ordering::Relaxed) || self.broken.load(Ordering::Relaxed) {
             self.barrier.reset();
+            self.collective.barrier.reset();
             self.panicked.store(false, Ordering::Relaxed);
             self.broken.store(false, Ordering::Relaxed);
         }
@@ -284,6 +288,8 @@ pub struct Team<'a> {
     next_construct: Cell<usize>,
     /// This thread's statistics cell, when the region is counted.
     stats: Option<&'a Counters>,
+    /// Set while this thread runs the root's part of a collective (see `collective`).
+    pub(crate) in_collective: Cell<bool>,
 }
 
 impl fmt::Debug for Team<'_> {
@@ -314,6 +320,7 @@ impl<'a> Team<'a> {
             spin,
             next_construct: Cell::new(0),
             stats,
+            in_collective: Cell::new(false),
         }
     }
 
@@ -505,6 +512,58 @@ impl<'a> Team<'a> {
                 construct,
             },
             Err(why) => sync.abandon(why, "worksharing construct"),
+        }
+    }
+}
+
+impl Team<'_> {
+    /// The team context, or `None` for a team of one. Panics in a region of independent
+    /// shares, where team threads may run one after another and no wait could complete.
+    pub(crate) fn context_for(&self, what: &str) -> Option<&TeamSync> {
+        let sync = self.sync?;
+        if self.region.independent {
+            independent_panic(what);
+        }
+        Some(sync)
+    }
+
+    /// Waits at `barrier` (a barrier of this team other than its own) for the whole team,
+    /// watching the team's abandoned condition as [`barrier`](Team::barrier) does. For a team
+    /// of one it returns at once.
+    pub(crate) fn wait_at(&self, barrier: &Barrier) -> Result<(), Abandoned> {
+        let Some(sync) = self.sync else {
+            return Ok(());
+        };
+        barrier.wait(self.num_threads(), &self.spin, &sync.sleep, || {
+            sync.abandoned(&self.region)
+        })
+    }
+
+    /// Like [`wait_at`](Team::wait_at), for a thread that unwinds (it never sleeps: see
+    /// `Barrier::wait_unwinding`).
+    pub(crate) fn wait_at_unwinding(&self, barrier: &Barrier) -> Result<(), Abandoned> {
+        let Some(sync) = self.sync else {
+            return Ok(());
+        };
+        barrier.wait_unwinding(self.num_threads(), &sync.sleep, || {
+            sync.abandoned(&self.region)
+        })
+    }
+
+    /// Like [`wait_at`](Team::wait_at), but panics (naming `what`) when the wait is abandoned.
+    pub(crate) fn wait_at_or_panic(&self, barrier: &Barrier, what: &str) {
+        if let Err(why) = self.wait_at(barrier) {
+            self.give_up(why, what);
+        }
+    }
+
+    /// Panics for a wait on one of this team's barriers that was abandoned (see
+    /// [`wait_at`](Team::wait_at)), marking the team context for a reset.
+    #[cold]
+    pub(crate) fn give_up(&self, why: Abandoned, what: &str) -> ! {
+        match self.sync {
+            Some(sync) => sync.abandon(why, what),
+            None => unreachable!("a team of one never waits"),
         }
     }
 }

@@ -17,6 +17,11 @@
 //!   fixed blocks, so bit-identical for every thread count and schedule, floating point too.
 //! * **Per-thread slots**, [`Slots`]: one cache-line-padded value per pool thread, each reached
 //!   only by its own thread during a loop, and by the owner after it.
+//! * **Inside a running region**, [`team_reduce`], [`team_sum`] and their deterministic forms
+//!   [`team_reduce_deterministic`], [`team_sum_deterministic`]: every team thread gets the
+//!   result; prefix sums with any associative operator, [`team_scan_inclusive`] and
+//!   [`team_scan_exclusive`], the same bits for every team; [`Slots::in_region`] lends the
+//!   slots to the team, one per thread id.
 //! * **Per-thread state**, [`for_each_init`]: `init` once per participating thread, the states
 //!   handed back.
 //! * **Random numbers**, [`SplitMix64`], with independent streams per thread or per chunk.
@@ -66,6 +71,7 @@ mod rng;
 pub mod safety;
 mod scan;
 mod slots;
+mod team;
 
 pub use deterministic::{reduce_deterministic, sum_deterministic, BLOCK_LEN};
 pub use init::for_each_init;
@@ -77,7 +83,11 @@ pub use rng::SplitMix64;
 pub use scan::{
     prefix_sum, scan_exclusive, scan_exclusive_in_place, scan_inclusive, scan_inclusive_in_place,
 };
-pub use slots::Slots;
+pub use slots::{RegionSlots, Slots};
+pub use team::{
+    team_reduce, team_reduce_deterministic, team_scan_exclusive, team_scan_inclusive, team_sum,
+    team_sum_deterministic,
+};
 pub use workshare_parfor::{Pool, Schedule};
 
 #[cfg(test)]

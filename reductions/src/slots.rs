@@ -4,8 +4,8 @@ use crate::chunks;
 use crate::input::Input;
 use std::fmt;
 use std::ops::Range;
-use workshare_parfor::{Pool, Schedule};
-use workshare_pool::sync::{CachePadded, UnsafeCell};
+use workshare_parfor::{Pool, Schedule, Team};
+use workshare_pool::sync::{AtomicBool, CachePadded, Ordering, UnsafeCell};
 
 /// One value per thread of a pool, each on its own cache line: the "array sized to the number of
 /// threads" of hand-written OpenMP reductions, made safe.
@@ -227,6 +227,38 @@ impl<T> Slots<T> {
         });
     }
 
+    /// Lends the slots to parallel regions, where each team thread reaches slot
+    /// [`thread_id`](Team::thread_id) with [`RegionSlots::with`]. The owner gets them back when
+    /// the `RegionSlots` is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workshare_reductions::{Pool, Slots};
+    /// let pool = Pool::new(3)?;
+    /// let mut seen: Slots<Vec<usize>> = Slots::new(&pool);
+    /// let slots = seen.in_region();
+    /// pool.region(|team| {
+    ///     for step in 0..4 {
+    ///         slots.with(team, |mine| mine.push(step));
+    ///     }
+    /// });
+    /// drop(slots);
+    /// assert_eq!(seen.iter().map(Vec::len).sum::<usize>(), 4 * 3);
+    /// # Ok::<(), workshare_pool::Error>(())
+    /// ```
+    pub fn in_region(&mut self) -> RegionSlots<'_, T> {
+        let in_use = self
+            .cells
+            .iter()
+            .map(|_| CachePadded::new(AtomicBool::new(false)))
+            .collect();
+        RegionSlots {
+            cells: &self.cells,
+            in_use,
+        }
+    }
+
     /// [`for_each_chunk`](Slots::for_each_chunk) whose body also gets the running thread's id.
     pub(crate) fn run<F>(&mut self, pool: &Pool, range: Range<usize>, schedule: Schedule, body: F)
     where
@@ -369,6 +401,115 @@ impl<T> Exclusive<'_, T> {
     }
 }
 
+/// [`Slots`] lent to parallel regions (see [`Slots::in_region`]): slot `i` for team thread
+/// `i`, reached with [`with`](RegionSlots::with).
+///
+/// Each slot has an in-use flag: `with` takes it (`Acquire`) and puts it back when `f` returns
+/// or unwinds (`Release`), so a slot is never reached twice at once, even by a nested region's
+/// thread with the same id or a reentrant `with` (those panic), and each use sees the
+/// previous one's writes, whichever thread made them. One uncontended atomic swap per call.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_reductions::{Pool, Slots};
+/// let pool = Pool::new(2)?;
+/// let mut counts: Slots<u32> = Slots::new(&pool);
+/// let slots = counts.in_region();
+/// pool.region(|team| slots.with(team, |count| *count += 1));
+/// drop(slots);
+/// assert_eq!(counts.iter().sum::<u32>(), pool.num_threads() as u32);
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+pub struct RegionSlots<'s, T> {
+    cells: &'s [CachePadded<UnsafeCell<T>>],
+    in_use: Box<[CachePadded<AtomicBool>]>,
+}
+
+// SAFETY: `with` gives one caller at a time `&mut T` to a slot (its in-use flag), possibly on
+// another thread than the slot's creator, which `T: Send` allows; nothing else reaches a slot.
+unsafe impl<T: Send> Sync for RegionSlots<'_, T> {}
+// SAFETY: a `RegionSlots` is a `&mut Slots<T>` with flags; sending it sends that borrow, which
+// `T: Send` allows.
+unsafe impl<T: Send> Send for RegionSlots<'_, T> {}
+
+impl<T> fmt::Debug for RegionSlots<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RegionSlots")
+            .field("len", &self.cells.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Puts a slot's in-use flag back, also on unwinding.
+struct PutBack<'f>(&'f AtomicBool);
+
+impl Drop for PutBack<'_> {
+    fn drop(&mut self) {
+        // Release: pairs with the Acquire swap of the slot's next user in `RegionSlots::with`,
+        // so that this use's writes happen before it.
+        self.0.store(false, Ordering::Release);
+    }
+}
+
+impl<T> RegionSlots<'_, T> {
+    /// Runs `f` on the slot of the calling team thread (slot `team.thread_id()`).
+    ///
+    /// # Panics
+    ///
+    /// With `workshare: ...` when there is no such slot (the slots were made for a smaller
+    /// pool), or when the slot is in use (a `with` inside `f`, or a thread of another team
+    /// with the same id using it right now).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workshare_reductions::{Pool, Slots};
+    /// let pool = Pool::new(2)?;
+    /// let mut best = Slots::from_fn(&pool, |_| f64::NEG_INFINITY);
+    /// let slots = best.in_region();
+    /// pool.region(|team| {
+    ///     let x = team.thread_id() as f64;
+    ///     slots.with(team, |b| *b = b.max(x));
+    /// });
+    /// drop(slots);
+    /// assert_eq!(best.iter().copied().fold(f64::NEG_INFINITY, f64::max), pool.num_threads() as f64 - 1.0);
+    /// # Ok::<(), workshare_pool::Error>(())
+    /// ```
+    pub fn with<R>(&self, team: &Team<'_>, f: impl FnOnce(&mut T) -> R) -> R {
+        let id = team.thread_id();
+        if id >= self.cells.len() {
+            panic!(
+                "workshare: {} slots cannot serve team thread {id}",
+                self.cells.len()
+            )
+        }
+        match self.try_with_id(id, f) {
+            Some(result) => result,
+            None => panic!("workshare: slot {id} is already in use (a nested or reentrant `with`)"),
+        }
+    }
+
+    /// Runs `f` on slot `id` (which exists) unless it is in use (then `None`).
+    fn try_with_id<R>(&self, id: usize, f: impl FnOnce(&mut T) -> R) -> Option<R> {
+        let (cell, in_use) = (&self.cells[id], &self.in_use[id]);
+        // Acquire: pairs with the Release in `PutBack::drop` of the slot's previous user.
+        // (A failed exchange writes nothing: a busy slot's flag is left to its user.)
+        if in_use
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            return None;
+        }
+        let _put_back = PutBack(in_use);
+        Some(cell.with_mut(|slot| {
+            // SAFETY: the in-use flag makes this the only access to the slot while `f` runs
+            // (acquired above, released after), and `cells` is borrowed from `&mut Slots`.
+            f(unsafe { &mut *slot })
+        }))
+    }
+}
+
 impl<T: fmt::Debug> fmt::Debug for Slots<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.iter()).finish()
@@ -417,5 +558,78 @@ mod tests {
         assert_eq!(std::sync::Arc::strong_count(&marker), 3);
         drop(partials);
         assert_eq!(std::sync::Arc::strong_count(&marker), 1);
+    }
+
+    #[test]
+    fn region_slots_one_per_thread_id_and_reentry_panics() {
+        let threads: &[usize] = if cfg!(miri) {
+            &[1, 3]
+        } else {
+            &[1, 2, 3, 4, 5, 6, 7, 8]
+        };
+        for &threads in threads {
+            let pool = Pool::new(threads).unwrap();
+            let mut counts: Slots<(usize, u32)> = Slots::new(&pool);
+            let slots = counts.in_region();
+            pool.region(|team| {
+                for _ in 0..5 {
+                    slots.with(team, |slot| {
+                        slot.0 = team.thread_id();
+                        slot.1 += 1;
+                    });
+                }
+                let reentry = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    slots.with(team, |_| slots.with(team, |_| ()));
+                }));
+                assert!(reentry.is_err());
+                // Put back after the panic: usable again.
+                slots.with(team, |slot| slot.1 += 1);
+            });
+            drop(slots);
+            let used: Vec<(usize, u32)> =
+                counts.into_vec().into_iter().filter(|c| c.1 > 0).collect();
+            assert!(!used.is_empty());
+            assert!(
+                used.iter().enumerate().all(|(i, c)| *c == (i, 6)),
+                "{used:?}"
+            );
+        }
+    }
+}
+
+/// Loom model of the in-use flags of [`RegionSlots`] (run with the other models: the module
+/// name contains `models`).
+#[cfg(test)]
+mod region_slot_models {
+    use super::*;
+    use workshare_pool::sync::{model, thread, Arc};
+
+    /// Two threads acting as thread id 0 (as the threads of two teams do) use slot 0 of the
+    /// same `RegionSlots`: the flag keeps the uses apart or refuses one, and a use that
+    /// follows another sees its write (the Release of the put-back, the Acquire of the take).
+    #[test]
+    fn region_slot_uses_are_exclusive_and_ordered() {
+        model(|| {
+            let raw = Box::into_raw(Box::new(Slots {
+                cells: vec![CachePadded::new(UnsafeCell::new(0))].into_boxed_slice(),
+            }));
+            // SAFETY: a fresh allocation, borrowed only here and freed below once `lent`, the
+            // only borrow, is gone. (Loom threads need `'static`.)
+            let slots: &'static mut Slots<usize> = unsafe { &mut *raw };
+            let lent = Arc::new(slots.in_region());
+            let other = {
+                let lent = Arc::clone(&lent);
+                thread::spawn(move || lent.try_with_id(0, |slot| *slot += 1).is_some())
+            };
+            let mine = lent.try_with_id(0, |slot| *slot += 1).is_some();
+            let theirs = other.join().unwrap();
+            assert!(mine || theirs, "one use at least succeeds");
+            let expected = usize::from(mine) + usize::from(theirs);
+            let seen = lent.try_with_id(0, |slot| *slot).expect("free after both");
+            assert_eq!(seen, expected);
+            drop(lent);
+            // SAFETY: `lent` was the only borrow of `raw` (the other thread's clone is gone).
+            drop(unsafe { Box::from_raw(raw) });
+        });
     }
 }
