@@ -1,9 +1,9 @@
-//! The one place that names `std`, `loom`, `parking_lot` or `crossbeam`.
+//! The one place that names `std`'s synchronization, `loom` or `crossbeam`.
 //!
 //! Every synchronization primitive the workshare crates use comes from here. Under `cfg(loom)` the
 //! atomics, [`UnsafeCell`], [`Mutex`]/[`Condvar`], thread spawning, thread locals and spin hints
 //! come from loom, so that the model checker sees every step of every protocol; otherwise they
-//! come from `std`, `parking_lot` and `crossbeam-utils`. Spin budgets shrink to zero under loom
+//! come from `std` and `crossbeam-utils`. Spin budgets shrink to zero under loom
 //! (loom has no time, and a spin loop only multiplies the states it explores).
 //!
 //! This module is public only so that the sibling crates `workshare-parfor` and
@@ -69,11 +69,14 @@ pub fn yield_now() {
 /// Whether this build runs under the loom model checker.
 pub const LOOM: bool = cfg!(loom);
 
-/// A mutual-exclusion lock with parking_lot's interface (no poisoning).
+/// A mutual-exclusion lock with no poisoning.
 ///
 /// Poisoning is not needed: no code of ours panics while holding one of these locks. Under
-/// loom it is loom's lock; under Miri it is `std`'s (parking_lot's word lock casts integers to
-/// pointers, which Miri's strict-provenance mode rejects); otherwise parking_lot's.
+/// loom it is loom's lock, otherwise `std`'s. Not parking_lot's: its locks and condition
+/// variables park threads in one process-wide table whose bucket locks a thread holds while it
+/// parks or wakes another; a process forked at that moment inherits a bucket locked forever, and
+/// the first wake-up in the child that hashes to it (a pool created in the child) hangs. `std`'s
+/// are futexes on the lock's own word, so a fresh lock in a child is always free.
 #[derive(Debug, Default)]
 pub struct Mutex<T> {
     inner: backend::Mutex<T>,
@@ -86,17 +89,12 @@ pub type MutexGuard<'a, T> = backend::MutexGuard<'a, T>;
 mod backend {
     pub use loom::sync::{Condvar, Mutex, MutexGuard};
 }
-#[cfg(all(not(loom), miri))]
+#[cfg(not(loom))]
 mod backend {
     pub use std::sync::{Condvar, Mutex, MutexGuard};
 }
-#[cfg(all(not(loom), not(miri)))]
-mod backend {
-    pub use parking_lot::{Condvar, Mutex, MutexGuard};
-}
 
 /// Unwraps a `std`/loom lock result: a poisoned lock is still usable for our plain data.
-#[cfg(any(loom, miri))]
 fn unpoison<G>(result: Result<G, std::sync::PoisonError<G>>) -> G {
     result.unwrap_or_else(std::sync::PoisonError::into_inner)
 }
@@ -111,18 +109,12 @@ impl<T> Mutex<T> {
 
     /// Locks the mutex, blocking until it is available.
     pub fn lock(&self) -> MutexGuard<'_, T> {
-        #[cfg(any(loom, miri))]
-        return unpoison(self.inner.lock());
-        #[cfg(not(any(loom, miri)))]
-        return self.inner.lock();
+        unpoison(self.inner.lock())
     }
 
     /// Consumes the mutex and returns the value.
     pub fn into_inner(self) -> T {
-        #[cfg(any(loom, miri))]
-        return unpoison(self.inner.into_inner());
-        #[cfg(not(any(loom, miri)))]
-        return self.inner.into_inner();
+        unpoison(self.inner.into_inner())
     }
 }
 
@@ -141,14 +133,7 @@ impl Condvar {
     /// Atomically releases the lock behind `guard` and blocks until notified; relocks before
     /// returning. Spurious wake-ups are possible: callers re-check their condition in a loop.
     pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
-        #[cfg(any(loom, miri))]
-        return unpoison(self.inner.wait(guard));
-        #[cfg(not(any(loom, miri)))]
-        {
-            let mut guard = guard;
-            self.inner.wait(&mut guard);
-            guard
-        }
+        unpoison(self.inner.wait(guard))
     }
 
     /// Wakes every thread blocked in [`Condvar::wait`].
