@@ -23,28 +23,6 @@ static GLOBAL: OnceLock<Result<Pool, Error>> = OnceLock::new();
 /// that variable's default instead): what [`try_global`] returns.
 static ENV_ERROR: OnceLock<Error> = OnceLock::new();
 
-std::thread_local! {
-    /// This thread's current pool when not the global pool (null): set by `enter_pool`.
-    static CURRENT_POOL: std::cell::Cell<*const Pool> = const { std::cell::Cell::new(std::ptr::null()) };
-}
-
-/// Puts the previous current pool back when dropped.
-pub(crate) struct CurrentPool(*const Pool);
-
-impl Drop for CurrentPool {
-    fn drop(&mut self) {
-        CURRENT_POOL.with(|current| current.set(self.0));
-    }
-}
-
-/// Makes `pool` the calling thread's current pool until the guard is dropped. The guard never
-/// leaves the function that borrows `pool` (it is not public), so the pointer it stores is
-/// valid whenever it is current.
-#[inline]
-pub(crate) fn enter_pool(pool: &Pool) -> CurrentPool {
-    CurrentPool(CURRENT_POOL.with(|current| current.replace(pool)))
-}
-
 /// Runs `f` on the calling thread's *current pool*: the pool of the region this thread runs a
 /// team thread of, else the pool of the innermost [`Pool::install`], else the [`global`] pool.
 /// The global-pool functions of every workshare crate use it.
@@ -59,11 +37,11 @@ pub(crate) fn enter_pool(pool: &Pool) -> CurrentPool {
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
 pub fn with_current_pool<R>(f: impl FnOnce(&Pool) -> R) -> R {
-    let current = CURRENT_POOL.with(std::cell::Cell::get);
+    let current = crate::current::get();
     if current.is_null() {
         return f(global());
     }
-    // SAFETY: a non-null current pool was set by `enter_pool` on this thread, whose guard is
+    // SAFETY: a non-null current pool was set by `current::enter` on this thread, whose guard is
     // still alive (it restores the previous value when dropped, also on unwinding), inside the
     // function that borrows that pool: the pool is alive.
     f(unsafe { &*current })

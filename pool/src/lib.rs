@@ -38,6 +38,7 @@
 mod affinity;
 mod barrier;
 mod collective;
+mod current;
 mod dispatch;
 mod error;
 mod fork;

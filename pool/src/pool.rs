@@ -519,7 +519,7 @@ impl Pool {
             "workshare: region_at_most(0): a team needs at least one thread, the caller"
         );
         let want = Want::AtMost(max_threads.min(self.size()));
-        let _current = crate::global::enter_pool(self);
+        let _current = crate::current::enter(self);
         let ran = self.shared.run(want, independent, f);
         debug_assert!(ran.is_ok());
     }
@@ -566,7 +566,7 @@ impl Pool {
                 size,
             });
         }
-        let _current = crate::global::enter_pool(self);
+        let _current = crate::current::enter(self);
         self.shared.run(Want::Exactly(num_threads), false, &f)
     }
 
@@ -601,7 +601,7 @@ impl Pool {
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```
     pub fn install<R>(&self, f: impl FnOnce() -> R) -> R {
-        let _current = crate::global::enter_pool(self);
+        let _current = crate::current::enter(self);
         f()
     }
 }
@@ -780,7 +780,7 @@ fn worker_main(shared: Arc<Shared>, index: usize) {
         workers: Vec::new(),
         handle: true,
     };
-    let _current = crate::global::enter_pool(&handle);
+    let _current = crate::current::enter(&handle);
     let abort = AbortOnUnwind;
     let mut last = 0;
     let spin = shared.spin;
