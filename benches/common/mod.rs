@@ -5,7 +5,7 @@
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The thread counts of the fork-join and overhead benchmarks: `WORKSHARE_BENCH_THREADS`, a
@@ -63,10 +63,16 @@ pub const QUICK: Timing = Timing {
 };
 
 /// Where the benchmarks' own outputs go, beside criterion's:
-/// `$CARGO_TARGET_DIR/workshare-bench`, or `target/workshare-bench`.
+/// `$CARGO_TARGET_DIR/workshare-bench`, or `target/workshare-bench` of the workspace.
 pub fn output_dir() -> PathBuf {
+    // Not `target` relative to the working directory: `cargo bench` runs a bench in its
+    // package's directory (`benches/`), while the workspace's target directory, where
+    // `scripts/benchmarks.sh` and the report look, is one level up.
     std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| PathBuf::from("target"), PathBuf::from)
+        .map_or_else(
+            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
+            PathBuf::from,
+        )
         .join("workshare-bench")
 }
 
