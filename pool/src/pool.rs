@@ -448,6 +448,7 @@ impl Pool {
         F: Fn(&Team<'_>) + Sync,
     {
         let want = Want::AtMost(self.shared.active.load(Ordering::Relaxed));
+        let _current = crate::current::enter(self);
         let ran = self.shared.run(want, false, &f);
         debug_assert!(ran.is_ok());
     }
