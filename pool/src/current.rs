@@ -5,9 +5,17 @@
 use crate::pool::Pool;
 use std::cell::Cell;
 
+// Every region entry sets it: std's `const` form skips the lazy-init check on that path (loom's
+// `thread_local!` has no `const` form), as for the region frame in `team.rs`.
+#[cfg(loom)]
 crate::sync::thread_local! {
     /// This thread's current pool when not the global pool (null): set by [`enter`].
     static CURRENT_POOL: Cell<*const Pool> = Cell::new(std::ptr::null());
+}
+#[cfg(not(loom))]
+crate::sync::thread_local! {
+    /// This thread's current pool when not the global pool (null): set by [`enter`].
+    static CURRENT_POOL: Cell<*const Pool> = const { Cell::new(std::ptr::null()) };
 }
 
 /// Puts the previous current pool back when dropped.
