@@ -30,6 +30,14 @@
 //!    noticeable share of a 1,000-element `sqrt` loop; the memory keeps such loops close to
 //!    serial (`W1 sqrt` in `BENCHMARKS.md`).
 //!
+//! 5. **Forks that gain nothing.** A fork in which the caller ran every share itself (no
+//!    worker was idle, or none started before the caller had finished its part: the cores are
+//!    busy, as when eight threads call a library on two cores) cost a fork and gained nothing.
+//!    The memory then keeps loops of that body up to twice the forked length serial until the
+//!    next probe, and each such fork in a row doubles the calls between probes (up to 1,024);
+//!    a fork that a worker helps restores the usual 32. The region reports how many shares
+//!    workers ran; no clock is read for this.
+//!
 //! So a loop pays at most about half of one fork-join for a probe (one call in 32), and a loop
 //! too small to gain pays a table look-up. Under loom (no clock), `Auto` is `Stealing`.
 //!
@@ -49,13 +57,19 @@ where
     F: Fn(Range<usize>, Ctx) + Sync,
 {
     #[cfg(not(loom))]
-    let (done, schedule) = probe::decide(pool, max_threads, len, &body);
+    let (done, schedule, verdict) = probe::decide(pool, max_threads, len, &body);
     #[cfg(loom)]
     let (done, schedule) = (0, crate::Schedule::Stealing);
     if done < len {
         // done + offset <= len: no overflow.
         let rest = move |chunk: Range<usize>, ctx| body(done + chunk.start..done + chunk.end, ctx);
-        run_parallel(pool, max_threads, len - done, schedule, rest);
+        let helped = run_parallel(pool, max_threads, len - done, schedule, rest);
+        #[cfg(not(loom))]
+        if let Some(verdict) = verdict {
+            verdict.record(len - done, helped > 0);
+        }
+        #[cfg(loom)]
+        let _ = helped;
     }
 }
 
@@ -96,27 +110,72 @@ mod probe {
     /// every estimate below assumes a team of that size: the team a fork gets may be smaller
     /// (other callers hold some of the pool's workers), and then it saves less than estimated.
     /// The decision is a heuristic; the loop runs every index once whatever the team.
-    pub(super) fn decide<F>(pool: &Pool, threads: usize, len: usize, body: &F) -> (usize, Schedule)
+    ///
+    /// With a fork, also returns where to record whether the fork gained anything
+    /// ([`Verdict::record`]); `None` inside a region, where nothing is remembered.
+    pub(super) fn decide<F>(
+        pool: &Pool,
+        threads: usize,
+        len: usize,
+        body: &F,
+    ) -> (usize, Schedule, Option<Verdict>)
     where
         F: Fn(Range<usize>, Ctx),
     {
         match threads {
             1 => {
                 body(0..len, Ctx::new(0, 1));
-                (len, Schedule::Stealing)
+                (len, Schedule::Stealing, None)
             }
             threads => {
                 let Some((done, fork_len)) = decide_from_memory(pool, len, threads, body) else {
-                    return (0, Schedule::Stealing);
+                    return (0, Schedule::Stealing, None);
                 };
                 let schedule = if len - done < fork_len.saturating_mul(STEAL_FROM) {
                     Schedule::Static
                 } else {
                     Schedule::Stealing
                 };
-                (done, schedule)
+                let verdict = Verdict {
+                    body: memory_key::<F>(),
+                    team: (pool as *const Pool as usize, threads),
+                };
+                (done, schedule, Some(verdict))
             }
         }
+    }
+
+    /// Where a forked loop records whether its fork gained anything: the memory entry of its
+    /// body and team.
+    pub(super) struct Verdict {
+        body: usize,
+        team: (usize, usize),
+    }
+
+    impl Verdict {
+        /// Records the outcome of a fork of `forked` indices: `helped` when some worker ran a
+        /// share. A fork in which the caller ran every share (no worker was idle, or none
+        /// started before the caller had finished: the cores are busy with other threads, as
+        /// when many threads call a library at once) cost a fork and gained nothing; the memory
+        /// then keeps loops of this body up to twice that long serial, and waits longer
+        /// before each new probe while forks keep failing (see [`memory::futile`]).
+        pub(super) fn record(self, forked: usize, helped: bool) {
+            if helped {
+                memory::helped(self.body, self.team);
+            } else {
+                memory::futile(self.body, self.team, forked);
+            }
+        }
+    }
+
+    /// The memory's key for a loop body: the address of [`decide_from_memory`]'s instance for
+    /// its type.
+    fn memory_key<F>() -> usize
+    where
+        F: Fn(Range<usize>, Ctx),
+    {
+        type Decide<F> = fn(&Pool, usize, usize, &F) -> Option<(usize, usize)>;
+        decide_from_memory::<F> as Decide<F> as usize
     }
 
     /// Step 2 with a memory: a loop body (told apart by its type, through the address of this
@@ -138,8 +197,7 @@ mod probe {
     where
         F: Fn(Range<usize>, Ctx),
     {
-        type Decide<F> = fn(&Pool, usize, usize, &F) -> Option<(usize, usize)>;
-        let key = decide_from_memory::<F> as Decide<F> as usize;
+        let key = memory_key::<F>();
         let team = (pool as *const Pool as usize, threads);
         if let Some(fork_len) = memory::recall(key, team, len) {
             if len < fork_len {
@@ -195,6 +253,10 @@ mod probe {
 
     /// Calls between two probes of the same loop body.
     const REMEASURE: u32 = 32;
+    /// After this many forks in a row that gained nothing, the calls between two probes stop
+    /// doubling: at most `REMEASURE << MAX_BACKOFF` (1,024) calls pass before a loop that
+    /// the cores could not help is tried in parallel again.
+    const MAX_BACKOFF: u8 = 5;
     /// Calls between two probes of a loop far too short to fork (under an eighth of the
     /// shortest paying length): its probe's clock reads would be a few percent of every call.
     const REMEASURE_FAR: u32 = 256;
@@ -218,6 +280,9 @@ mod probe {
             picos: u64,
             /// Calls since the last probe.
             calls: u32,
+            /// Forks in a row that gained nothing (at most `MAX_BACKOFF`): each doubles the
+            /// calls between probes.
+            backoff: u8,
         }
 
         const UNKNOWN: Entry = Entry {
@@ -226,6 +291,7 @@ mod probe {
             fork_len: 0,
             picos: 0,
             calls: 0,
+            backoff: 0,
         };
 
         std::thread_local! {
@@ -250,7 +316,7 @@ mod probe {
                     super::REMEASURE_FAR
                 } else {
                     super::REMEASURE
-                };
+                } << entry.backoff;
                 if !fresh || entry.calls >= due {
                     return None;
                 }
@@ -272,14 +338,52 @@ mod probe {
         }
 
         pub(super) fn remember(body: usize, team: (usize, usize), fork_len: usize, picos: u128) {
-            let entry = Entry {
-                body,
-                team,
-                fork_len,
-                picos: u64::try_from(picos).unwrap_or(u64::MAX),
-                calls: 0,
-            };
-            TABLE.with(|table| table[slot(body)].set(entry));
+            TABLE.with(|table| {
+                let cell = &table[slot(body)];
+                let old = cell.get();
+                let backoff = if old.body == body && old.team == team {
+                    old.backoff
+                } else {
+                    0
+                };
+                cell.set(Entry {
+                    body,
+                    team,
+                    fork_len,
+                    picos: u64::try_from(picos).unwrap_or(u64::MAX),
+                    calls: 0,
+                    backoff,
+                });
+            });
+        }
+
+        /// A fork of `forked` indices of `body` on `team` gained nothing: loops of this body
+        /// up to twice as long run serially until the next probe, which comes after twice as
+        /// many calls as the last one did (up to `MAX_BACKOFF` doublings).
+        pub(super) fn futile(body: usize, team: (usize, usize), forked: usize) {
+            TABLE.with(|table| {
+                let cell = &table[slot(body)];
+                let mut entry = cell.get();
+                if entry.body != body || entry.team != team {
+                    return;
+                }
+                entry.fork_len = entry.fork_len.max(forked.saturating_mul(2));
+                entry.backoff = (entry.backoff + 1).min(super::MAX_BACKOFF);
+                cell.set(entry);
+            });
+        }
+
+        /// A fork of `body` on `team` had help: probes come at the usual rate again.
+        #[inline]
+        pub(super) fn helped(body: usize, team: (usize, usize)) {
+            TABLE.with(|table| {
+                let cell = &table[slot(body)];
+                let mut entry = cell.get();
+                if entry.backoff != 0 && entry.body == body && entry.team == team {
+                    entry.backoff = 0;
+                    cell.set(entry);
+                }
+            });
         }
     }
 

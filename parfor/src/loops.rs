@@ -24,7 +24,9 @@ pub(crate) fn run_offsets<F>(
     let max_threads = max_threads.clamp(1, pool.size());
     match schedule {
         Schedule::Auto => crate::auto::run(pool, max_threads, len, body),
-        _ => run_parallel(pool, max_threads, len, schedule, body),
+        _ => {
+            run_parallel(pool, max_threads, len, schedule, body);
+        }
     }
 }
 

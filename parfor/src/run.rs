@@ -50,14 +50,16 @@ impl Drop for StopOnUnwind<'_> {
 /// Runs `body` on the offsets `0..len` of a loop with a concrete (not `Auto`) schedule,
 /// forking a region of `pool` with a team of at most `max_threads` threads (`>= 1`; clamped to
 /// the pool's size): whatever is idle up to that, so every thread reads its team's size from
-/// the team, never from the pool. `len > 0`.
+/// the team, never from the pool. `len > 0`. Returns how many team threads ran on workers (0:
+/// the caller ran the whole loop).
 pub(crate) fn run_parallel<F>(
     pool: &Pool,
     max_threads: usize,
     len: usize,
     schedule: Schedule,
     body: F,
-) where
+) -> usize
+where
     F: Fn(Range<usize>, Ctx) + Sync,
 {
     let steal = matches!(schedule, Schedule::Stealing | Schedule::Auto)
@@ -74,7 +76,7 @@ pub(crate) fn run_parallel<F>(
     // `move`: the closure object is the state itself (see `LoopState`).
     // Independent shares: one whose worker still sleeps when the caller is done with its own
     // runs on the caller (each share keeps its team thread id, and runs once).
-    pool.region_shares_at_most(max_threads, move |team| state.run_share(team));
+    pool.region_shares_at_most(max_threads, move |team| state.run_share(team))
 }
 
 impl<F: Fn(Range<usize>, Ctx) + Sync> LoopState<'_, F> {
@@ -131,6 +133,12 @@ impl<F: Fn(Range<usize>, Ctx) + Sync> LoopState<'_, F> {
     /// Runs this thread's stealing share; how many chunks it stole.
     fn run_stealing(&self, me: usize, threads: usize, run: impl Fn(Range<usize>) -> bool) -> u64 {
         let Some(steal) = self.steal else { return 0 };
+        if threads == 1 {
+            // A team of one (no worker was idle): nobody to balance with, so the whole loop
+            // in one chunk rather than popped piece by piece.
+            run(0..self.len);
+            return 0;
+        }
         steal.init(me, threads);
         let mut steals = 0;
         while steal.next(me, threads, &mut steals).is_some_and(&run) {}

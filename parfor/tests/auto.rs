@@ -77,3 +77,48 @@ fn the_fork_join_calibration_is_renewed_once_it_is_a_second_old() {
         "a probe after the second ran {renewed} regions, no calibration"
     );
 }
+
+#[test]
+fn a_fork_that_no_worker_helps_keeps_the_next_calls_serial() {
+    let pool = Pool::builder()
+        .num_threads(2)
+        .collect_stats(true)
+        .build()
+        .unwrap();
+    let regions = |pool: &Pool| pool.stats().total().regions;
+    let (holding, done) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    std::thread::scope(|s| {
+        // Another caller's region holds the pool's only worker until the end: every region
+        // this thread starts meanwhile finds no idle worker and runs as a team of one.
+        s.spawn(|| {
+            pool.region(|team| {
+                if team.thread_id() == 0 {
+                    holding.store(team.num_threads(), Ordering::Release);
+                    while done.load(Ordering::Acquire) == 0 {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                }
+            });
+        });
+        while holding.load(Ordering::Acquire) == 0 {
+            std::thread::yield_now();
+        }
+        assert_eq!(
+            holding.load(Ordering::Relaxed),
+            2,
+            "the holder got the worker"
+        );
+        // A 4 ms loop: `Auto` forks it, but the fork gets no worker and gains nothing.
+        let _ = indices_off_the_caller(&pool, 200, Duration::from_micros(20));
+        let after_first = regions(&pool);
+        for _ in 0..10 {
+            let _ = indices_off_the_caller(&pool, 200, Duration::from_micros(20));
+        }
+        let forked = regions(&pool) - after_first;
+        done.store(1, Ordering::Release);
+        assert_eq!(
+            forked, 0,
+            "after a fork in which the caller ran every share, the next calls forked again"
+        );
+    });
+}

@@ -70,13 +70,14 @@ impl Shared {
     }
 
     /// Runs `f` with a team of what `want` allows and the idle workers give; `independent`: the
-    /// team threads are independent shares (see `RegionInfo::independent`).
+    /// team threads are independent shares (see `RegionInfo::independent`). Returns how many
+    /// team threads ran on workers (see [`Shared::run_team`]).
     fn run<F: Fn(&Team<'_>) + Sync>(
         &self,
         want: Want,
         independent: bool,
         f: &F,
-    ) -> Result<(), Error> {
+    ) -> Result<usize, Error> {
         let outer = team::current_level();
         let wanted = match want {
             Want::AtMost(n) | Want::Exactly(n) => n,
@@ -105,10 +106,10 @@ impl Shared {
         }
         if claim.count() == 0 {
             self.run_solo(f, outer);
+            Ok(0)
         } else {
-            self.run_team(&claim, f, outer + 1, independent);
+            Ok(self.run_team(&claim, f, outer + 1, independent))
         }
-        Ok(())
     }
 
     /// Runs `f` on the calling thread alone, as a team of one, at nesting level `level`.
@@ -131,14 +132,15 @@ impl Shared {
     }
 
     /// Runs `f` with the caller as thread 0 and the claimed workers as threads `1..`, at
-    /// nesting level `level`, then releases the workers.
+    /// nesting level `level`, then releases the workers. Returns how many team threads ran on
+    /// their workers: the claimed workers less the independent shares taken back.
     fn run_team<F: Fn(&Team<'_>) + Sync>(
         &self,
         claim: &Claim,
         f: &F,
         level: u32,
         independent: bool,
-    ) {
+    ) -> usize {
         let num_threads = claim.count() + 1;
         let leader = claim.workers().next().expect("a claimed worker");
         let sync = &*self.teams[leader];
@@ -173,9 +175,11 @@ impl Shared {
         // 4. Independent shares that no worker has taken yet (asleep, still waking, or
         //    preempted): run them here rather than wait (each share still runs once: a share
         //    taken back is skipped by its worker, see `Dispatch::take_back`).
+        let mut helped = claim.count();
         if independent && !sync.all_finished(&region) {
             for (rank, worker) in (1..).zip(claim.workers()) {
                 if self.dispatch.take_back(worker) {
+                    helped -= 1;
                     let cell = cells.as_ref().map(|cells| &*cells[rank]);
                     let team = Team::new(region, rank, Some(sync), self.spin, cell);
                     run_counted(sync, &team, f);
@@ -195,6 +199,7 @@ impl Shared {
         if let Some(payload) = panic {
             std::panic::resume_unwind(payload);
         }
+        helped
     }
 }
 
@@ -298,6 +303,7 @@ impl Pool {
     /// assert_eq!(pool.size(), 3);
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```
+    #[inline]
     pub fn size(&self) -> usize {
         self.shared.size
     }
@@ -313,6 +319,7 @@ impl Pool {
     /// assert_eq!(pool.num_threads(), 3);
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```
+    #[inline]
     pub fn num_threads(&self) -> usize {
         if self.shared.forked() {
             return 1;
@@ -481,8 +488,13 @@ impl Pool {
     /// body whose team threads are *independent shares* of work, each correct to run after
     /// another on one thread: a share that its worker has not taken yet (asleep, waking, or
     /// preempted) when the calling thread has finished its own is run by the calling thread
-    /// instead (with that share's team thread id), so a loop never waits for a worker to start. Every share still runs exactly once, on
-    /// one thread. [`Team::barrier`] and [`Team::workshare`] panic in such a region.
+    /// instead (with that share's team thread id), so a loop never waits for a worker to start.
+    /// Every share still runs exactly once, on one thread. [`Team::barrier`] and
+    /// [`Team::workshare`] panic in such a region.
+    ///
+    /// Returns how many shares ran on workers: 0 when the calling thread ran them all (no
+    /// worker was idle, or none started before the caller was done), which tells `Auto` that
+    /// this fork gained nothing.
     ///
     /// # Panics
     ///
@@ -498,20 +510,26 @@ impl Pool {
     ///     shares[team.thread_id()].fetch_add(1, Ordering::Relaxed);
     /// });
     /// assert!(shares.iter().all(|s| s.load(Ordering::Relaxed) == 1));
+    /// // The caller runs every share: it takes back the ones its worker did not take.
+    /// let helped = pool.region_shares_at_most(2, |team| {
+    ///     shares[team.thread_id()].fetch_add(1, Ordering::Relaxed);
+    /// });
+    /// assert!(helped <= 1);
+    /// assert!(shares.iter().all(|s| s.load(Ordering::Relaxed) == 2));
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```
     #[doc(hidden)]
     #[track_caller]
-    pub fn region_shares_at_most<F>(&self, max_threads: usize, f: F)
+    pub fn region_shares_at_most<F>(&self, max_threads: usize, f: F) -> usize
     where
         F: Fn(&Team<'_>) + Sync,
     {
-        self.run_at_most(max_threads, true, &f);
+        self.run_at_most(max_threads, true, &f)
     }
 
     /// [`region_at_most`](Pool::region_at_most) and its independent-shares form.
     #[track_caller]
-    fn run_at_most<F>(&self, max_threads: usize, independent: bool, f: &F)
+    fn run_at_most<F>(&self, max_threads: usize, independent: bool, f: &F) -> usize
     where
         F: Fn(&Team<'_>) + Sync,
     {
@@ -523,6 +541,7 @@ impl Pool {
         let _current = crate::current::enter(self);
         let ran = self.shared.run(want, independent, f);
         debug_assert!(ran.is_ok());
+        ran.unwrap_or(0)
     }
 
     /// Runs `f` on a team of exactly `num_threads` threads, or returns an error at once if the
@@ -568,7 +587,8 @@ impl Pool {
             });
         }
         let _current = crate::current::enter(self);
-        self.shared.run(Want::Exactly(num_threads), false, &f)
+        self.shared.run(Want::Exactly(num_threads), false, &f)?;
+        Ok(())
     }
 
     /// Runs `f` on the calling thread with this pool as the *current pool*: the one that the
