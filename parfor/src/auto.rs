@@ -30,13 +30,15 @@
 //!    noticeable share of a 1,000-element `sqrt` loop; the memory keeps such loops close to
 //!    serial (`W1 sqrt` in `BENCHMARKS.md`).
 //!
-//! 5. **Forks that gain nothing.** A fork in which the caller ran every share itself (no
-//!    worker was idle, or none started before the caller had finished its part: the cores are
-//!    busy, as when eight threads call a library on two cores) cost a fork and gained nothing.
-//!    The memory then keeps loops of that body up to twice the forked length serial until the
-//!    next probe, and each such fork in a row doubles the calls between probes (up to 1,024);
-//!    a fork that a worker helps restores the usual 32. The region reports how many shares
-//!    workers ran; no clock is read for this.
+//! 5. **Forks that gain nothing.** A fork in which the caller ran every share itself because
+//!    no worker was idle, or because the workers it claimed were awake and still did not start
+//!    before the caller had finished its part (the cores are busy, as when eight threads call a
+//!    library on two cores), cost a fork and gained nothing. The memory then keeps loops of
+//!    that body up to twice the forked length serial until the next probe, and each such fork
+//!    in a row doubles the calls between probes (up to 1,024); a fork that a worker helps
+//!    restores the usual 32. Workers that were asleep and late say nothing about the cores
+//!    (waking takes time), so such a fork leaves the memory as it was. The region reports
+//!    what its workers did; no clock is read for this.
 //!
 //! So a loop pays at most about half of one fork-join for a probe (one call in 32), and a loop
 //! too small to gain pays a table look-up. Under loom (no clock), `Auto` is `Stealing`.
@@ -63,13 +65,13 @@ where
     if done < len {
         // done + offset <= len: no overflow.
         let rest = move |chunk: Range<usize>, ctx| body(done + chunk.start..done + chunk.end, ctx);
-        let helped = run_parallel(pool, max_threads, len - done, schedule, rest);
+        let shares = run_parallel(pool, max_threads, len - done, schedule, rest);
         #[cfg(not(loom))]
         if let Some(verdict) = verdict {
-            verdict.record(len - done, helped > 0);
+            verdict.record(len - done, shares);
         }
         #[cfg(loom)]
-        let _ = helped;
+        let _ = shares;
     }
 }
 
@@ -103,7 +105,7 @@ mod probe {
     use std::ops::Range;
     use std::sync::LazyLock;
     use std::time::{Duration, Instant};
-    use workshare_pool::Pool;
+    use workshare_pool::{Pool, Shares};
 
     /// Runs what the caller should run serially; returns where the parallel part starts and
     /// the schedule of that part. `threads` is the team size the loop asks for (its limit), and
@@ -153,16 +155,18 @@ mod probe {
     }
 
     impl Verdict {
-        /// Records the outcome of a fork of `forked` indices: `helped` when some worker ran a
-        /// share. A fork in which the caller ran every share (no worker was idle, or none
-        /// started before the caller had finished: the cores are busy with other threads, as
-        /// when many threads call a library at once) cost a fork and gained nothing; the memory
-        /// then keeps loops of this body up to twice that long serial, and waits longer
-        /// before each new probe while forks keep failing (see [`memory::futile`]).
-        pub(super) fn record(self, forked: usize, helped: bool) {
-            if helped {
+        /// Records the outcome of a fork of `forked` indices, from what its workers did. A
+        /// fork in which the caller ran every share cost a fork and gained nothing when no
+        /// worker was idle, or when the workers it claimed were awake and still did not start
+        /// before the caller had finished: the cores are busy with other threads, as when many
+        /// threads call a library at once. The memory then keeps loops of this body up to
+        /// twice that long serial, and waits longer before each new probe while forks keep
+        /// failing (see [`memory::futile`]). Workers that were asleep and did not start in
+        /// time tell nothing of the cores (a wake-up takes its time), so no verdict then.
+        pub(super) fn record(self, forked: usize, shares: Shares) {
+            if shares.ran > 0 {
                 memory::helped(self.body, self.team);
-            } else {
+            } else if shares.claimed == 0 || !shares.woke {
                 memory::futile(self.body, self.team, forked);
             }
         }

@@ -5,7 +5,7 @@ use crate::stealing::StealRanges;
 use crate::{Ctx, Schedule};
 use std::ops::Range;
 use workshare_pool::sync::{AtomicBool, AtomicUsize, CachePadded, Ordering};
-use workshare_pool::{Pool, Team};
+use workshare_pool::{Pool, Shares, Team};
 
 /// What every team thread reads of one loop over the offsets `0..len`, the loop body included.
 ///
@@ -50,15 +50,14 @@ impl Drop for StopOnUnwind<'_> {
 /// Runs `body` on the offsets `0..len` of a loop with a concrete (not `Auto`) schedule,
 /// forking a region of `pool` with a team of at most `max_threads` threads (`>= 1`; clamped to
 /// the pool's size): whatever is idle up to that, so every thread reads its team's size from
-/// the team, never from the pool. `len > 0`. Returns how many team threads ran on workers (0:
-/// the caller ran the whole loop).
+/// the team, never from the pool. `len > 0`. Returns what the workers did.
 pub(crate) fn run_parallel<F>(
     pool: &Pool,
     max_threads: usize,
     len: usize,
     schedule: Schedule,
     body: F,
-) -> usize
+) -> Shares
 where
     F: Fn(Range<usize>, Ctx) + Sync,
 {

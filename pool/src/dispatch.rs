@@ -368,14 +368,17 @@ impl Dispatch {
         );
     }
 
-    /// Wakes the claimed workers that sleep, after their jobs were published.
+    /// Wakes the claimed workers that sleep, after their jobs were published. Whether any of
+    /// them slept.
     #[inline]
-    pub(crate) fn wake(&self, claim: &Claim) {
+    pub(crate) fn wake(&self, claim: &Claim) -> bool {
         // One fence for every mailbox stored before it (see the sleep module).
         fence(Ordering::SeqCst);
+        let mut slept = false;
         for worker in claim.workers() {
-            self.mailboxes[worker].sleep.notify_after_fence();
+            slept |= self.mailboxes[worker].sleep.notify_after_fence();
         }
+        slept
     }
 
     /// Takes the contested job published to `worker`, which the caller claimed, if the worker

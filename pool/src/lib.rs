@@ -86,6 +86,8 @@ pub const MAX_ACTIVE_LEVELS_ENV: &str = "WORKSHARE_MAX_ACTIVE_LEVELS";
 /// assert_eq!(workshare_pool::WAIT_POLICY_ENV, "WORKSHARE_WAIT_POLICY");
 /// ```
 pub const WAIT_POLICY_ENV: &str = "WORKSHARE_WAIT_POLICY";
+#[doc(hidden)]
+pub use pool::Shares;
 pub use pool::{
     KeepWarm, Pool, PoolBuilder, DEFAULT_MAX_ACTIVE_LEVELS, DEFAULT_SPIN_TIME, MAX_THREADS,
 };

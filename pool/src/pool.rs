@@ -70,14 +70,14 @@ impl Shared {
     }
 
     /// Runs `f` with a team of what `want` allows and the idle workers give; `independent`: the
-    /// team threads are independent shares (see `RegionInfo::independent`). Returns how many
-    /// team threads ran on workers (see [`Shared::run_team`]).
+    /// team threads are independent shares (see `RegionInfo::independent`). Returns what the
+    /// workers did (see [`Shared::run_team`]).
     fn run<F: Fn(&Team<'_>) + Sync>(
         &self,
         want: Want,
         independent: bool,
         f: &F,
-    ) -> Result<usize, Error> {
+    ) -> Result<Shares, Error> {
         let outer = team::current_level();
         let wanted = match want {
             Want::AtMost(n) | Want::Exactly(n) => n,
@@ -106,7 +106,7 @@ impl Shared {
         }
         if claim.count() == 0 {
             self.run_solo(f, outer);
-            Ok(0)
+            Ok(Shares::default())
         } else {
             Ok(self.run_team(&claim, f, outer + 1, independent))
         }
@@ -132,15 +132,16 @@ impl Shared {
     }
 
     /// Runs `f` with the caller as thread 0 and the claimed workers as threads `1..`, at
-    /// nesting level `level`, then releases the workers. Returns how many team threads ran on
-    /// their workers: the claimed workers less the independent shares taken back.
+    /// nesting level `level`, then releases the workers. Returns the workers claimed, how many
+    /// of them ran their team thread (the others' independent shares were taken back), and
+    /// whether any was asleep when the region started.
     fn run_team<F: Fn(&Team<'_>) + Sync>(
         &self,
         claim: &Claim,
         f: &F,
         level: u32,
         independent: bool,
-    ) -> usize {
+    ) -> Shares {
         let num_threads = claim.count() + 1;
         let leader = claim.workers().next().expect("a claimed worker");
         let sync = &*self.teams[leader];
@@ -166,7 +167,7 @@ impl Shared {
                     .publish(worker, Assignment { job, rank }, independent)
             };
         }
-        self.dispatch.wake(claim);
+        let woke = self.dispatch.wake(claim);
         // 3. Run our own share as team thread 0; a panic is caught into the team.
         let cell = cells.as_ref().map(|cells| &*cells[0]);
         let team = Team::new(region, 0, Some(sync), self.spin, cell);
@@ -175,11 +176,11 @@ impl Shared {
         // 4. Independent shares that no worker has taken yet (asleep, still waking, or
         //    preempted): run them here rather than wait (each share still runs once: a share
         //    taken back is skipped by its worker, see `Dispatch::take_back`).
-        let mut helped = claim.count();
+        let mut ran = claim.count();
         if independent && !sync.all_finished(&region) {
             for (rank, worker) in (1..).zip(claim.workers()) {
                 if self.dispatch.take_back(worker) {
-                    helped -= 1;
+                    ran -= 1;
                     let cell = cells.as_ref().map(|cells| &*cells[rank]);
                     let team = Team::new(region, rank, Some(sync), self.spin, cell);
                     run_counted(sync, &team, f);
@@ -199,8 +200,27 @@ impl Shared {
         if let Some(payload) = panic {
             std::panic::resume_unwind(payload);
         }
-        helped
+        Shares {
+            claimed: claim.count(),
+            ran,
+            woke,
+        }
     }
+}
+
+/// What the workers did in a region of independent shares
+/// ([`Pool::region_shares_at_most`]): how `Auto` tells whether a fork gained anything.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Shares {
+    /// The idle workers the region claimed (0: it ran as a team of one).
+    pub claimed: usize,
+    /// How many of them ran their share; the caller ran the others' (taken back before the
+    /// worker started).
+    pub ran: usize,
+    /// Whether a claimed worker was asleep when the region started, so that its lateness may be
+    /// the wake-up's, not a sign of busy cores.
+    pub woke: bool,
 }
 
 /// A fork-join thread pool: `size() - 1` persistent workers plus the thread that starts a region.
@@ -492,9 +512,10 @@ impl Pool {
     /// Every share still runs exactly once, on one thread. [`Team::barrier`] and
     /// [`Team::workshare`] panic in such a region.
     ///
-    /// Returns how many shares ran on workers: 0 when the calling thread ran them all (no
-    /// worker was idle, or none started before the caller was done), which tells `Auto` that
-    /// this fork gained nothing.
+    /// Returns what the workers did ([`Shares`]): how many were claimed and how many ran
+    /// their share (none when the calling thread ran them all: no worker was idle, or none
+    /// started before the caller was done), which tells `Auto` whether the fork gained
+    /// anything.
     ///
     /// # Panics
     ///
@@ -511,16 +532,16 @@ impl Pool {
     /// });
     /// assert!(shares.iter().all(|s| s.load(Ordering::Relaxed) == 1));
     /// // The caller runs every share: it takes back the ones its worker did not take.
-    /// let helped = pool.region_shares_at_most(2, |team| {
+    /// let done = pool.region_shares_at_most(2, |team| {
     ///     shares[team.thread_id()].fetch_add(1, Ordering::Relaxed);
     /// });
-    /// assert!(helped <= 1);
+    /// assert!(done.ran <= done.claimed && done.claimed <= 1);
     /// assert!(shares.iter().all(|s| s.load(Ordering::Relaxed) == 2));
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```
     #[doc(hidden)]
     #[track_caller]
-    pub fn region_shares_at_most<F>(&self, max_threads: usize, f: F) -> usize
+    pub fn region_shares_at_most<F>(&self, max_threads: usize, f: F) -> Shares
     where
         F: Fn(&Team<'_>) + Sync,
     {
@@ -529,7 +550,7 @@ impl Pool {
 
     /// [`region_at_most`](Pool::region_at_most) and its independent-shares form.
     #[track_caller]
-    fn run_at_most<F>(&self, max_threads: usize, independent: bool, f: &F) -> usize
+    fn run_at_most<F>(&self, max_threads: usize, independent: bool, f: &F) -> Shares
     where
         F: Fn(&Team<'_>) + Sync,
     {
@@ -541,7 +562,7 @@ impl Pool {
         let _current = crate::current::enter(self);
         let ran = self.shared.run(want, independent, f);
         debug_assert!(ran.is_ok());
-        ran.unwrap_or(0)
+        ran.unwrap_or_default()
     }
 
     /// Runs `f` on a team of exactly `num_threads` threads, or returns an error at once if the

@@ -62,13 +62,16 @@ impl Sleep {
     }
 
     /// [`notify`](Sleep::notify) for a caller that has already executed `fence(SeqCst)` after
-    /// its store: one fence can serve the stores to several conditions.
+    /// its store: one fence can serve the stores to several conditions. Whether a thread slept
+    /// here (or was about to, or had just woken), so that this call woke it.
     #[inline]
-    pub(crate) fn notify_after_fence(&self) {
+    pub(crate) fn notify_after_fence(&self) -> bool {
         // Relaxed: after the caller's SeqCst fence, which is what orders it (module docs).
-        if self.sleepers.load(Ordering::Relaxed) != 0 {
+        let sleepers = self.sleepers.load(Ordering::Relaxed) != 0;
+        if sleepers {
             self.notify_cold();
         }
+        sleepers
     }
 
     /// Whether a thread sleeps here (or is about to, or just woke): for the models.
