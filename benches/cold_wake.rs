@@ -4,9 +4,9 @@
 //! pause (workshare's workers spin for `DEFAULT_SPIN_TIME`, 100 us, after a loop, so both
 //! pauses find them asleep).
 //!
-//! Run: `cargo bench -p workshare-bench --bench cold_wake`. No criterion: a cold call cannot be repeated in a
-//! batch, so each call is timed alone (`Instant` around the call, after the pause). The
-//! contestants, each on a 2-thread pool created once and called from the bench's main thread:
+//! Run: `cargo bench -p workshare-bench --bench cold_wake` (`--features forkunion` adds the
+//! ForkUnion rows). No criterion: a cold call cannot be repeated in a batch, so each call is
+//! timed alone (`Instant` around the call, after the pause). The contestants, each on a 2-thread pool created once and called from the bench's main thread:
 //! `workshare Static` (`parfor::for_each_mut_chunk` with `Schedule::Static`, which always forks
 //! on a pool of 2 threads), `rayon install` (`ThreadPool::install` of
 //! `out.par_iter_mut().enumerate().for_each(..)`: rayon splits lazily, so with no thief one
@@ -20,6 +20,16 @@
 //! across the pause and the call (the workers spin, yielding, through the pause instead of
 //! sleeping: what a program alternating short loops with waits can choose, at the price of the
 //! idle workers' CPU time during the phase).
+//! With `--features forkunion` (the `fork_union` crate, 2.3.1, which needs a C++ compiler), two
+//! more on one ForkUnion pool of 2 threads (the caller and one worker), the loop written with
+//! `ThreadPool::for_slices` (one contiguous slice per thread, as `Static` splits it):
+//! `forkunion` (the pool as ForkUnion leaves it: its worker spins through the pause, so the
+//! row is a hot call) and `forkunion sleep(10 ms)` (`ThreadPool::sleep(10_000)` called before
+//! the pause, as the crate's documentation does between batches: the worker checks for work
+//! every 10 ms, so the call waits for its next check). Between its own calls the ForkUnion
+//! pool is put to sleep the same way, so that its spinning worker takes no core from the
+//! other contestants; before the `forkunion` contestant's pause, one untimed call wakes it.
+//! Without the feature the bench says so in one line and these rows are absent.
 //! They are measured in rounds: each round first times the hardware floor (the `ping_pong` of
 //! `benches/fork_join.rs`, 10,000 cache-line round trips between two threads, reported per
 //! round trip), then, in an order rotating from round to round, each contestant once: sleep
@@ -64,7 +74,8 @@ const PING_PONGS: u64 = 10_000;
 /// The target after the short pause: workshare's median at most this, in ns.
 const TARGET_SHORT_NS: f64 = 5_000.0;
 /// The contestants, in the order of the tables.
-const NAMES: [&str; CONTESTANTS] = [
+#[cfg(not(feature = "forkunion"))]
+const NAMES: &[&str] = &[
     "workshare Static",
     "rayon install",
     "rayon broadcast",
@@ -72,12 +83,29 @@ const NAMES: [&str; CONTESTANTS] = [
     "wake floor (unpark)",
     "workshare in keep_warm",
 ];
-const CONTESTANTS: usize = 6;
+/// The contestants, in the order of the tables.
+#[cfg(feature = "forkunion")]
+const NAMES: &[&str] = &[
+    "workshare Static",
+    "rayon install",
+    "rayon broadcast",
+    "serial",
+    "wake floor (unpark)",
+    "workshare in keep_warm",
+    "forkunion",
+    "forkunion sleep(10 ms)",
+];
 const WORKSHARE: usize = 0;
 const BROADCAST: usize = 2;
 const SERIAL: usize = 3;
 const WAKE: usize = 4;
 const WARM: usize = 5;
+/// ForkUnion's pool, spinning through the pause.
+#[cfg(feature = "forkunion")]
+const FORKUNION: usize = 6;
+/// ForkUnion's pool, put to sleep before the pause.
+#[cfg(feature = "forkunion")]
+const FORKUNION_SLEEP: usize = 7;
 
 /// A thread that parks (`std::thread::park`, a futex wait on Linux) until unparked, then
 /// counts the wake-up and parks again: what the `wake floor` row wakes.
@@ -130,6 +158,9 @@ struct Contestants {
     /// The thread the wake floor wakes, and its wake-up count before the call.
     parked: Parked,
     woken_before: usize,
+    /// ForkUnion's pool: asleep (`ThreadPool::sleep`) but during its own contestants' calls.
+    #[cfg(feature = "forkunion")]
+    forkunion: common::forkunion::ThreadPool,
 }
 
 impl Contestants {
@@ -141,6 +172,8 @@ impl Contestants {
             cells: (0..N).map(|_| AtomicUsize::new(0)).collect(),
             parked: Parked::new(),
             woken_before: 0,
+            #[cfg(feature = "forkunion")]
+            forkunion: common::forkunion::pool(THREADS),
         };
         // The workshare loop must fork: a team of every thread of the pool.
         let team = AtomicUsize::new(0);
@@ -151,7 +184,46 @@ impl Contestants {
             |_, _, ctx| team.store(ctx.num_threads(), Ordering::Relaxed),
         );
         assert_eq!(team.into_inner(), THREADS, "the Static loop should fork");
+        #[cfg(feature = "forkunion")]
+        let contestants = {
+            let mut contestants = contestants;
+            // Every thread of the ForkUnion pool runs a slice of the loop.
+            let offsets = std::sync::Mutex::new(Vec::new());
+            common::forkunion::for_slices_mut(
+                &mut contestants.forkunion,
+                &mut vec![0u8; N],
+                |_, offset| offsets.lock().unwrap().push(offset),
+            );
+            let slices = offsets.into_inner().unwrap().len();
+            assert_eq!(slices, THREADS, "ForkUnion's loop should use every thread");
+            contestants.after_call(FORKUNION);
+            contestants
+        };
         contestants
+    }
+
+    /// Before contestant `c`'s pause: wakes the ForkUnion pool for its contestants (an
+    /// untimed call: it waits for the sleeping worker's next check), and puts it to sleep
+    /// again for `forkunion sleep(10 ms)`, whose worker then sleeps through the pause.
+    fn before_pause(&mut self, c: usize) {
+        #[cfg(feature = "forkunion")]
+        if c == FORKUNION || c == FORKUNION_SLEEP {
+            self.forkunion.for_threads(|_, _| {}).join();
+            if c == FORKUNION_SLEEP {
+                self.forkunion.sleep(common::forkunion::SLEEP_MICROS);
+            }
+        }
+        let _ = c;
+    }
+
+    /// After contestant `c`'s call: puts the ForkUnion pool back to sleep after its own
+    /// contestants' calls, so that its worker does not spin through the other contestants'.
+    fn after_call(&mut self, c: usize) {
+        #[cfg(feature = "forkunion")]
+        if c == FORKUNION || c == FORKUNION_SLEEP {
+            self.forkunion.sleep(common::forkunion::SLEEP_MICROS);
+        }
+        let _ = c;
     }
 
     /// Zeroes contestant `c`'s output.
@@ -201,7 +273,18 @@ impl Contestants {
                 }
             }
             // The wake-up's cost to the waker: the system call, from a core that slept too.
-            _ => self.parked.thread.thread().unpark(),
+            WAKE => self.parked.thread.thread().unpark(),
+            #[cfg(feature = "forkunion")]
+            FORKUNION | FORKUNION_SLEEP => common::forkunion::for_slices_mut(
+                &mut self.forkunion,
+                &mut self.out,
+                |chunk, offset| {
+                    for (i, o) in chunk.iter_mut().enumerate() {
+                        *o = black_box(offset + i);
+                    }
+                },
+            ),
+            _ => unreachable!("no contestant {c}"),
         }
     }
 
@@ -240,11 +323,13 @@ impl Contestants {
         // The phase spans the pause and the call, as in a program that waits between loops.
         let pool = self.pool;
         let phase = (c == WARM).then(|| pool.keep_warm());
+        self.before_pause(c);
         std::thread::sleep(pause);
         let start = Instant::now();
         self.call(c);
         let ns = start.elapsed().as_nanos() as f64;
         drop(phase);
+        self.after_call(c);
         self.check(c);
         ns
     }
@@ -262,6 +347,7 @@ impl Contestants {
             for _ in 0..calls {
                 self.reset(c);
                 self.call(c);
+                self.after_call(c);
                 self.check(c);
             }
         }
@@ -270,13 +356,13 @@ impl Contestants {
 
 /// The times of one pause: per contestant, its calls; and the floor of each round.
 struct Measured {
-    calls: [Vec<f64>; CONTESTANTS],
+    calls: Vec<Vec<f64>>,
     floor: Vec<f64>,
 }
 
 /// `rounds` rounds after `pause`: the floor, then each contestant once in rotating order.
 fn measure(contestants: &mut Contestants, pause: Duration, rounds: usize) -> Measured {
-    let mut calls: [Vec<f64>; CONTESTANTS] = Default::default();
+    let mut calls = vec![Vec::with_capacity(rounds); NAMES.len()];
     let mut floor = Vec::with_capacity(rounds);
     for round in 0..rounds {
         floor.push(floor_ns(PING_PONGS));
@@ -318,7 +404,7 @@ fn triple(t: [f64; 3]) -> String {
 struct Summary {
     pause: Duration,
     rounds: usize,
-    rows: [[f64; 3]; CONTESTANTS],
+    rows: Vec<[f64; 3]>,
     floor: [f64; 3],
 }
 
@@ -327,7 +413,7 @@ impl Summary {
         Self {
             pause,
             rounds,
-            rows: m.calls.each_ref().map(|t| quartiles(t)),
+            rows: m.calls.iter().map(|t| quartiles(t)).collect(),
             floor: quartiles(&m.floor),
         }
     }
@@ -409,6 +495,9 @@ fn main() {
     let short = Duration::from_millis(1);
     let long = Duration::from_millis(50);
 
+    if cfg!(not(feature = "forkunion")) {
+        println!("{}", common::FORKUNION_OFF);
+    }
     let mut contestants = Contestants::new();
     contestants.warm_up(3);
 

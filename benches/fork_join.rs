@@ -1,10 +1,16 @@
-//! W0: the cost of one fork-join round trip, workshare beside rayon and `std::thread::scope`.
+//! W0: the cost of one fork-join round trip, workshare beside rayon, `std::thread::scope`,
+//! OpenMP and ForkUnion.
 //!
 //! Run: `cargo bench -p workshare-bench --bench fork_join` (all thread counts in
-//! `WORKSHARE_BENCH_THREADS`, default `2,8`). Each benchmark is a region (or its closest rayon
-//! construct) of `threads` trivial tasks, and a 1,000-iteration loop writing `i` into a slice,
-//! timed from the calling thread (an outside thread for rayon, like a library calling into it) and,
-//! for rayon, also from inside its pool. `WORKSHARE_BENCH_QUICK=1` shortens every group (see
+//! `WORKSHARE_BENCH_THREADS`, default `2,8`); `--features forkunion` adds the ForkUnion rows
+//! (the `fork_union` crate, 2.3.1, which needs a C++ compiler). Each benchmark is a region (or
+//! its closest counterpart: rayon's `broadcast`, an empty `#pragma omp parallel`, ForkUnion's
+//! `for_threads`) of `threads` trivial tasks, and a 1,000-iteration loop writing `i` into a
+//! slice, timed from the calling thread (an outside thread for rayon, like a library calling
+//! into it) and, for rayon, also from inside its pool. The OpenMP row is timed inside C (EPCC
+//! style, as in `benches/overhead.rs`); it is absent where the C compiler has no OpenMP. Each
+//! ForkUnion pool lives only for its own rows: its workers spin between calls, and would take
+//! a core from every other row. `WORKSHARE_BENCH_QUICK=1` shortens every group (see
 //! `benches/NOTES.md`).
 
 // criterion_group! and criterion_main! generate undocumented items.
@@ -18,13 +24,25 @@ use rayon::prelude::*;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use workshare::parfor::{self, Schedule};
+use workshare_bench_omp::{self as omp, Construct};
 
 /// A workshare pool and a rayon pool of `threads` threads each.
 fn pools(threads: usize) -> (workshare::Pool, rayon::ThreadPool) {
     (common::workshare_pool(threads), common::rayon_pool(threads))
 }
 
+/// Says once which comparison rows this build lacks.
+fn notices() {
+    if !omp::available() {
+        println!("OpenMP unavailable: skipping the openmp rows");
+    }
+    if cfg!(not(feature = "forkunion")) {
+        println!("{}", common::FORKUNION_OFF);
+    }
+}
+
 fn empty_region(c: &mut Criterion) {
+    notices();
     let mut group = group(c, "W0_empty_fork_join", FAST);
     group.bench_with_input(BenchmarkId::new("hardware_ping_pong", 2), &(), |b, _| {
         b.iter_custom(ping_pong)
@@ -92,6 +110,32 @@ fn empty_region(c: &mut Criterion) {
                 },
             );
         }
+        // An empty `#pragma omp parallel num_threads(threads)`, repeated inside C.
+        if omp::available() {
+            group.bench_with_input(BenchmarkId::new("openmp_parallel", threads), &(), |b, _| {
+                b.iter_custom(|iters| {
+                    omp::time(Construct::Parallel, iters, threads, threads).unwrap()
+                })
+            });
+        }
+        // ForkUnion's fork-join: `for_threads` runs the callback on every thread of the pool
+        // (the caller included) and joins when the operation is dropped.
+        #[cfg(feature = "forkunion")]
+        {
+            let mut fu = common::forkunion::pool(threads);
+            group.bench_with_input(
+                BenchmarkId::new("forkunion_for_threads", threads),
+                &(),
+                |b, _| {
+                    b.iter(|| {
+                        fu.for_threads(|thread, _| {
+                            black_box(thread);
+                        })
+                        .join()
+                    })
+                },
+            );
+        }
     }
     group.finish();
 }
@@ -147,6 +191,36 @@ fn write_index_loop(c: &mut Criterion) {
                 })
             })
         });
+        // ForkUnion two ways, as its README offers them: `for_slices` (one call per thread
+        // with its contiguous slice, like workshare's chunk loop) and `for_n` through the
+        // crate's `for_each_prong_mut` (one call per index, across the C interface).
+        #[cfg(feature = "forkunion")]
+        {
+            use common::forkunion;
+            let mut fu = forkunion::pool(threads);
+            let mut slices_write = |out: &mut [usize]| {
+                forkunion::for_slices_mut(&mut fu, out, |chunk, offset| {
+                    for (i, o) in chunk.iter_mut().enumerate() {
+                        *o = black_box(offset + i);
+                    }
+                })
+            };
+            checked(&mut slices_write);
+            group.bench_with_input(
+                BenchmarkId::new("forkunion_for_slices", threads),
+                &(),
+                |b, _| b.iter(|| slices_write(&mut out)),
+            );
+            let mut n_write = |out: &mut [usize]| {
+                fork_union::for_each_prong_mut(&mut fu, out, |o, prong| {
+                    *o = black_box(prong.task_index)
+                })
+            };
+            checked(&mut n_write);
+            group.bench_with_input(BenchmarkId::new("forkunion_for_n", threads), &(), |b, _| {
+                b.iter(|| n_write(&mut out))
+            });
+        }
     }
     group.finish();
 }

@@ -7,9 +7,13 @@
 //! `--idle-child`), so that no other runtime's threads are alive in it, and the results are printed
 //! and written as JSON to `target/workshare-bench/W8_idle.json` (under `$CARGO_TARGET_DIR` when
 //! set), which the report generator reads. Rows: `baseline` (no pool: a serial loop, then the
-//! sleep), `workshare`, `rayon` and `openmp` (when the C compiler supports OpenMP). Each is
-//! measured 3 times (once with `WORKSHARE_BENCH_QUICK=1`). Run without `--bench` (as `cargo test
-//! --benches` does), it sleeps 50 ms once per row and writes nothing.
+//! sleep), `workshare`, `rayon`, `openmp` (when the C compiler supports OpenMP), and, with
+//! `--features forkunion`, `forkunion` (a ForkUnion pool left as it is after the loop: its
+//! workers spin until the next call) and `forkunion sleep(10 ms)` (the pool put to sleep after
+//! the loop with `ThreadPool::sleep(10_000)`, as the crate's documentation does between
+//! batches: its workers then check for work every 10 ms). Each is measured 3 times (once with
+//! `WORKSHARE_BENCH_QUICK=1`). Run without `--bench` (as `cargo test --benches` does), it
+//! sleeps 50 ms once per row and writes nothing.
 
 // A bench target without a harness: its items need no docs.
 #![allow(missing_docs)]
@@ -24,6 +28,10 @@ use workshare::parfor::{map_into, Schedule};
 
 /// The loop run before the sleep: `out[i] = sqrt(x[i])` over this many f32.
 const LOOP_LEN: usize = 1_000_000;
+
+/// The ForkUnion row whose pool is put to sleep after the loop.
+#[cfg(feature = "forkunion")]
+const FORKUNION_SLEEP: &str = "forkunion sleep(10 ms)";
 
 /// CPU time of the whole process so far (user + system, every thread).
 fn process_cpu_time() -> Duration {
@@ -66,6 +74,19 @@ fn child(runtime: &str, threads: usize, sleep: Duration) {
             let sum = workshare_bench_omp::run_loop(threads, &mut ints).expect("OpenMP");
             assert_eq!(sum, (LOOP_LEN * (LOOP_LEN - 1) / 2) as i64);
             out.iter_mut().zip(&x).for_each(|(o, x)| *o = x.sqrt());
+        }
+        #[cfg(feature = "forkunion")]
+        "forkunion" | FORKUNION_SLEEP => {
+            let mut pool = common::forkunion::pool(threads);
+            common::forkunion::for_slices_mut(&mut pool, &mut out, |chunk, offset| {
+                for (o, x) in chunk.iter_mut().zip(&x[offset..]) {
+                    *o = x.sqrt();
+                }
+            });
+            if runtime == FORKUNION_SLEEP {
+                pool.sleep(common::forkunion::SLEEP_MICROS);
+            }
+            keep.push(Box::new(pool));
         }
         other => panic!("unknown runtime {other}"),
     }
@@ -134,9 +155,14 @@ fn main() {
         if workshare_bench_omp::available() {
             rows.push(("openmp", threads));
         }
+        #[cfg(feature = "forkunion")]
+        rows.extend([("forkunion", threads), (FORKUNION_SLEEP, threads)]);
     }
     if !workshare_bench_omp::available() {
         println!("OpenMP unavailable: skipping the openmp rows");
+    }
+    if cfg!(not(feature = "forkunion")) {
+        println!("{}", common::FORKUNION_OFF);
     }
     println!(
         "W8_idle: CPU time spent during a {} ms sleep after one loop ({reps} runs each)",

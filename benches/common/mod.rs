@@ -62,9 +62,13 @@ pub const QUICK: Timing = Timing {
     samples: 10,
 };
 
-/// Where the benchmarks' own outputs go, beside criterion's:
+/// Where the benchmarks' own outputs go, beside criterion's: `$WORKSHARE_BENCH_OUTPUT_DIR` when
+/// set (`scripts/spread.sh` gives each of its processes a directory of its own), else
 /// `$CARGO_TARGET_DIR/workshare-bench`, or `target/workshare-bench` of the workspace.
 pub fn output_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("WORKSHARE_BENCH_OUTPUT_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
     // Not `target` relative to the working directory: `cargo bench` runs a bench in its
     // package's directory (`benches/`), while the workspace's target directory, where
     // `scripts/benchmarks.sh` and the report look, is one level up.
@@ -159,4 +163,52 @@ pub fn ping_pong(iters: u64) -> Duration {
         }
         started.elapsed()
     })
+}
+
+/// The one line a bench prints where its ForkUnion rows are absent.
+pub const FORKUNION_OFF: &str = "ForkUnion unavailable: built without the `forkunion` feature \
+     (`--features forkunion`, needs a C++ compiler); skipping the forkunion rows";
+
+/// ForkUnion (the `fork_union` crate, 2.3.1), with the `forkunion` feature.
+#[cfg(feature = "forkunion")]
+pub mod forkunion {
+    pub use fork_union::ThreadPool;
+
+    /// The wake-up period of a ForkUnion pool put to sleep (`ThreadPool::sleep`), in
+    /// microseconds: 10 ms, the value of the example in the crate's documentation of `sleep`
+    /// ("put threads to sleep between batches to save power").
+    pub const SLEEP_MICROS: usize = 10_000;
+
+    /// A ForkUnion pool of `threads` threads, the calling thread included (it spawns
+    /// `threads - 1` workers, which spin between calls until the pool is put to sleep).
+    pub fn pool(threads: usize) -> ThreadPool {
+        let pool = ThreadPool::try_spawn(threads).expect("ForkUnion pool");
+        assert_eq!(pool.threads(), threads, "ForkUnion pool size");
+        pool
+    }
+
+    /// Runs `body(chunk, offset)` on `out` split into one contiguous chunk per thread of
+    /// `pool` by `ThreadPool::for_slices` (the split of `Schedule::Static`: the first
+    /// `len % threads` chunks one item longer), and returns when every chunk is done: the
+    /// counterpart of workshare's `for_each_mut_chunk` with `Schedule::Static`.
+    pub fn for_slices_mut<T: Send>(
+        pool: &mut ThreadPool,
+        out: &mut [T],
+        body: impl Fn(&mut [T], usize) + Sync,
+    ) {
+        let len = out.len();
+        let base = fork_union::SyncMutPtr::new(out.as_mut_ptr());
+        // The operation runs, and joins, when it is dropped at the end of this statement.
+        pool.for_slices(len, |prong, count| {
+            let first = prong.task_index;
+            assert!(first <= len && count <= len - first, "slice out of bounds");
+            // SAFETY: `for_slices` calls this once per thread with a (first, count) pair of the
+            // split of `0..len` into contiguous, disjoint slices (`indexed_split` in
+            // fork_union.hpp), so no two calls make overlapping slices; the pair is in bounds
+            // (checked above), and the operation joins every call before `for_slices_mut`
+            // returns, while `out` is still mutably borrowed.
+            let chunk = unsafe { std::slice::from_raw_parts_mut(base.get(first), count) };
+            body(chunk, first);
+        });
+    }
 }

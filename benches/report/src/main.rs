@@ -6,17 +6,22 @@
 //! `targets.json` and the library benchmark's `library.json` beside it, and writes one table
 //! per criterion group (median, ratio to the group's serial row, to rayon's fastest row and to
 //! the OpenMP row with the same parameter), the paired targets table, the W8 table, the W11
-//! tables (wall time of the callers and the latency of one call), the machine, the commit
-//! measured, the
-//! command that reproduces each table, and the charts: time against n for the W1 sweep and
-//! speed-up against threads for the W3 and W5 sweeps.
+//! tables (wall time of the callers and the latency of one call), the spread of W0 and W10
+//! over separate processes where `scripts/spread.sh` left it (`<target>/workshare-bench/spread`,
+//! see `spread.rs`), the machine, the commit measured, the command that reproduces each table,
+//! and the charts: time against n for the W1 sweep and speed-up against threads for the W3 and
+//! W5 sweeps.
 //!
 //! Usage (`scripts/benchmarks.sh` runs the benchmarks, then this):
 //!
 //! ```text
 //! cargo run --release -p workshare-bench-report -- [--target DIR] [--out FILE]
 //!     [--charts DIR] [--notes FILE]
+//! cargo run --release -p workshare-bench-report -- [--target DIR] --spread
 //! ```
+//!
+//! `--spread` prints the spread section alone to standard output and writes nothing
+//! (`scripts/spread.sh` ends with it).
 //!
 //! `--target` defaults to `$CARGO_TARGET_DIR` or `target`, `--out` to `BENCHMARKS.md`,
 //! `--charts` to `docs/charts`, `--notes` to `benches/NOTES.md` (included as the description
@@ -32,6 +37,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod charts;
+mod spread;
 
 /// One criterion benchmark: its function, its parameter (may be empty) and its median in ns.
 #[derive(Clone, Debug, PartialEq)]
@@ -239,6 +245,11 @@ fn is_rayon(f: &str) -> bool {
 
 fn is_openmp(f: &str) -> bool {
     f.starts_with("openmp")
+}
+
+/// ForkUnion's rows, which exist only in a build with the `forkunion` feature.
+fn is_forkunion(f: &str) -> bool {
+    f.starts_with("forkunion")
 }
 
 /// Rows that are themselves references: no ratio to rayon or OpenMP for them.
@@ -636,6 +647,8 @@ struct Options {
     out: PathBuf,
     charts: PathBuf,
     notes: PathBuf,
+    /// Print the spread section alone (`--spread`).
+    spread_only: bool,
 }
 
 fn options() -> Result<Options, String> {
@@ -645,17 +658,22 @@ fn options() -> Result<Options, String> {
         out: PathBuf::from("BENCHMARKS.md"),
         charts: PathBuf::from("docs/charts"),
         notes: PathBuf::from("benches/NOTES.md"),
+        spread_only: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let slot = match flag.as_str() {
+            "--spread" => {
+                opts.spread_only = true;
+                continue;
+            }
             "--target" => &mut opts.target,
             "--out" => &mut opts.out,
             "--charts" => &mut opts.charts,
             "--notes" => &mut opts.notes,
             "-h" | "--help" => {
                 return Err("usage: workshare-bench-report [--target DIR] [--out FILE] \
-                            [--charts DIR] [--notes FILE]"
+                            [--charts DIR] [--notes FILE] | [--target DIR] --spread"
                     .into())
             }
             other => return Err(format!("unknown argument {other} (see --help)")),
@@ -671,6 +689,8 @@ struct Inputs {
     idle: Option<Idle>,
     targets: Option<Vec<Target>>,
     library: Option<Library>,
+    /// W0 and W10 over separate processes (`scripts/spread.sh`).
+    spread: Option<spread::Spread>,
     notes: Option<String>,
     machine: String,
     commit: String,
@@ -722,7 +742,7 @@ fn report(inputs: &Inputs, charts: &BTreeMap<String, String>) -> String {
              the middle half of them. A met target is a median at or under it. The OpenMP \
              column: the workload ported to C with OpenMP `parallel for`, paired in rounds of \
              its own against the same C loop without OpenMP (see the notes above).\n\n",
-            &bench_command("targets"),
+            &bench_command("targets", false),
             &targets_table(targets),
         );
     }
@@ -732,15 +752,16 @@ fn report(inputs: &Inputs, charts: &BTreeMap<String, String>) -> String {
             &mut md,
             &format!("W11: a library called from {} threads", lib.callers),
             &intro,
-            &bench_command("library"),
+            &bench_command("library", false),
             &tables,
         );
     }
     let mut order: Vec<(&String, &Vec<Row>)> = inputs.groups.iter().collect();
     order.sort_by_key(|(name, _)| (source(name).0, name.as_str()));
     for (name, rows) in order {
+        let forkunion = rows.iter().any(|r| is_forkunion(&r.function));
         let command = match source(name).1 {
-            Some(bench) => format!("{} -- '^{name}/'", bench_command(bench)),
+            Some(bench) => format!("{} -- '^{name}/'", bench_command(bench, forkunion)),
             None => format!("cargo bench -- '^{name}/'"),
         };
         push_section(&mut md, name, "", &command, &table(rows));
@@ -754,13 +775,25 @@ fn report(inputs: &Inputs, charts: &BTreeMap<String, String>) -> String {
              after one loop on a fresh pool, one child process per run.\n\n",
             fmt_time(idle.sleep_ns)
         );
+        let forkunion = idle.rows.iter().any(|(runtime, ..)| is_forkunion(runtime));
         push_section(
             &mut md,
             "W8 idle",
             &intro,
-            &bench_command("idle"),
+            &bench_command("idle", forkunion),
             &idle_table(idle),
         );
+    }
+    if let Some(spread) = &inputs.spread {
+        let _ = writeln!(
+            md,
+            "## W0 and W10 over {} processes
+
+Reproduce: `bash scripts/spread.sh {}`
+",
+            spread.processes, spread.processes
+        );
+        md.push_str(&spread::section(spread));
     }
     md
 }
@@ -775,11 +808,17 @@ fn push_section(md: &mut String, title: &str, intro: &str, command: &str, table:
     md.push('\n');
 }
 
-/// The command that runs `bench` alone, with the environment variables of this run.
-fn bench_command(bench: &str) -> String {
+/// The command that runs `bench` alone, with the environment variables of this run, and with
+/// the `forkunion` feature where the results have ForkUnion rows.
+fn bench_command(bench: &str, forkunion: bool) -> String {
     format!(
-        "{}cargo bench -p workshare-bench --bench {bench}",
-        bench_env(bench)
+        "{}cargo bench -p workshare-bench{} --bench {bench}",
+        bench_env(bench),
+        if forkunion {
+            " --features forkunion"
+        } else {
+            ""
+        }
     )
 }
 
@@ -793,11 +832,26 @@ fn commit() -> String {
 
 fn run() -> Result<(), String> {
     let opts = options()?;
+    let spread_dir = opts.target.join("workshare-bench").join("spread");
+    let spread = spread::read(&spread_dir);
+    if opts.spread_only {
+        let spread = spread.ok_or(format!(
+            "no process results under {}: run scripts/spread.sh",
+            spread_dir.display()
+        ))?;
+        print!("{}", spread::section(&spread));
+        return Ok(());
+    }
     let groups = collect(&opts.target.join("criterion"));
     let idle = read_idle(&opts.target.join("workshare-bench").join("W8_idle.json"));
     let targets = read_targets(&opts.target.join("workshare-bench").join("targets.json"));
     let library = read_library(&opts.target.join("workshare-bench").join("library.json"));
-    if groups.is_empty() && idle.is_none() && targets.is_none() && library.is_none() {
+    if groups.is_empty()
+        && idle.is_none()
+        && targets.is_none()
+        && library.is_none()
+        && spread.is_none()
+    {
         return Err(format!(
             "no results under {}: run the benchmarks first",
             opts.target.display()
@@ -811,6 +865,7 @@ fn run() -> Result<(), String> {
         idle,
         targets,
         library,
+        spread,
         notes: std::fs::read_to_string(&opts.notes).ok(),
         machine: machine(),
         commit: commit(),
@@ -946,6 +1001,7 @@ mod tests {
             idle: Some(idle),
             targets: Some(targets),
             library: None,
+            spread: None,
             notes: None,
             machine: "m".into(),
             commit: "c".into(),
@@ -969,6 +1025,59 @@ mod tests {
         assert_eq!(source("overhead parallel for static").1, Some("overhead"));
         assert!(source("overhead parallel for static").0 > source("overhead single").0);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn forkunion_rows_name_the_feature_in_their_command() {
+        let mut groups = BTreeMap::new();
+        groups.insert(
+            "W0_empty_fork_join".to_owned(),
+            vec![
+                row("workshare_region", "2", 500.0),
+                row("forkunion_for_threads", "2", 400.0),
+            ],
+        );
+        groups.insert("W1 sqrt".to_owned(), vec![row("serial", "100", 5.0)]);
+        let idle = Idle {
+            sleep_ns: 1e9,
+            rows: vec![("forkunion".into(), 2, vec![1e9])],
+        };
+        let spread = spread::Spread {
+            processes: 4,
+            quick: false,
+            w0: BTreeMap::new(),
+            w10: Vec::new(),
+        };
+        let inputs = Inputs {
+            groups,
+            idle: Some(idle),
+            targets: None,
+            library: None,
+            spread: Some(spread),
+            notes: None,
+            machine: "m".into(),
+            commit: "c".into(),
+            seconds: None,
+            quick: false,
+        };
+        let md = report(&inputs, &BTreeMap::new());
+        assert!(
+            md.contains(
+                "`cargo bench -p workshare-bench --features forkunion --bench fork_join -- \
+                 '^W0_empty_fork_join/'`"
+            ),
+            "{md}"
+        );
+        assert!(
+            md.contains("`cargo bench -p workshare-bench --bench parfor -- '^W1 sqrt/'`"),
+            "a group without ForkUnion rows needs no feature: {md}"
+        );
+        assert!(
+            md.contains("`cargo bench -p workshare-bench --features forkunion --bench idle`"),
+            "{md}"
+        );
+        assert!(md.contains("## W0 and W10 over 4 processes"), "{md}");
+        assert!(md.contains("`bash scripts/spread.sh 4`"), "{md}");
     }
 
     #[test]
@@ -1042,6 +1151,7 @@ mod tests {
             idle: None,
             targets: None,
             library: Some(lib),
+            spread: None,
             notes: None,
             machine: "m".into(),
             commit: "c".into(),
