@@ -107,7 +107,6 @@ mod auto;
 mod calibration;
 mod chunking;
 mod ctx;
-#[cfg(not(loom))]
 mod global;
 mod grid;
 #[cfg_attr(loom, allow(dead_code))]
@@ -125,7 +124,6 @@ mod tune;
 mod worksharing;
 
 pub use ctx::Ctx;
-#[cfg(not(loom))]
 pub use global::{par_for, par_for_chunk, par_map_into, ParFor};
 pub use grid::{for_each_2d, for_each_row_mut};
 pub use loops::{for_each, for_each_chunk};

@@ -60,7 +60,6 @@
 
 mod chunks;
 mod deterministic;
-#[cfg(not(loom))]
 pub mod global;
 mod init;
 mod input;
