@@ -31,6 +31,10 @@
 //! # Ok::<(), workshare::Error>(())
 //! ```
 
+// Where other crates' docs link to this one's items when its docs are not beside theirs (the
+// sibling crates set theirs too; `scripts/check-links.sh` checks the version).
+#![doc(html_root_url = "https://docs.rs/workshare/0.1.0")]
+
 pub use workshare_parfor as parfor;
 pub use workshare_pool as pool;
 pub use workshare_reductions as reductions;

@@ -101,6 +101,7 @@
 //! # Ok::<(), workshare_pool::Error>(())
 //! ```
 #![warn(missing_docs)]
+#![doc(html_root_url = "https://docs.rs/workshare-parfor/0.1.0")]
 
 mod auto;
 #[cfg_attr(loom, allow(dead_code))]

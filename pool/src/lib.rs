@@ -34,6 +34,7 @@
 //! [workshare]: https://docs.rs/workshare
 
 #![warn(missing_docs)]
+#![doc(html_root_url = "https://docs.rs/workshare-pool/0.1.0")]
 
 mod affinity;
 mod barrier;

@@ -57,6 +57,7 @@
 //! ```
 
 #![warn(missing_docs)]
+#![doc(html_root_url = "https://docs.rs/workshare-reductions/0.1.0")]
 
 mod chunks;
 mod deterministic;
