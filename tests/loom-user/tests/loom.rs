@@ -18,8 +18,8 @@ use workshare::Pool;
 use workshare_loom_user::{blockwise_sum, total, Histogram};
 
 /// Runs `f` under loom in every interleaving up to `LOOM_MAX_PREEMPTIONS` preemptions (2 when
-/// the variable is unset: unbounded, a model of a 2-thread region takes about a minute), or
-/// once without `cfg(loom)`.
+/// the variable is unset: unbounded, the count of interleavings grows steeply with each atomic
+/// step), or once without `cfg(loom)`.
 fn model(f: impl Fn() + Sync + Send + 'static) {
     #[cfg(loom)]
     {
