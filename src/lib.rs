@@ -12,6 +12,7 @@
 //! - what each bad input gets (errors and panic messages): [`guide::bad_input`];
 //! - writing a library on workshare (many callers, nesting, re-entry, `fork`):
 //!   [`guide::in_a_library`];
+//! - model-checking your own code that uses workshare with loom: [`guide::loom`];
 //! - seeing how a loop's work spread over the threads: [`Pool::set_collect_stats`] and
 //!   [`Pool::last_region_stats`];
 //! - the repository's `examples/` (`cargo run --release --example tour` runs the demo) and
@@ -30,6 +31,10 @@
 //! # Ok::<(), workshare::Error>(())
 //! ```
 
+// Where other crates' docs link to this one's items when its docs are not beside theirs (the
+// sibling crates set theirs too; `scripts/check-links.sh` checks the version).
+#![doc(html_root_url = "https://docs.rs/workshare/0.1.0")]
+
 pub use workshare_parfor as parfor;
 pub use workshare_pool as pool;
 pub use workshare_reductions as reductions;
@@ -42,7 +47,9 @@ pub use workshare_pool::{
 };
 
 /// Guides: porting from Numba, OpenMP and rayon; choosing a schedule and a thread count; what
-/// every kind of bad input gets; what a library built on workshare may rely on. Their code blocks are compiled and run as doctests.
+/// every kind of bad input gets; what a library built on workshare may rely on; model-checking
+/// code that uses workshare with loom. Their code blocks are compiled and run as doctests,
+/// except the loom guide's models, which need loom (each says why).
 pub mod guide {
     #[doc = include_str!("../docs/porting.md")]
     pub mod porting {}
@@ -52,6 +59,8 @@ pub mod guide {
     pub mod bad_input {}
     #[doc = include_str!("../docs/in-a-library.md")]
     pub mod in_a_library {}
+    #[doc = include_str!("../docs/loom.md")]
+    pub mod loom {}
 }
 
 /// The README's examples, compiled and run as doctests so that they stay true.

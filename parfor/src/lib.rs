@@ -101,13 +101,13 @@
 //! # Ok::<(), workshare_pool::Error>(())
 //! ```
 #![warn(missing_docs)]
+#![doc(html_root_url = "https://docs.rs/workshare-parfor/0.1.0")]
 
 mod auto;
 #[cfg_attr(loom, allow(dead_code))]
 mod calibration;
 mod chunking;
 mod ctx;
-#[cfg(not(loom))]
 mod global;
 mod grid;
 #[cfg_attr(loom, allow(dead_code))]
@@ -125,7 +125,6 @@ mod tune;
 mod worksharing;
 
 pub use ctx::Ctx;
-#[cfg(not(loom))]
 pub use global::{par_for, par_for_chunk, par_map_into, ParFor};
 pub use grid::{for_each_2d, for_each_row_mut};
 pub use loops::{for_each, for_each_chunk};

@@ -36,7 +36,6 @@ pub(crate) fn enter(pool: &Pool) -> CurrentPool {
 }
 
 /// The current pool set by the innermost live [`enter`] guard of this thread, or null.
-#[cfg_attr(loom, allow(dead_code))]
 #[inline]
 pub(crate) fn get() -> *const Pool {
     CURRENT_POOL.with(Cell::get)

@@ -1,9 +1,18 @@
 //! The global pool and the Numba/OpenMP-style free functions.
+//!
+//! Under `cfg(loom)` there is no global pool: a process-wide pool would outlive the model
+//! execution whose loom objects (threads, atomics) it holds. The free functions then run on the
+//! current pool that the model sets with [`Pool::install`] (or the pool of the region they are
+//! called from), and panic outside one; [`global`], [`try_global`] and [`init_global`] panic.
+//! The functions that only ask about the calling thread ([`thread_id`], [`team_size`],
+//! [`in_region`]) work as usual.
 
 use crate::error::Error;
+#[cfg(not(loom))]
 use crate::lazy::get_or_create;
 use crate::pool::{available_cores, Pool, PoolBuilder, MAX_THREADS};
 use crate::team::{self, Team};
+// `std`'s, not the facade's, under loom too: a static holds no loom object.
 use std::sync::OnceLock;
 
 /// The environment variable that sizes the global pool (like `NUMBA_NUM_THREADS` or
@@ -17,15 +26,29 @@ use std::sync::OnceLock;
 /// ```
 pub const NUM_THREADS_ENV: &str = "WORKSHARE_NUM_THREADS";
 
+#[cfg(not(loom))]
 static GLOBAL: OnceLock<Result<Pool, Error>> = OnceLock::new();
 
 /// The environment's error, when the global pool was created from an invalid variable (with
 /// that variable's default instead): what [`try_global`] returns.
 static ENV_ERROR: OnceLock<Error> = OnceLock::new();
 
+/// What the global-pool functions say under `cfg(loom)` when no pool is current.
+#[cfg(loom)]
+const NO_CURRENT_POOL_UNDER_LOOM: &str = "workshare: there is no global pool under cfg(loom) \
+    (it would outlive the loom model): create a pool inside `loom::model` and call this inside \
+    `pool.install(|| ...)` or inside a region of that pool";
+
 /// Runs `f` on the calling thread's *current pool*: the pool of the region this thread runs a
 /// team thread of, else the pool of the innermost [`Pool::install`], else the [`global`] pool.
 /// The global-pool functions of every workshare crate use it.
+///
+/// # Panics
+///
+/// If the global pool cannot be created (see [`global`]). Under `cfg(loom)`, where there is
+/// no global pool, when no pool is current (outside [`Pool::install`] and outside any region),
+/// with a message starting `workshare: there is no global pool under cfg(loom)` that points at
+/// the caller's line.
 ///
 /// # Examples
 ///
@@ -36,10 +59,14 @@ static ENV_ERROR: OnceLock<Error> = OnceLock::new();
 /// assert_eq!(size, 2);
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
+#[track_caller]
 pub fn with_current_pool<R>(f: impl FnOnce(&Pool) -> R) -> R {
     let current = crate::current::get();
     if current.is_null() {
+        #[cfg(not(loom))]
         return f(global());
+        #[cfg(loom)]
+        panic!("{NO_CURRENT_POOL_UNDER_LOOM}");
     }
     // SAFETY: a non-null current pool was set by `current::enter` on this thread, whose guard is
     // still alive (it restores the previous value when dropped, also on unwinding), inside the
@@ -47,6 +74,7 @@ pub fn with_current_pool<R>(f: impl FnOnce(&Pool) -> R) -> R {
     f(unsafe { &*current })
 }
 
+#[cfg(not(loom))]
 std::thread_local! {
     /// Set while this thread creates the global pool.
     static CREATING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
@@ -56,6 +84,7 @@ std::thread_local! {
 /// Using the global pool from inside `create` (a `thread_name` closure that calls
 /// `workshare::global()`, say) would wait for itself forever: it panics instead, pointing at
 /// the caller.
+#[cfg(not(loom))]
 #[track_caller]
 fn create_global(
     create: impl FnOnce() -> Result<Pool, Error>,
@@ -66,6 +95,20 @@ fn create_global(
         "workshare: the global pool was used while it was being created, on the same thread \
          (from a thread_name closure of its builder?): create it first, then use it",
         create,
+    )
+}
+
+/// Under `cfg(loom)`: panics, pointing at the caller, since a global pool would outlive the
+/// model execution whose loom objects it holds.
+#[cfg(loom)]
+#[track_caller]
+fn create_global(
+    _create: impl FnOnce() -> Result<Pool, Error>,
+) -> (&'static Result<Pool, Error>, bool) {
+    panic!(
+        "workshare: there is no global pool under cfg(loom) (it would outlive the loom model): \
+         create a pool inside `loom::model`; the global-pool functions (`region`, `par_for`, \
+         `reductions::global`, ...) run on it inside `pool.install(|| ...)`"
     )
 }
 
@@ -160,7 +203,9 @@ impl PoolBuilder {
 /// # Panics
 ///
 /// When called while the same thread is creating the global pool (from a `thread_name` closure
-/// of its builder), which would otherwise wait for itself forever.
+/// of its builder), which would otherwise wait for itself forever. Under `cfg(loom)`, always
+/// (there is no global pool; see [`with_current_pool`]), with a message starting
+/// `workshare: there is no global pool under cfg(loom)`.
 ///
 /// # Examples
 ///
@@ -213,7 +258,9 @@ fn lenient_builder() -> PoolBuilder {
 /// # Panics
 ///
 /// With the message `workshare: cannot create the global pool: ...` when the operating
-/// system refuses its worker threads.
+/// system refuses its worker threads. Under `cfg(loom)`, always (there is no global pool; see
+/// [`with_current_pool`]), with a message starting `workshare: there is no global pool under
+/// cfg(loom)`.
 ///
 /// # Examples
 ///
@@ -221,6 +268,7 @@ fn lenient_builder() -> PoolBuilder {
 /// let pool = workshare_pool::global();
 /// pool.region(|team| assert!(team.thread_id() < team.num_threads()));
 /// ```
+#[track_caller]
 pub fn global() -> &'static Pool {
     match create_global(|| lenient_builder().build()).0 {
         Ok(pool) => pool,
@@ -238,7 +286,8 @@ pub fn global() -> &'static Pool {
 ///
 /// When `builder`'s `thread_name` closure uses the global pool (which is being created): the
 /// message starts `workshare: the global pool was used while it was being created`. The global
-/// pool is then still uncreated, and every worker started so far has been stopped.
+/// pool is then still uncreated, and every worker started so far has been stopped. Under
+/// `cfg(loom)`, always (there is no global pool; see [`with_current_pool`]).
 ///
 /// # Examples
 ///
@@ -262,7 +311,8 @@ pub fn init_global(builder: PoolBuilder) -> Result<&'static Pool, Error> {
 ///
 /// # Panics
 ///
-/// If the global pool cannot be created (see [`global`]), or to resume a panic of `f`.
+/// If the global pool cannot be created (see [`global`]), or to resume a panic of `f`; under
+/// `cfg(loom)`, outside [`Pool::install`] and any region (see [`with_current_pool`]).
 ///
 /// # Examples
 ///
@@ -274,6 +324,7 @@ pub fn init_global(builder: PoolBuilder) -> Result<&'static Pool, Error> {
 /// });
 /// assert_eq!(count.into_inner(), workshare_pool::num_threads());
 /// ```
+#[track_caller]
 pub fn region<F>(f: F)
 where
     F: Fn(&Team<'_>) + Sync,
@@ -285,11 +336,17 @@ where
 /// current pool is the global pool unless the call is inside [`Pool::install`] or a region of
 /// another pool, see [`with_current_pool`]).
 ///
+/// # Panics
+///
+/// If the global pool cannot be created (see [`global`]); under `cfg(loom)`, outside
+/// [`Pool::install`] and any region (see [`with_current_pool`]).
+///
 /// # Examples
 ///
 /// ```
 /// assert!(workshare_pool::num_threads() >= 1);
 /// ```
+#[track_caller]
 pub fn num_threads() -> usize {
     with_current_pool(Pool::num_threads)
 }
@@ -303,6 +360,11 @@ pub fn num_threads() -> usize {
 ///
 /// [`Error::NumThreadsOutOfRange`].
 ///
+/// # Panics
+///
+/// If the global pool cannot be created (see [`global`]); under `cfg(loom)`, outside
+/// [`Pool::install`] and any region (see [`with_current_pool`]).
+///
 /// # Examples
 ///
 /// ```
@@ -311,12 +373,14 @@ pub fn num_threads() -> usize {
 /// assert!(workshare_pool::set_num_threads(0).is_err());
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
+#[track_caller]
 pub fn set_num_threads(n: usize) -> Result<(), Error> {
     with_current_pool(|pool| pool.set_num_threads(n))
 }
 
 /// The calling thread's index in the team of its innermost region (`numba.get_thread_id`,
-/// `omp_get_thread_num`): 0 outside any region and on the thread that started a region.
+/// `omp_get_thread_num`): 0 outside any region and on the thread that started a region. It
+/// needs no pool, so it works under `cfg(loom)` too, as [`team_size`] and [`in_region`] do.
 ///
 /// # Examples
 ///
@@ -396,5 +460,64 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+}
+
+#[cfg(all(test, loom))]
+mod models {
+    use super::*;
+    use crate::sync::{model, AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    fn sleepy_pool(n: usize) -> Pool {
+        PoolBuilder::new()
+            .num_threads(n)
+            .spin_time(Duration::ZERO)
+            .build()
+            .expect("pool")
+    }
+
+    /// Under loom the free functions run on the installed pool, and on the pool of the region
+    /// they are called from; the thread queries need no pool.
+    #[test]
+    fn free_functions_run_on_the_installed_pool() {
+        model(|| {
+            let pool = sleepy_pool(2);
+            let ran = AtomicUsize::new(0);
+            assert!(!in_region());
+            pool.install(|| {
+                assert_eq!(num_threads(), 2);
+                region(|team| {
+                    assert!(in_region());
+                    assert_eq!((thread_id(), team_size()), (team.thread_id(), 2));
+                    // A team thread's current pool is its region's.
+                    assert_eq!(num_threads(), 2);
+                    ran.fetch_add(1, Ordering::Relaxed);
+                });
+                set_num_threads(1).expect("in range");
+                region(|team| {
+                    assert_eq!(team.num_threads(), 1);
+                    ran.fetch_add(1, Ordering::Relaxed);
+                });
+            });
+            assert_eq!(ran.load(Ordering::Relaxed), 3);
+            drop(pool);
+        });
+    }
+
+    #[test]
+    #[should_panic(expected = "workshare: there is no global pool under cfg(loom)")]
+    fn free_functions_panic_without_a_current_pool() {
+        model(|| {
+            let _ = num_threads();
+        });
+    }
+
+    #[test]
+    #[should_panic(expected = "workshare: there is no global pool under cfg(loom)")]
+    fn global_panics() {
+        model(|| {
+            let _ = global();
+        });
     }
 }

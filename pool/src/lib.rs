@@ -34,6 +34,7 @@
 //! [workshare]: https://docs.rs/workshare
 
 #![warn(missing_docs)]
+#![doc(html_root_url = "https://docs.rs/workshare-pool/0.1.0")]
 
 mod affinity;
 mod barrier;
@@ -42,7 +43,6 @@ mod current;
 mod dispatch;
 mod error;
 mod fork;
-#[cfg(not(loom))]
 mod global;
 #[cfg_attr(loom, allow(dead_code))]
 mod lazy;
@@ -57,7 +57,6 @@ mod team;
 mod workshare;
 
 pub use error::{Error, Unavailable};
-#[cfg(not(loom))]
 pub use global::{
     global, in_region, init_global, num_threads, region, set_num_threads, team_size, thread_id,
     try_global, with_current_pool, NUM_THREADS_ENV,

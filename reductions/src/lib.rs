@@ -57,10 +57,10 @@
 //! ```
 
 #![warn(missing_docs)]
+#![doc(html_root_url = "https://docs.rs/workshare-reductions/0.1.0")]
 
 mod chunks;
 mod deterministic;
-#[cfg(not(loom))]
 pub mod global;
 mod init;
 mod input;
