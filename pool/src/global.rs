@@ -219,7 +219,7 @@ fn lenient_builder() -> PoolBuilder {
 ///
 /// ```
 /// let pool = workshare_pool::global();
-/// pool.region(|team| assert!(team.thread_id() < team.num_threads()));
+/// pool.region(|team| assert!(team.thread_id() < team.team_size()));
 /// ```
 pub fn global() -> &'static Pool {
     match create_global(|| lenient_builder().build()).0 {
