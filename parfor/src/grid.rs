@@ -50,8 +50,8 @@ where
 
 /// Calls `body(cells, row, ctx)` once for every row of `grid`, a row-major buffer of rows of
 /// `cols` elements, with `cells` the elements of row number `row`, on the team of `pool`,
-/// handing rows out by `schedule`. For row-wise work and stencils (read a neighbourhood from an input grid, write
-/// the output row).
+/// handing rows out by `schedule`. For row-wise work and stencils (read a neighbourhood from an
+/// input grid, write the output row).
 ///
 /// # Panics
 ///

@@ -29,13 +29,14 @@
 //! and go in 0.2: `par_for(range, body)` is `global::for_each(range, Schedule::Auto, body)`,
 //! `pool.par_for(range, body)` is `for_each(&pool, range, Schedule::Auto, body)`.
 //!
-//! Every loop takes a [`Schedule`]; [`Schedule::Auto`] (the default) runs small loops serially and balances the others, so there is
-//! rarely a reason to pick another. Inside a running region, a team shares loops with
-//! [`team_for_each`] and [`team_for_each_chunk`] (with an implicit barrier) or their `_nowait`
-//! forms, and runs a block once with [`single`] / [`single_nowait`], or once for everyone with
-//! [`single_copy`] (`copyprivate`). Loops that *write* a slice inside a region take it once,
-//! as a [`RegionSlice`], and share it with [`team_for_each_mut_chunk`], [`team_for_each_mut`]
-//! and [`team_for_each_row_mut`]; the team reduces with `Team::reduce` and `Team::sum`.
+//! Every loop takes a [`Schedule`]; [`Schedule::Auto`] (the default) runs small loops serially
+//! and balances the others, so there is rarely a reason to pick another. Inside a running
+//! region, a team shares loops with [`team_for_each`] and [`team_for_each_chunk`] (with an
+//! implicit barrier) or their `_nowait` forms, and runs a block once with [`single`] /
+//! [`single_nowait`], or once for everyone with [`single_copy`] (`copyprivate`). Loops that
+//! *write* a slice inside a region take it once, as a [`RegionSlice`], and share it with
+//! [`team_for_each_mut_chunk`], [`team_for_each_mut`] and [`team_for_each_row_mut`]; the team
+//! reduces with `Team::reduce` and `Team::sum`.
 //!
 //! Guarantees, for every loop and schedule: every index runs exactly once; chunks with the same
 //! [`Ctx::thread_id`] run one after another on one thread; empty and reversed ranges run
@@ -46,10 +47,10 @@
 //! A loop runs on the team that its region gets (see `Pool::region`): up to the pool's
 //! `num_threads` (the number of threads a region or loop asks for), fewer when other callers
 //! hold workers, the caller alone when none is idle; a body reads the size its loop got with
-//! [`Ctx::team_size`]. Results never depend on it. A loop never waits for a worker to start: when the caller is
-//! done with its own share and a worker of the team has not taken its share yet (it sleeps,
-//! is waking, or was preempted), the caller runs that share itself (with that share's
-//! [`Ctx::thread_id`]).
+//! [`Ctx::team_size`]. Results never depend on it. A loop never waits for a worker to start:
+//! when the caller is done with its own share and a worker of the team has not taken its share
+//! yet (it sleeps, is waking, or was preempted), the caller runs that share itself (with that
+//! share's [`Ctx::thread_id`]).
 //!
 //! # Which schedule when
 //!

@@ -102,8 +102,9 @@ where
     share_mut(slice, len, 1, schedule, body);
 }
 
-/// Calls `body(&mut x, i)`, with `x` the element at position `i`, for this thread's share of the elements of `slice`, then waits for
-/// the whole team. Like [`team_for_each_mut_chunk`], whose rules and panics it shares.
+/// Calls `body(&mut x, i)`, with `x` the element at position `i`, for this thread's share of
+/// the elements of `slice`, then waits for the whole team. Like [`team_for_each_mut_chunk`],
+/// whose rules and panics it shares.
 ///
 /// # Examples
 ///

@@ -572,8 +572,8 @@ impl Pool {
     }
 
     /// Runs `f` on the calling thread with this pool as the *current pool*: the one that the
-    /// global-pool functions (`workshare::region`, `num_threads`, `set_num_threads`,
-    /// `parfor::par_for`, the `reductions::global` functions, ...) use, so that library code
+    /// current-pool functions (`workshare::region`, `num_threads`, `set_num_threads`, the
+    /// `parfor::global` and `reductions::global` functions) use, so that library code
     /// written against them runs on the pool the application chose (rayon's
     /// `ThreadPool::install`). Returns what `f` returns; a panic of `f` passes through, and
     /// the previous current pool is back either way.

@@ -27,7 +27,7 @@ use workshare_pool::sync::{AtomicBool, CachePadded, Ordering, UnsafeCell};
 ///
 /// let pool = Pool::new(2)?;
 /// let mut partial: Slots<u64> = Slots::new(&pool);
-/// partial.for_each(&pool, 0..1000, Schedule::Dynamic(64), |slot, i| *slot += i as u64);
+/// partial.for_each(&pool, 0..1000, Schedule::Dynamic(64), |i, slot| *slot += i as u64);
 /// let total: u64 = partial.iter().sum();
 /// assert_eq!(total, 999 * 1000 / 2);
 /// # Ok::<(), workshare_pool::Error>(())
