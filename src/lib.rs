@@ -41,6 +41,36 @@
 //! and [`team_size`] for the calling thread's innermost region, like `omp_get_num_threads`),
 //! which may be smaller. `thread_id` is a thread's index in its team.
 //!
+//! ```
+//! use workshare::parfor::{self, Schedule};
+//! use workshare::reductions;
+//!
+//! let pool = workshare::Pool::new(2)?;
+//! let x: Vec<u64> = (0..1000).collect();
+//! // On a given pool, the pool first; on the current pool, the same name without it.
+//! let given = reductions::sum(&pool, &x[..], Schedule::Auto, |&v| v);
+//! let current = reductions::global::sum(&x[..], Schedule::Auto, |&v| v);
+//! assert_eq!(given, current);
+//! let mut squares = vec![0u64; 1000];
+//! parfor::for_each_mut_chunk(&pool, &mut squares, Schedule::Auto, |chunk, offset, _ctx| {
+//!     chunk.iter_mut().enumerate().for_each(|(k, s)| *s = ((offset + k) as u64).pow(2));
+//! });
+//! parfor::global::for_each_mut_chunk(&mut squares, Schedule::Auto, |chunk, offset, _ctx| {
+//!     chunk.iter_mut().enumerate().for_each(|(k, s)| *s -= ((offset + k) as u64).pow(2));
+//! });
+//! assert!(squares.iter().all(|&s| s == 0));
+//!
+//! // The pool's own operations: methods, and the same names at the top of this crate.
+//! pool.set_num_threads(1)?;
+//! assert_eq!(pool.num_threads(), 1);
+//! pool.install(|| {
+//!     // `pool` is the current pool here.
+//!     assert_eq!(workshare::num_threads(), 1);
+//!     workshare::region(|team| assert_eq!(team.team_size(), 1));
+//! });
+//! # Ok::<(), workshare::Error>(())
+//! ```
+//!
 //! # Closure arguments
 //!
 //! A loop body gets **the item first** (the index, the chunk of indices, the `&mut` chunk,
