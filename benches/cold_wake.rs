@@ -181,7 +181,7 @@ impl Contestants {
             contestants.pool,
             &mut vec![0u8; N],
             Schedule::Static,
-            |_, _, ctx| team.store(ctx.num_threads(), Ordering::Relaxed),
+            |_, _, ctx| team.store(ctx.team_size(), Ordering::Relaxed),
         );
         assert_eq!(team.into_inner(), THREADS, "the Static loop should fork");
         #[cfg(feature = "forkunion")]

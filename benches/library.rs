@@ -186,7 +186,7 @@ fn busy_latency(x: &[f64], expected: f64, rounds: usize) -> ([Vec<f64>; 3], usiz
             s.spawn(|| {
                 pool.region(|t| {
                     if t.thread_id() == 0 {
-                        team.store(t.num_threads(), Ordering::Relaxed);
+                        team.store(t.team_size(), Ordering::Relaxed);
                         started.store(true, Ordering::Release);
                     }
                     std::thread::sleep(REGION);

@@ -95,7 +95,7 @@ fn serial(image: &Image, power: &[f64; 256], out: &mut [u8]) {
 /// Rows of the output shared out on the global pool.
 fn by_rows(image: &Image, power: &[f64; 256], out: &mut [u8]) {
     let pool = workshare::global();
-    parfor::for_each_row_mut(pool, out, image.cols, Schedule::Auto, |r, out_row, _ctx| {
+    parfor::for_each_row_mut(pool, out, image.cols, Schedule::Auto, |out_row, r, _ctx| {
         blur_row(image, power, r, out_row)
     });
 }

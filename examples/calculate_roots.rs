@@ -5,7 +5,7 @@
 //! `for i in prange(len(numbers)): result[i] = math.sqrt(numbers[i])`. In Rust the loop body
 //! must not write to a shared array by index (that would be a data race the compiler rejects),
 //! so the parallel loop hands each thread its own disjoint part of the output:
-//! [`workshare::parfor::par_map_into`] sets `out[i]` from `x[i]` on the global pool.
+//! [`workshare::parfor::global::map_into`] sets `out[i]` from `x[i]` on the global pool.
 //!
 //! The loop is *memory bound*: one square root (a few cycles) per 4 bytes read and 4 bytes
 //! written. Once the array is larger than the caches, the cores wait for memory, and adding
@@ -30,7 +30,7 @@ mod common;
 
 use common::{median_time, print_time, Checks};
 use std::process::ExitCode;
-use workshare::parfor::{self, TuneOptions};
+use workshare::parfor::{self, Schedule, TuneOptions};
 
 const NAME: &str = "calculate_roots";
 
@@ -43,7 +43,7 @@ fn roots_serial(numbers: &[f32], result: &mut [f32]) {
 
 /// The parallel loop on the global pool, with the default `Auto` schedule.
 fn roots_parallel(numbers: &[f32], result: &mut [f32]) {
-    parfor::par_map_into(result, numbers, |r, x| *r = x.sqrt());
+    parfor::global::map_into(result, numbers, Schedule::Auto, |r, x| *r = x.sqrt());
 }
 
 fn main() -> ExitCode {
@@ -68,7 +68,7 @@ fn main() -> ExitCode {
     let mut result = vec![f32::NAN; n];
     let (parallel, ()) = median_time(mode.reps, || roots_parallel(&numbers, &mut result));
     print_time(
-        &format!("par_map_into, {} threads", workshare::num_threads()),
+        &format!("global::map_into, {} threads", workshare::num_threads()),
         parallel,
         Some(serial),
     );
@@ -76,7 +76,7 @@ fn main() -> ExitCode {
     roots_parallel(&numbers, &mut result);
     checks.check(
         common::same_bits_f32(&result, &expected),
-        "par_map_into equals the serial loop",
+        "global::map_into equals the serial loop",
         "bit for bit",
     );
 

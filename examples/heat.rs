@@ -105,7 +105,7 @@ fn parallel(n: usize, max_steps: usize) -> Outcome {
                 let old = old.read();
                 let mut change: f64 = 0.0;
                 // Border rows (0 and n - 1) never change: both grids start with them.
-                parfor::team_for_each_row_mut(new, n, Schedule::Static, |row, out, _| {
+                parfor::team_for_each_row_mut(new, n, Schedule::Static, |out, row, _| {
                     if row != 0 && row != n - 1 {
                         change = change.max(step_row(old, n, row, out));
                     }

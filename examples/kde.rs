@@ -10,7 +10,7 @@
 //! ```
 //!
 //! Here `gaussians` is a parallel map over two input slices into an output
-//! ([`workshare::parfor::par_map_into`]), compared bit for bit with the serial loop (each
+//! ([`workshare::parfor::global::map_into`]), compared bit for bit with the serial loop (each
 //! element is computed the same way), and `kde` is a parallel sum
 //! ([`workshare::reductions::global::sum`]). A parallel sum adds in another order than the
 //! serial loop, so it may differ in the last bits: for `n` positive terms the relative
@@ -70,11 +70,15 @@ fn main() -> ExitCode {
     let mut values = vec![f64::NAN; n];
     let inputs = (&means[..], &widths[..]);
     let (time, ()) = median_time(mode.reps, || {
-        parfor::par_map_into(&mut values, inputs, |g, (&m, &w)| *g = kernel(m, w) * scale)
+        parfor::global::map_into(&mut values, inputs, Schedule::Auto, |g, (&m, &w)| {
+            *g = kernel(m, w) * scale
+        })
     });
-    print_time("gaussians: par_map_into", time, Some(serial));
+    print_time("gaussians: global::map_into", time, Some(serial));
     values.fill(f64::NAN);
-    parfor::par_map_into(&mut values, inputs, |g, (&m, &w)| *g = kernel(m, w) * scale);
+    parfor::global::map_into(&mut values, inputs, Schedule::Auto, |g, (&m, &w)| {
+        *g = kernel(m, w) * scale
+    });
     checks.check(
         common::same_bits_f64(&values, &expected),
         "gaussians equal the serial loop",

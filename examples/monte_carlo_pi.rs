@@ -60,7 +60,7 @@ fn per_thread_init(samples: usize) -> u64 {
         0..samples,
         Schedule::Static,
         |thread_id| (SplitMix64::stream(SEED, thread_id as u64), 0u64),
-        |(rng, hits), _sample| *hits += u64::from(hit(rng)),
+        |_sample, (rng, hits)| *hits += u64::from(hit(rng)),
     );
     states.iter().map(|(_, hits)| hits).sum()
 }
@@ -73,7 +73,7 @@ fn per_thread_slots(samples: usize) -> u64 {
         pool,
         0..samples,
         Schedule::Static,
-        |(rng, hits, id), chunk| {
+        |chunk, (rng, hits, id)| {
             // Each slot is reached only by the thread whose id made it.
             assert_eq!(
                 *id,

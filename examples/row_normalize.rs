@@ -47,7 +47,7 @@ fn serial(x: &[f64], cols: usize, ret: &mut [f64]) {
 /// The parallel loop: rows of the output shared out on the global pool.
 fn parallel(x: &[f64], cols: usize, ret: &mut [f64]) {
     let pool = workshare::global();
-    parfor::for_each_row_mut(pool, ret, cols, Schedule::Auto, |row, out_row, _ctx| {
+    parfor::for_each_row_mut(pool, ret, cols, Schedule::Auto, |out_row, row, _ctx| {
         normalize_row(&x[row * cols..(row + 1) * cols], out_row)
     });
 }

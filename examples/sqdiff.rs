@@ -22,7 +22,9 @@
 //!
 //! ```text
 //! let mut result = vec![0i64];
-//! workshare::parfor::par_for(0..n, |i| result[0] += (a[i] - b[i]).pow(2));
+//! workshare::parfor::global::for_each(0..n, Schedule::Auto, |i| {
+//!     result[0] += (a[i] - b[i]).pow(2)
+//! });
 //! // error[E0596]: cannot borrow `result` as mutable, as it is a captured variable in a
 //! //               `Fn` closure
 //! ```
@@ -107,7 +109,7 @@ fn main() -> ExitCode {
     let pool = workshare::global();
     let (time, total) = median_time(mode.reps, || {
         let mut partial: Slots<i64> = Slots::new(pool);
-        partial.for_each_chunk(pool, 0..n, Schedule::Dynamic(100_000), |mine, chunk| {
+        partial.for_each_chunk(pool, 0..n, Schedule::Dynamic(100_000), |chunk, mine| {
             let (x, y) = (&a[chunk.clone()], &b[chunk]);
             *mine += x.iter().zip(y).map(|(x, y)| (x - y).pow(2)).sum::<i64>();
         });

@@ -15,7 +15,7 @@
 //!
 //! | workload | workshare |
 //! |----------|-----------|
-//! | W1 `out[i] = sqrt(x[i])`, at 1e3 (a loop too small to fork) and 1e6 | `parfor::par_map_into` |
+//! | W1 `out[i] = sqrt(x[i])`, at 1e3 (a loop too small to fork) and 1e6 | `parfor::global::map_into` |
 //! | W2 `sum((a[i] - b[i])^2)`, exact i64 | `reductions::global::sum` |
 //! | W3 `out[i] = sum_j sqrt(x[j])` (compute bound) | `parfor::for_each_mut_chunk` |
 //! | W4 Monte Carlo pi, one random stream per block | `reductions::global::sum` |
@@ -206,7 +206,11 @@ fn w1_sqrt(bench: &Bench, n: usize) -> Row {
         &mut outs,
         f32::NAN,
         |out| (0..batch).for_each(|_| out.iter_mut().zip(&x).for_each(|(o, x)| *o = x.sqrt())),
-        |out| (0..batch).for_each(|_| parfor::par_map_into(out, &x[..], |o, x| *o = x.sqrt())),
+        |out| {
+            (0..batch).for_each(|_| {
+                parfor::global::map_into(out, &x[..], Schedule::Auto, |o, x| *o = x.sqrt())
+            })
+        },
         |out| (0..batch).for_each(|_| out.par_iter_mut().zip(&x).for_each(|(o, x)| *o = x.sqrt())),
     );
     let per_call = |time: Duration| time / batch as u32;

@@ -187,7 +187,7 @@ fn child(scenario: &str) {
             assert_eq!(runs.into_inner(), cores);
             workshare::set_num_threads(1).unwrap();
             let hits = AtomicUsize::new(0);
-            parfor::par_for(0..10, |_| {
+            parfor::global::for_each(0..10, Schedule::Auto, |_| {
                 hits.fetch_add(1, Relaxed);
             });
             assert_eq!(hits.into_inner(), 10);
@@ -275,7 +275,7 @@ fn set_num_threads_inside_a_region_applies_to_later_regions_only() {
         assert_eq!(p.set_num_threads(2), Ok(()));
         accepted.fetch_add(1, Relaxed);
         team.barrier();
-        assert_eq!(team.num_threads(), 4, "the running team keeps its size");
+        assert_eq!(team.team_size(), 4, "the running team keeps its size");
         assert_eq!(p.num_threads(), 2);
     });
     assert_eq!(accepted.into_inner(), 4);
@@ -291,16 +291,16 @@ fn set_num_threads_inside_a_region_applies_to_later_regions_only() {
     // idle; with 3 it takes both idle workers.
     let nested = [AtomicUsize::new(0), AtomicUsize::new(0)];
     p.region(|team| {
-        assert_eq!(team.num_threads(), 2);
+        assert_eq!(team.team_size(), 2);
         if team.thread_id() == 0 {
             p.set_num_threads(1).unwrap();
             p.region(|inner| {
-                nested[0].fetch_add(inner.num_threads(), Relaxed);
+                nested[0].fetch_add(inner.team_size(), Relaxed);
             });
             p.set_num_threads(3).unwrap();
             p.region(|inner| {
                 if inner.thread_id() == 0 {
-                    nested[1].store(inner.num_threads(), Relaxed);
+                    nested[1].store(inner.team_size(), Relaxed);
                 }
             });
             assert_eq!(workshare::thread_id(), 0);
@@ -397,7 +397,7 @@ fn team_size_requests_out_of_range_or_unavailable() {
             );
             // A team of one is always available.
             assert_eq!(
-                p.try_region_exact(1, |t| assert_eq!(t.num_threads(), 1)),
+                p.try_region_exact(1, |t| assert_eq!(t.team_size(), 1)),
                 Ok(())
             );
         }
@@ -417,7 +417,7 @@ fn team_size_requests_out_of_range_or_unavailable() {
         })
     );
     assert_eq!(
-        p.try_region_exact(3, |t| assert_eq!(t.num_threads(), 3)),
+        p.try_region_exact(3, |t| assert_eq!(t.team_size(), 3)),
         Ok(())
     );
 }
@@ -479,7 +479,7 @@ fn chunk_size_zero_panics_everywhere_before_anything_runs() {
                 "for_each_init",
                 Box::new(|| {
                     let states =
-                        reductions::for_each_init(&pool, 0..10, schedule, |_| 0, |_, i| touch(i));
+                        reductions::for_each_init(&pool, 0..10, schedule, |_| 0, |i, _| touch(i));
                     ignore(states);
                 }),
             ),
@@ -500,11 +500,11 @@ fn chunk_size_zero_panics_everywhere_before_anything_runs() {
             "map_into wrote before panicking"
         );
         let message = panic_message(|| {
-            parfor::for_each_row_mut(&pool, &mut out, 5, schedule, |_, row, _| row.fill(1));
+            parfor::for_each_row_mut(&pool, &mut out, 5, schedule, |row, _, _| row.fill(1));
         });
         assert_eq!(message, expected, "for_each_row_mut");
         let mut slots: Slots<u32> = Slots::new(&pool);
-        let message = panic_message(|| slots.for_each(&pool, 0..10, schedule, |s, _| *s += 1));
+        let message = panic_message(|| slots.for_each(&pool, 0..10, schedule, |_, s| *s += 1));
         assert_eq!(message, expected, "Slots::for_each");
         assert!(slots.iter().all(|&s| s == 0));
 
@@ -550,7 +550,7 @@ fn ranges_near_usize_max_in_reductions_and_team_loops() {
         );
         assert_eq!(pieces, Some((range.start, range.end)));
         let states =
-            reductions::for_each_init(&pool, range.clone(), schedule, |_| 0, |n, _| *n += 1);
+            reductions::for_each_init(&pool, range.clone(), schedule, |_| 0, |_, n| *n += 1);
         assert_eq!(states.iter().sum::<usize>(), range.len());
         let hits = AtomicUsize::new(0);
         pool.region(|team| {
@@ -655,7 +655,9 @@ fn map_into_with_mismatched_lengths_writes_nothing() {
         message,
         "workshare: map_into: input 0 has length 9 but the output has length 8"
     );
-    let message = panic_message(|| parfor::par_map_into(&mut out, (&long[..],), |o, _| *o = 1));
+    let message = panic_message(|| {
+        parfor::global::map_into(&mut out, (&long[..],), Schedule::Auto, |o, _| *o = 1)
+    });
     assert_eq!(
         message,
         "workshare: map_into: input 0 has length 9 but the output has length 8"
@@ -720,7 +722,7 @@ fn zipped_inputs_of_different_lengths_panic_before_anything_runs() {
     }
     let mut slots: Slots<u64> = Slots::new(&pool);
     let message =
-        panic_message(|| slots.for_each(&pool, zipped, Schedule::Auto, |s, (x, _)| *s += x));
+        panic_message(|| slots.for_each(&pool, zipped, Schedule::Auto, |(x, _), s| *s += x));
     assert_eq!(message, expected, "Slots::for_each");
     std::mem::drop(cases);
     assert_eq!(ran.into_inner(), 0);
@@ -900,7 +902,7 @@ fn panics_in_reduction_closures_reach_the_caller() {
     }
     let mut slots: Slots<usize> = Slots::new(&pool);
     let message = panic_message(|| {
-        slots.for_each(&pool, 0..n, Schedule::Stealing, |slot, i| {
+        slots.for_each(&pool, 0..n, Schedule::Stealing, |i, slot| {
             if i == 3 {
                 panic!("slot body failed");
             }

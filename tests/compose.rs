@@ -129,7 +129,7 @@ fn checked_region(pool: &Pool) -> usize {
     pool.region(|team| {
         runs.fetch_add(1, Relaxed);
         if team.thread_id() == 0 {
-            size.store(team.num_threads(), Relaxed);
+            size.store(team.team_size(), Relaxed);
         }
         team.barrier();
     });
@@ -175,7 +175,7 @@ impl Hold {
     /// The holding region's body.
     fn body(&self, team: &Team<'_>) {
         if team.thread_id() == 0 {
-            self.team.store(team.num_threads(), SeqCst);
+            self.team.store(team.team_size(), SeqCst);
             let deadline = Instant::now() + Self::MAX;
             while !self.release.load(SeqCst) && Instant::now() < deadline {
                 thread::sleep(Duration::from_millis(1));
@@ -221,7 +221,7 @@ fn scoped_helper_threads_inside_a_region_use_the_same_pool() {
                 let outer = AtomicUsize::new(0);
                 pool.region(|team| {
                     if team.thread_id() == 0 {
-                        outer.store(team.num_threads(), Relaxed);
+                        outer.store(team.team_size(), Relaxed);
                     }
                     thread::scope(|s| {
                         s.spawn(|| {
@@ -266,10 +266,11 @@ fn scoped_helper_threads_inside_a_region_use_the_same_pool() {
                     thread::scope(|s| {
                         s.spawn(|| {
                             let hits: Vec<AtomicU8> = (0..N).map(|_| AtomicU8::new(0)).collect();
-                            parfor::par_for(0..N, |i| {
+                            parfor::global::for_each(0..N, Schedule::Auto, |i| {
                                 hits[i].fetch_add(1, Relaxed);
                             });
-                            assert!(hits.iter().all(|h| h.load(Relaxed) == 1), "par_for");
+                            let once = hits.iter().all(|h| h.load(Relaxed) == 1);
+                            assert!(once, "global::for_each");
                             finished.fetch_add(1, Relaxed);
                         });
                         s.spawn(|| {
@@ -316,7 +317,7 @@ fn rayon_inside_a_region_calling_the_same_pool() {
             let (threads, done) = (AtomicUsize::new(0), AtomicUsize::new(0));
             pool.region(|team| {
                 if team.thread_id() == 0 {
-                    threads.store(team.num_threads(), Relaxed);
+                    threads.store(team.team_size(), Relaxed);
                 }
                 let got: u64 = (0..K)
                     .into_par_iter()
@@ -360,7 +361,7 @@ fn nest(outer: &Pool, inner: &Pool, salt: u64) {
         inner.region(|team| {
             runs.fetch_add(1, Relaxed);
             if team.thread_id() == 0 {
-                sizes.fetch_add(team.num_threads(), Relaxed);
+                sizes.fetch_add(team.team_size(), Relaxed);
             }
             team.barrier();
         });
@@ -483,7 +484,7 @@ fn a_call_does_not_wait_for_a_long_region_of_another_thread() {
                 let started = Instant::now();
                 let alone = AtomicUsize::new(0);
                 pool.region(|team| {
-                    alone.store(team.num_threads(), Relaxed);
+                    alone.store(team.team_size(), Relaxed);
                 });
                 checked_loop_and_sum(&pool, N, 42, Schedule::Dynamic(1000));
                 checked_loop_and_sum(&pool, N, 43, Schedule::Static);
@@ -657,7 +658,7 @@ fn try_region_exact_is_refused_while_workers_are_held_and_runs_once_released() {
         let exact_team = |n: usize| {
             let runs = AtomicUsize::new(0);
             let got = pool.try_region_exact(n, |team| {
-                assert_eq!(team.num_threads(), n);
+                assert_eq!(team.team_size(), n);
                 runs.fetch_add(1, Relaxed);
             });
             (got, runs.into_inner())
@@ -727,10 +728,10 @@ fn nesting_limit_keeps_nested_regions_alone_and_default_nesting_takes_idle_worke
         let (outer_threads, nested) = (AtomicUsize::new(0), AtomicUsize::new(0));
         one.region_at_most(2, |team| {
             if team.thread_id() == 0 {
-                outer_threads.store(team.num_threads(), Relaxed);
+                outer_threads.store(team.team_size(), Relaxed);
             }
             one.region(|inner| {
-                assert_eq!(inner.num_threads(), 1, "nested in one active level");
+                assert_eq!(inner.team_size(), 1, "nested in one active level");
                 nested.fetch_add(1, Relaxed);
             });
             let exact = one.try_region_exact(2, |_| panic!("ran"));
@@ -748,9 +749,9 @@ fn nesting_limit_keeps_nested_regions_alone_and_default_nesting_takes_idle_worke
         assert_eq!(nested.into_inner(), 2);
         // The limit counts the regions of every pool: nested in an active region of `other`.
         other.region(|team| {
-            assert_eq!(team.num_threads(), 2);
+            assert_eq!(team.team_size(), 2);
             if team.thread_id() == 1 {
-                one.region(|inner| assert_eq!(inner.num_threads(), 1));
+                one.region(|inner| assert_eq!(inner.team_size(), 1));
             }
         });
         // At the top, the limited pool forks as usual.
@@ -780,11 +781,11 @@ fn nesting_limit_keeps_nested_regions_alone_and_default_nesting_takes_idle_worke
         ];
         two.region_at_most(2, |first| {
             if first.thread_id() == 0 {
-                levels[0].store(first.num_threads(), Relaxed);
+                levels[0].store(first.team_size(), Relaxed);
                 two.region_at_most(2, |second| {
                     if second.thread_id() == 0 {
-                        levels[1].store(second.num_threads(), Relaxed);
-                        two.region(|third| levels[2].store(third.num_threads(), Relaxed));
+                        levels[1].store(second.team_size(), Relaxed);
+                        two.region(|third| levels[2].store(third.team_size(), Relaxed));
                     }
                 });
             }
@@ -796,14 +797,14 @@ fn nesting_limit_keeps_nested_regions_alone_and_default_nesting_takes_idle_worke
         assert_eq!(free.max_active_levels(), usize::MAX);
         let (at_most, ids, whole) = (AtomicUsize::new(0), AtomicU64::new(0), AtomicUsize::new(0));
         free.region_at_most(2, |team| {
-            assert_eq!(team.num_threads(), 2);
+            assert_eq!(team.team_size(), 2);
             if team.thread_id() == 1 {
                 free.region_at_most(2, |inner| {
                     assert_eq!(workshare::thread_id(), inner.thread_id());
-                    assert_eq!(workshare::team_size(), inner.num_threads());
+                    assert_eq!(workshare::team_size(), inner.team_size());
                     ids.fetch_or(1 << inner.thread_id(), Relaxed);
                     if inner.thread_id() == 0 {
-                        at_most.store(inner.num_threads(), Relaxed);
+                        at_most.store(inner.team_size(), Relaxed);
                     }
                 });
                 assert_eq!(
@@ -813,7 +814,7 @@ fn nesting_limit_keeps_nested_regions_alone_and_default_nesting_takes_idle_worke
                 );
                 free.region(|inner| {
                     if inner.thread_id() == 0 {
-                        whole.store(inner.num_threads(), Relaxed);
+                        whole.store(inner.team_size(), Relaxed);
                     }
                 });
             }

@@ -51,7 +51,7 @@ fn team_of(pool: &Pool) -> usize {
     let (runs, size) = (AtomicUsize::new(0), AtomicUsize::new(0));
     pool.region(|team| {
         runs.fetch_add(1, Relaxed);
-        size.store(team.num_threads(), Relaxed);
+        size.store(team.team_size(), Relaxed);
         team.barrier();
     });
     let size = size.into_inner();
@@ -83,15 +83,15 @@ fn child(explicit: Pool) {
     assert_eq!(global.size(), GLOBAL_SIZE);
     assert_eq!(workshare::num_threads(), 1, "the forked global pool");
     for n in [10, 100_000] {
-        check_each_once("par_for in the child", n, |body| {
-            parfor::par_for(0..n, body)
+        check_each_once("global::for_each in the child", n, |body| {
+            parfor::global::for_each(0..n, Schedule::Auto, body)
         });
         let sum = reductions::global::sum(0..n, Schedule::Auto, value);
         assert_eq!(sum, serial_sum(n), "global sum over 0..{n} in the child");
     }
     let runs = AtomicUsize::new(0);
     workshare::region(|team| {
-        assert_eq!(team.num_threads(), 1);
+        assert_eq!(team.team_size(), 1);
         runs.fetch_add(1, Relaxed);
     });
     assert_eq!(runs.into_inner(), 1);
@@ -101,7 +101,7 @@ fn child(explicit: Pool) {
     assert_eq!(explicit.size(), 2);
     assert_eq!(explicit.num_threads(), 1, "the forked explicit pool");
     assert_eq!(team_of(&explicit), 1);
-    explicit.region_at_most(2, |team| assert_eq!(team.num_threads(), 1));
+    explicit.region_at_most(2, |team| assert_eq!(team.team_size(), 1));
     let refused = explicit.try_region_exact(2, |_| panic!("ran"));
     assert_eq!(
         refused,
@@ -120,7 +120,7 @@ fn child(explicit: Pool) {
     let nested = AtomicUsize::new(0);
     explicit.region(|_| {
         workshare::region(|team| {
-            assert_eq!(team.num_threads(), 1);
+            assert_eq!(team.team_size(), 1);
             nested.fetch_add(1, Relaxed);
         });
     });
@@ -155,9 +155,11 @@ fn pools_keep_working_in_a_forked_child() {
         GLOBAL_SIZE,
         "the parent's global region forks"
     );
-    check_each_once("par_for in the parent", 100_000, |body| {
-        parfor::for_each(global, 0..100_000, Schedule::Static, body)
-    });
+    check_each_once(
+        "for_each on the global pool in the parent",
+        100_000,
+        |body| parfor::for_each(global, 0..100_000, Schedule::Static, body),
+    );
     let explicit = Pool::new(2).expect("pool");
     assert_eq!(team_of(&explicit), 2);
     loops_work("the parent's explicit pool", &explicit);

@@ -47,7 +47,7 @@ fn global_functions_run_on_the_installed_pool() {
     let names = thread_names(|record| {
         pool.install(|| {
             // Enough work that the loops fork whatever Auto decides.
-            parfor::par_for(0..64, |_| {
+            parfor::global::for_each(0..64, Schedule::Auto, |_| {
                 record();
                 std::thread::sleep(std::time::Duration::from_millis(1));
             });
@@ -75,7 +75,7 @@ fn region_bodies_use_their_own_pool_on_every_team_thread() {
         pool.region(|team| {
             // A library call from a body: on every team thread, `pool` is the current pool.
             sizes.lock().unwrap().push(workshare::num_threads());
-            if team.thread_id() == team.num_threads() - 1 {
+            if team.thread_id() == team.team_size() - 1 {
                 workshare::region(|_| record());
             }
         });
@@ -112,11 +112,11 @@ fn install_nests_and_restores_after_a_panic() {
 fn install_on_a_dropped_pool_leaves_nothing_behind() {
     {
         let pool = named_pool("short", 2);
-        pool.install(|| parfor::par_for(0..10, |_| {}));
+        pool.install(|| parfor::global::for_each(0..10, Schedule::Auto, |_| {}));
     }
     // The pool is gone; the global functions use the global pool again.
     let hits = std::sync::atomic::AtomicUsize::new(0);
-    parfor::par_for(0..100, |_| {
+    parfor::global::for_each(0..100, Schedule::Auto, |_| {
         hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     });
     assert_eq!(hits.into_inner(), 100);

@@ -73,7 +73,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use workshare::parfor::{self, Ctx, ParFor, Schedule, TuneOptions};
+use workshare::parfor::{self, Ctx, Schedule, TuneOptions};
 use workshare::pool::Unavailable;
 use workshare::reductions::{self, Slots, SplitMix64};
 use workshare::{Error, Pool, PoolBuilder, Team};
@@ -269,7 +269,7 @@ fn check_usable(pool: &Pool) {
     let (seen, size) = (AtomicU64::new(0), AtomicUsize::new(0));
     pool.region(|team| {
         seen.fetch_or(1 << team.thread_id(), Relaxed);
-        size.store(team.num_threads(), Relaxed);
+        size.store(team.team_size(), Relaxed);
         team.barrier();
     });
     let size = size.into_inner();
@@ -628,8 +628,9 @@ impl<'a> Driver<'a> {
 
     fn for_each(&mut self, pool: &Pool) {
         let range = self.draw_range();
-        let trait_method = self.rng.chance(10);
-        let schedule = if trait_method {
+        // One loop in ten runs through the current-pool form, on this pool installed.
+        let installed = self.rng.chance(10);
+        let schedule = if installed {
             Schedule::Auto
         } else {
             self.draw_schedule(range.len())
@@ -638,7 +639,7 @@ impl<'a> Driver<'a> {
         let (salt, tag) = (self.rng.next(), self.rng.next());
         self.begin(
             pool,
-            format!("for_each {range:?} {schedule:?} trait={trait_method} panic_at={panic_at:?}"),
+            format!("for_each {range:?} {schedule:?} installed={installed} panic_at={panic_at:?}"),
         );
         let hits: Vec<AtomicU8> = atomics(range.len());
         let total = AtomicU64::new(0);
@@ -650,8 +651,8 @@ impl<'a> Driver<'a> {
             }
         };
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            if trait_method {
-                pool.par_for(range.clone(), body);
+            if installed {
+                pool.install(|| parfor::global::for_each(range.clone(), schedule, body));
             } else {
                 parfor::for_each(pool, range.clone(), schedule, body);
             }
@@ -686,7 +687,7 @@ impl<'a> Driver<'a> {
         let owner: Vec<AtomicU64> = atomics(size);
         let blocks = Mutex::new(Vec::new());
         let body = |chunk: Range<usize>, ctx: Ctx| {
-            let (id, threads) = (ctx.thread_id(), ctx.num_threads());
+            let (id, threads) = (ctx.thread_id(), ctx.team_size());
             assert!(
                 (1..=size).contains(&threads) && id < threads,
                 "ctx: thread {id} of {threads} in a pool of {size}"
@@ -844,7 +845,7 @@ impl<'a> Driver<'a> {
         } else {
             self.begin(pool, format!("for_each_row_mut {rows}x{cols} {schedule:?}"));
             let mut grid = vec![0u64; rows * cols];
-            parfor::for_each_row_mut(pool, &mut grid, cols, schedule, |row, cells, _ctx| {
+            parfor::for_each_row_mut(pool, &mut grid, cols, schedule, |cells, row, _ctx| {
                 assert_eq!(cells.len(), cols);
                 for (k, cell) in cells.iter_mut().enumerate() {
                     assert_eq!(*cell, 0, "row {row} written twice");
@@ -887,7 +888,7 @@ impl<'a> Driver<'a> {
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             pool.region(|team| {
                 let _held = holding(pool, team);
-                let (me, threads) = (team.thread_id(), team.num_threads());
+                let (me, threads) = (team.thread_id(), team.team_size());
                 assert!(
                     me < threads && threads <= pool.size(),
                     "thread {me} of {threads}"
@@ -1185,7 +1186,7 @@ impl<'a> Driver<'a> {
                     inits.fetch_add(1, Relaxed);
                     (id, thread_token(), 0u64, 0usize)
                 },
-                |state, i| {
+                |i, state| {
                     assert_eq!(state.1, thread_token(), "a state used on two threads");
                     state.2 += small(salt, i);
                     state.3 += 1;
@@ -1223,10 +1224,10 @@ impl<'a> Driver<'a> {
         let serial: u64 = data.iter().sum();
         let mut slots: Slots<u64> = Slots::new(pool);
         assert_eq!(slots.len(), pool.size());
-        slots.for_each(pool, &data[..], schedule, |slot, &x| *slot += x);
+        slots.for_each(pool, &data[..], schedule, |&x, slot| *slot += x);
         assert_eq!(slots.iter().sum::<u64>(), serial, "Slots::for_each");
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            slots.for_each_chunk(pool, 0..n, schedule, |slot, chunk| {
+            slots.for_each_chunk(pool, 0..n, schedule, |chunk, slot| {
                 for i in chunk {
                     if Some(i) == panic_at {
                         inject(tag);
@@ -1243,7 +1244,7 @@ impl<'a> Driver<'a> {
         }
         assert_eq!(slots.iter().sum::<u64>(), 2 * serial, "Slots, two loops");
         slots.iter_mut().for_each(|slot| *slot = 0);
-        slots.for_each_chunk(pool, 0..n, schedule, |slot, chunk| {
+        slots.for_each_chunk(pool, 0..n, schedule, |chunk, slot| {
             *slot += data[chunk].iter().sum::<u64>();
         });
         let values = slots.into_vec();
@@ -1299,10 +1300,10 @@ impl<'a> Driver<'a> {
                 pool.region(|outer_team| {
                     let _held = holding(pool, outer_team);
                     let outer_id = outer_team.thread_id();
-                    let outer_size = outer_team.num_threads();
+                    let outer_size = outer_team.team_size();
                     inner_pool.region(|team| {
                         let _held = holding(inner_pool, team);
-                        let inner_size = team.num_threads();
+                        let inner_size = team.team_size();
                         assert!(
                             inner_size <= inner_pool.size(),
                             "inner team of {inner_size}"
@@ -1320,7 +1321,7 @@ impl<'a> Driver<'a> {
                             }
                         }
                         if team.thread_id() == 0 {
-                            expected.fetch_add(team.num_threads(), Relaxed);
+                            expected.fetch_add(team.team_size(), Relaxed);
                         }
                         team.barrier();
                         runs.fetch_add(1, Relaxed);
@@ -1379,14 +1380,14 @@ impl<'a> Driver<'a> {
         pool.region(|team| {
             let _held = holding(pool, team);
             if team.thread_id() == 0 {
-                team_size.store(team.num_threads(), Relaxed);
+                team_size.store(team.team_size(), Relaxed);
             }
             assert_eq!(pool.set_num_threads(0), out_of_range(0));
-            if team.thread_id() + 1 == team.num_threads() {
+            if team.thread_id() + 1 == team.team_size() {
                 assert_eq!(pool.set_num_threads(inner), Ok(()));
             }
             team.barrier();
-            assert!(team.num_threads() <= size);
+            assert!(team.team_size() <= size);
         });
         let team_size = team_size.into_inner();
         if self.shared {
@@ -1401,7 +1402,7 @@ impl<'a> Driver<'a> {
             );
             let runs = AtomicUsize::new(0);
             pool.region(|team| {
-                assert_eq!(team.num_threads(), inner);
+                assert_eq!(team.team_size(), inner);
                 runs.fetch_add(1, Relaxed);
             });
             assert_eq!(
@@ -1511,7 +1512,7 @@ impl<'a> Driver<'a> {
                                 pool.region(|team| {
                                     let _held = holding(pool, team);
                                     runs.fetch_add(1, Relaxed);
-                                    size.store(team.num_threads(), Relaxed);
+                                    size.store(team.team_size(), Relaxed);
                                     team.barrier();
                                 });
                                 assert_eq!(runs.into_inner(), size.into_inner(), "helper region");
@@ -1571,7 +1572,7 @@ impl<'a> Driver<'a> {
                 pool.region(|team| {
                     let _held = holding(pool, team);
                     if team.thread_id() == 0 {
-                        threads.store(team.num_threads(), Relaxed);
+                        threads.store(team.team_size(), Relaxed);
                     }
                     let got: u64 = (0..width).into_par_iter().map(inner).sum();
                     assert_eq!(got, expected, "rayon's sum in a region");
@@ -1773,7 +1774,7 @@ impl<'a> Driver<'a> {
         pool.region_at_most(at_most, |team| {
             let _held = holding(pool, team);
             runs.fetch_add(1, Relaxed);
-            seen.store(team.num_threads(), Relaxed);
+            seen.store(team.team_size(), Relaxed);
         });
         let team = seen.into_inner();
         assert_eq!(runs.into_inner(), team, "region_at_most: each thread once");
@@ -1789,7 +1790,7 @@ impl<'a> Driver<'a> {
         let runs = AtomicUsize::new(0);
         let got = pool.try_region_exact(exact, |team| {
             let _held = holding(pool, team);
-            assert_eq!(team.num_threads(), exact, "an exact team");
+            assert_eq!(team.team_size(), exact, "an exact team");
             runs.fetch_add(1, Relaxed);
         });
         check_exact(got, exact, runs.into_inner(), !self.shared, false);
@@ -1800,11 +1801,11 @@ impl<'a> Driver<'a> {
         pool.region_at_most(at_most, |team| {
             let _held = holding(pool, team);
             if team.thread_id() == 0 {
-                outer_team.store(team.num_threads(), Relaxed);
+                outer_team.store(team.team_size(), Relaxed);
                 let runs = AtomicUsize::new(0);
                 let got = pool.try_region_exact(nested, |inner| {
                     let _held = holding(pool, inner);
-                    assert_eq!(inner.num_threads(), nested, "a nested exact team");
+                    assert_eq!(inner.team_size(), nested, "a nested exact team");
                     runs.fetch_add(1, Relaxed);
                 });
                 *lock(&nested_result) = Some((got, runs.into_inner()));
@@ -1857,10 +1858,10 @@ impl<'a> Driver<'a> {
         match kind {
             0 => {
                 let hits: Vec<AtomicU8> = atomics(n);
-                parfor::par_for(0..n, |i| {
+                parfor::global::for_each(0..n, Schedule::Auto, |i| {
                     hits[i].fetch_add(1, Relaxed);
                 });
-                check_hits(&hits, false, "par_for");
+                check_hits(&hits, false, "global::for_each");
             }
             1 => {
                 let got = reductions::global::sum(0..n, Schedule::Auto, |i| small(salt, i));
@@ -1874,8 +1875,8 @@ impl<'a> Driver<'a> {
                 let (seen, size) = (AtomicU64::new(0), AtomicUsize::new(0));
                 workshare::region(|team| {
                     seen.fetch_or(1 << team.thread_id(), Relaxed);
-                    size.store(team.num_threads(), Relaxed);
-                    assert_eq!(workshare::team_size(), team.num_threads());
+                    size.store(team.team_size(), Relaxed);
+                    assert_eq!(workshare::team_size(), team.team_size());
                 });
                 assert_eq!(seen.into_inner(), (1 << size.into_inner()) - 1);
             }
@@ -1883,7 +1884,7 @@ impl<'a> Driver<'a> {
                 workshare::set_num_threads(threads).expect("global set_num_threads");
                 let mut out = vec![0u64; n];
                 let input: Vec<u64> = (0..n as u64).collect();
-                parfor::par_map_into(&mut out, &input[..], |o, &x| *o = x * 2);
+                parfor::global::map_into(&mut out, &input[..], Schedule::Auto, |o, &x| *o = x * 2);
                 assert!(out.iter().enumerate().all(|(i, &o)| o == 2 * i as u64));
             }
         }
@@ -1913,7 +1914,7 @@ fn holding(pool: &Pool, team: &Team<'_>) -> Option<Holding> {
         return None;
     }
     let key = pool as *const Pool as usize;
-    let workers = team.num_threads() - 1;
+    let workers = team.team_size() - 1;
     let mut held = lock(&HELD);
     let total = match held.iter_mut().find(|entry| entry.0 == key) {
         Some(entry) => {
@@ -2028,7 +2029,7 @@ fn descend(pools: &[&Pool], path: &[Level], prefix: usize, salt: u64, hits: &[At
                 let _held = holding(pool, team);
                 let me = team.thread_id();
                 if let Some(k) = at_most {
-                    assert!(team.num_threads() <= k, "region_at_most({k})");
+                    assert!(team.team_size() <= k, "region_at_most({k})");
                 }
                 parfor::team_for_each(team, 0..level.width, level.schedule, |j| {
                     total.fetch_add(child(j), Relaxed);

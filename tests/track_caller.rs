@@ -47,6 +47,20 @@ fn zero_chunk_size_points_at_the_callers_line() {
             Box::new(|| parfor::for_each_2d(&pool, 2, 4, bad, |_, _| {})),
         ),
         (
+            "global for_each",
+            Box::new(|| parfor::global::for_each(0..8, bad, |_| {})),
+        ),
+        (
+            "global for_each_row_mut",
+            Box::new(|| parfor::global::for_each_row_mut(&mut [0u8; 8], 4, bad, |_, _, _| {})),
+        ),
+        (
+            "global scan_inclusive",
+            Box::new(|| {
+                reductions::global::scan_inclusive(&data, &mut [0; 8], bad, 0, |a, b| a + b)
+            }),
+        ),
+        (
             "sum",
             Box::new(|| {
                 let _ = reductions::sum(&pool, &data[..], bad, |&x| x);

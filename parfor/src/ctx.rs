@@ -11,26 +11,26 @@
 /// use workshare_parfor::{for_each_chunk, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// for_each_chunk(&pool, 0..10, Schedule::Static, |_chunk, ctx| {
-///     assert!(ctx.thread_id() < ctx.num_threads());
-///     assert!(ctx.num_threads() <= pool.size());
+///     assert!(ctx.thread_id() < ctx.team_size());
+///     assert!(ctx.team_size() <= pool.size());
 /// });
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Ctx {
     thread_id: usize,
-    num_threads: usize,
+    team_size: usize,
 }
 
 impl Ctx {
-    pub(crate) fn new(thread_id: usize, num_threads: usize) -> Self {
+    pub(crate) fn new(thread_id: usize, team_size: usize) -> Self {
         Self {
             thread_id,
-            num_threads,
+            team_size,
         }
     }
 
-    /// The running thread's index in its team, below [`num_threads`](Ctx::num_threads) (and
+    /// The running thread's index in its team, below [`team_size`](Ctx::team_size) (and
     /// below the pool's [`size`](workshare_pool::Pool::size)).
     ///
     /// # Examples
@@ -47,18 +47,44 @@ impl Ctx {
     }
 
     /// The number of threads in the team running the loop (its chunks may all run on thread 0
-    /// when `Auto` runs the loop serially).
+    /// when `Auto` runs the loop serially): at most the pool's
+    /// [`num_threads`](workshare_pool::Pool::num_threads), the number a loop asks for.
     ///
     /// # Examples
     ///
     /// ```
     /// use workshare_parfor::{for_each_chunk, Pool, Schedule};
     /// let pool = Pool::new(3)?;
-    /// for_each_chunk(&pool, 0..30, Schedule::Static, |_, ctx| assert_eq!(ctx.num_threads(), 3));
+    /// for_each_chunk(&pool, 0..30, Schedule::Static, |_, ctx| assert_eq!(ctx.team_size(), 3));
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```
     #[inline]
+    pub fn team_size(&self) -> usize {
+        self.team_size
+    }
+
+    /// The number of threads in the team running the loop: the old name of
+    /// [`team_size`](Ctx::team_size). `num_threads` is, everywhere else, the number of threads
+    /// the *next* region or loop asks for
+    /// ([`Pool::num_threads`](workshare_pool::Pool::num_threads)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #![allow(deprecated)]
+    /// use workshare_parfor::{for_each_chunk, Pool, Schedule};
+    /// let pool = Pool::new(3)?;
+    /// for_each_chunk(&pool, 0..30, Schedule::Static, |_, ctx| {
+    ///     assert_eq!(ctx.num_threads(), ctx.team_size())
+    /// });
+    /// # Ok::<(), workshare_pool::Error>(())
+    /// ```
+    #[deprecated(
+        since = "0.1.0",
+        note = "use `team_size()`, the size of this loop's team"
+    )]
+    #[inline]
     pub fn num_threads(&self) -> usize {
-        self.num_threads
+        self.team_size
     }
 }

@@ -48,10 +48,10 @@ where
     });
 }
 
-/// Calls `body(row, cells, ctx)` once for every row of `grid`, a row-major buffer of rows of
-/// `cols` elements, with `cells` the row's elements, on the team of `pool`, handing rows out by
-/// `schedule`. For row-wise work and stencils (read a neighbourhood from an input grid, write
-/// the output row).
+/// Calls `body(cells, row, ctx)` once for every row of `grid`, a row-major buffer of rows of
+/// `cols` elements, with `cells` the elements of row number `row`, on the team of `pool`,
+/// handing rows out by `schedule`. For row-wise work and stencils (read a neighbourhood from an
+/// input grid, write the output row).
 ///
 /// # Panics
 ///
@@ -67,7 +67,7 @@ where
 /// let input: Vec<f64> = (0..rows * cols).map(|i| i as f64).collect();
 /// let mut blurred = vec![0.0; rows * cols];
 /// // A 3-point horizontal stencil, row by row.
-/// for_each_row_mut(&pool, &mut blurred, cols, Schedule::Static, |row, cells, _ctx| {
+/// for_each_row_mut(&pool, &mut blurred, cols, Schedule::Static, |cells, row, _ctx| {
 ///     let line = &input[row * cols..(row + 1) * cols];
 ///     for (c, out) in cells.iter_mut().enumerate() {
 ///         let (l, r) = (c.saturating_sub(1), (c + 1).min(cols - 1));
@@ -81,7 +81,7 @@ where
 pub fn for_each_row_mut<T, F>(pool: &Pool, grid: &mut [T], cols: usize, schedule: Schedule, body: F)
 where
     T: Send,
-    F: Fn(usize, &mut [T], Ctx) + Sync,
+    F: Fn(&mut [T], usize, Ctx) + Sync,
 {
     let schedule = schedule.resolved();
     if cols == 0 || grid.len() % cols != 0 {
@@ -94,7 +94,7 @@ where
     let mut rows: Vec<&mut [T]> = grid.chunks_mut(cols).collect();
     for_each_mut_chunk(pool, &mut rows, schedule, move |chunk, first, ctx| {
         for (k, cells) in chunk.iter_mut().enumerate() {
-            body(first + k, cells, ctx);
+            body(cells, first + k, ctx);
         }
     });
 }

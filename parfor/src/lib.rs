@@ -1,28 +1,42 @@
 //! Parallel for loops with OpenMP-style schedules on the workshare pool.
 //!
 //! This crate turns a [`Pool`] (from `workshare-pool`, its only workshare dependency; it knows
-//! nothing of reductions) into parallel loops:
+//! nothing of reductions) into parallel loops. Every loop comes in two forms with one name:
+//! on a given pool, the pool comes first (`for_each(&pool, range, schedule, body)`); on the
+//! current pool (the global pool unless `Pool::install` or a region of another pool made
+//! another current), the same name in the module [`global`] takes the same arguments without
+//! the pool (`global::for_each(range, schedule, body)`).
 //!
-//! | loop | on a pool | on the global pool |
+//! | loop | on a pool | on the current pool |
 //! |------|-----------|--------------------|
-//! | `body(i)` per index | [`for_each`] | [`par_for`], [`ParFor::par_for`] |
-//! | `body(chunk, ctx)` per chunk of indices | [`for_each_chunk`] | [`par_for_chunk`] |
-//! | disjoint `&mut` chunks of an output slice | [`for_each_mut_chunk`] | |
-//! | `out[i] = f(a[i], b[i], ..)` | [`map_into`] (inputs: [`Inputs`]) | [`par_map_into`] |
-//! | 2-D index space (`collapse(2)`) | [`for_each_2d`] | |
-//! | rows of a row-major grid | [`for_each_row_mut`] | |
-//! | 2-D tiles of a row-major grid, `&mut` per tile | [`for_each_tile_mut`] (view: [`Tile`]) | |
-//! | write an output and return a reduction, one fork | [`for_each_mut_chunk_reduce`], [`for_each_row_mut_reduce`] | |
-//! | time the first ~1% at several thread counts, run the rest with the fastest | [`tune_for_each_chunk`], [`tune_for_each`], [`tune_for_each_mut_chunk`] (options: [`TuneOptions`]) | |
+//! | `body(i)` per index | [`for_each`] | [`global::for_each`] |
+//! | `body(chunk, ctx)` per chunk of indices | [`for_each_chunk`] | [`global::for_each_chunk`] |
+//! | `body(chunk, offset, ctx)` on disjoint `&mut` chunks of an output slice | [`for_each_mut_chunk`] | [`global::for_each_mut_chunk`] |
+//! | `out[i] = f(a[i], b[i], ..)`, `f(&mut out[i], (a_i, b_i, ..))` | [`map_into`] (inputs: [`Inputs`]) | [`global::map_into`] |
+//! | `body(row, col)` over a 2-D index space (`collapse(2)`) | [`for_each_2d`] | [`global::for_each_2d`] |
+//! | `body(cells, row, ctx)` on the rows of a row-major grid | [`for_each_row_mut`] | [`global::for_each_row_mut`] |
+//! | `body(tile, ctx)` on 2-D tiles of a row-major grid, `&mut` per tile | [`for_each_tile_mut`] (view: [`Tile`]) | [`global::for_each_tile_mut`] |
+//! | write an output and return a reduction, one fork | [`for_each_mut_chunk_reduce`], [`for_each_row_mut_reduce`] | [`global::for_each_mut_chunk_reduce`], [`global::for_each_row_mut_reduce`] |
+//! | time the first ~1% at several thread counts, run the rest with the fastest | [`tune_for_each_chunk`], [`tune_for_each`], [`tune_for_each_mut_chunk`] (options: [`TuneOptions`]) | [`global::tune_for_each_chunk`], [`global::tune_for_each`], [`global::tune_for_each_mut_chunk`] |
 //!
-//! Every pool loop takes a [`Schedule`]; [`Schedule::Auto`] (the default, and what the
-//! global-pool functions use) runs small loops serially and balances the others, so there is
-//! rarely a reason to pick another. Inside a running region, a team shares loops with
-//! [`team_for_each`] and [`team_for_each_chunk`] (with an implicit barrier) or their `_nowait`
-//! forms, and runs a block once with [`single`] / [`single_nowait`], or once for everyone with
-//! [`single_copy`] (`copyprivate`). Loops that *write* a slice inside a region take it once,
-//! as a [`RegionSlice`], and share it with [`team_for_each_mut_chunk`], [`team_for_each_mut`]
-//! and [`team_for_each_row_mut`]; the team reduces with `Team::reduce` and `Team::sum`.
+//! A body's arguments come in one order: the item first (the index, the chunk of indices, the
+//! `&mut` chunk, element, row or tile), then where it is (the offset or row number) when the
+//! loop gives it, then the context ([`Ctx`]) last. `for_each_2d`'s `(row, col)` is one item, the
+//! cell, in the order of its index `row * cols + col`. The root crate's documentation (the
+//! `workshare` crate) states the rule for every crate, with its exceptions.
+//!
+//! The names `par_for`, `par_for_chunk`, `par_map_into` and the trait `ParFor` are deprecated
+//! and go in 0.2: `par_for(range, body)` is `global::for_each(range, Schedule::Auto, body)`,
+//! `pool.par_for(range, body)` is `for_each(&pool, range, Schedule::Auto, body)`.
+//!
+//! Every loop takes a [`Schedule`]; [`Schedule::Auto`] (the default) runs small loops serially
+//! and balances the others, so there is rarely a reason to pick another. Inside a running
+//! region, a team shares loops with [`team_for_each`] and [`team_for_each_chunk`] (with an
+//! implicit barrier) or their `_nowait` forms, and runs a block once with [`single`] /
+//! [`single_nowait`], or once for everyone with [`single_copy`] (`copyprivate`). Loops that
+//! *write* a slice inside a region take it once, as a [`RegionSlice`], and share it with
+//! [`team_for_each_mut_chunk`], [`team_for_each_mut`] and [`team_for_each_row_mut`]; the team
+//! reduces with `Team::reduce` and `Team::sum`.
 //!
 //! Guarantees, for every loop and schedule: every index runs exactly once; chunks with the same
 //! [`Ctx::thread_id`] run one after another on one thread; empty and reversed ranges run
@@ -31,11 +45,12 @@
 //! caller, and the pool stays usable.
 //!
 //! A loop runs on the team that its region gets (see `Pool::region`): up to the pool's
-//! `num_threads`, fewer when other callers hold workers, the caller alone when none is idle.
-//! Results never depend on it. A loop never waits for a worker to start: when the caller is
-//! done with its own share and a worker of the team has not taken its share yet (it sleeps,
-//! is waking, or was preempted), the caller runs that share itself (with that share's
-//! [`Ctx::thread_id`]).
+//! `num_threads` (the number of threads a region or loop asks for), fewer when other callers
+//! hold workers, the caller alone when none is idle; a body reads the size its loop got with
+//! [`Ctx::team_size`]. Results never depend on it. A loop never waits for a worker to start:
+//! when the caller is done with its own share and a worker of the team has not taken its share
+//! yet (it sleeps, is waking, or was preempted), the caller runs that share itself (with that
+//! share's [`Ctx::thread_id`]).
 //!
 //! # Which schedule when
 //!
@@ -108,7 +123,8 @@ mod auto;
 mod calibration;
 mod chunking;
 mod ctx;
-mod global;
+mod deprecated;
+pub mod global;
 mod grid;
 #[cfg_attr(loom, allow(dead_code))]
 mod largest_team;
@@ -125,7 +141,8 @@ mod tune;
 mod worksharing;
 
 pub use ctx::Ctx;
-pub use global::{par_for, par_for_chunk, par_map_into, ParFor};
+#[allow(deprecated)]
+pub use deprecated::{par_for, par_for_chunk, par_map_into, ParFor};
 pub use grid::{for_each_2d, for_each_row_mut};
 pub use loops::{for_each, for_each_chunk};
 pub use map_reduce::{for_each_mut_chunk_reduce, for_each_row_mut_reduce};

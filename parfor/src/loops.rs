@@ -59,7 +59,7 @@ pub(crate) fn for_each_chunk_at_most<F>(
 /// The team is that of a [`Pool::region`]: up to [`num_threads`](Pool::num_threads) threads
 /// (read once, when the loop starts), fewer when other callers of the pool (other threads, or
 /// an enclosing region) hold its workers, and in the other cases [`Pool::region`] lists;
-/// [`ctx.num_threads()`](Ctx::num_threads) tells the body its size.
+/// [`ctx.team_size()`](Ctx::team_size) tells the body its size.
 ///
 /// Within one call, chunks with the same [`ctx.thread_id()`](Ctx::thread_id) run on one
 /// thread, one after another (never concurrently). An empty or reversed range runs nothing.

@@ -147,7 +147,7 @@ where
 }
 
 /// Like [`for_each_row_mut`](crate::for_each_row_mut), and returns the values of
-/// `body(row, cells, ctx)` over all rows, combined in row order on the caller:
+/// `body(cells, row, ctx)` over all rows, combined in row order on the caller:
 /// `combine(...combine(combine(identity(), v0), v1)..., v_last)`. The result is therefore the
 /// same, bit for bit, for every schedule, team and run, floating point included (each row's
 /// value is computed by one body call, and the combine order is fixed). One value is kept per
@@ -170,7 +170,7 @@ where
 /// let mut grid = vec![0.0f64; rows * cols];
 /// let residual = |schedule| {
 ///     let mut g = grid.clone();
-///     for_each_row_mut_reduce(&pool, &mut g, cols, schedule, || 0.0, |row, cells, _ctx| {
+///     for_each_row_mut_reduce(&pool, &mut g, cols, schedule, || 0.0, |cells, row, _ctx| {
 ///         let goal = &target[row * cols..(row + 1) * cols];
 ///         let mut r = 0.0;
 ///         for (x, &t) in cells.iter_mut().zip(goal) {
@@ -200,7 +200,7 @@ where
     T: Send,
     R: Send,
     Id: FnOnce() -> R,
-    F: Fn(usize, &mut [T], Ctx) -> R + Sync,
+    F: Fn(&mut [T], usize, Ctx) -> R + Sync,
     C: Fn(R, R) -> R,
 {
     let schedule = schedule.resolved();
@@ -217,7 +217,7 @@ where
     let slots = &partials;
     for_each_mut_chunk(pool, &mut rows, schedule, move |chunk, first, ctx| {
         for (k, cells) in chunk.iter_mut().enumerate() {
-            slots.push(ctx, first + k, body(first + k, cells, ctx));
+            slots.push(ctx, first + k, body(cells, first + k, ctx));
         }
     });
     partials.combine(identity(), combine)
@@ -304,7 +304,7 @@ mod tests {
                             cols,
                             schedule,
                             Vec::new,
-                            |row, cells, _| {
+                            |cells, row, _| {
                                 assert_eq!(cells.len(), cols);
                                 for x in cells.iter_mut() {
                                     assert_eq!(*x, 0, "element written twice");
@@ -337,7 +337,7 @@ mod tests {
                 cols,
                 schedule,
                 || 0.0f64,
-                |_, cells, _| cells.iter_mut().map(|x| std::mem::replace(x, 0.0)).sum(),
+                |cells, _, _| cells.iter_mut().map(|x| std::mem::replace(x, 0.0)).sum(),
                 |a, b| a + b,
             );
             sum.to_bits()

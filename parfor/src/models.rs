@@ -198,7 +198,7 @@ fn pool(n: usize) -> Pool {
 fn watched_loop(pool: &Pool, max_threads: usize) -> Option<usize> {
     let seen = LargestTeam::new();
     for_each_chunk_at_most(pool, max_threads, 0..2, Schedule::Static, |_, ctx| {
-        seen.saw(ctx.num_threads())
+        seen.saw(ctx.team_size())
     });
     seen.into_largest()
 }

@@ -92,8 +92,8 @@ impl<F: Fn(Range<usize>, Ctx) + Sync> LoopState<'_, F> {
     /// Runs this thread's chunks; with `COUNT`, counts them (compiled out without).
     #[inline(always)]
     fn share<const COUNT: bool>(&self, team: &Team<'_>) -> Tally {
-        let ctx = Ctx::new(team.thread_id(), team.num_threads());
-        let (me, threads, len) = (ctx.thread_id(), ctx.num_threads(), self.len);
+        let ctx = Ctx::new(team.thread_id(), team.team_size());
+        let (me, threads, len) = (ctx.thread_id(), ctx.team_size(), self.len);
         let tally = std::cell::Cell::new(Tally::default());
         let run = |chunk: Range<usize>| {
             if COUNT && !chunk.is_empty() {

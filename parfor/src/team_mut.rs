@@ -102,8 +102,9 @@ where
     share_mut(slice, len, 1, schedule, body);
 }
 
-/// Calls `body(i, &mut x)` for this thread's share of the elements of `slice`, then waits for
-/// the whole team. Like [`team_for_each_mut_chunk`], whose rules and panics it shares.
+/// Calls `body(&mut x, i)`, with `x` the element at position `i`, for this thread's share of
+/// the elements of `slice`, then waits for the whole team. Like [`team_for_each_mut_chunk`],
+/// whose rules and panics it shares.
 ///
 /// # Examples
 ///
@@ -114,7 +115,7 @@ where
 /// let shared = RegionSlice::new(&mut data);
 /// pool.region(|team| {
 ///     let mut handle = shared.take(team);
-///     team_for_each_mut(&mut handle, Schedule::Static, |i, x| *x = 2 * i);
+///     team_for_each_mut(&mut handle, Schedule::Static, |x, i| *x = 2 * i);
 /// });
 /// assert_eq!(data[9], 18);
 /// # Ok::<(), workshare_pool::Error>(())
@@ -122,16 +123,16 @@ where
 pub fn team_for_each_mut<T, F>(slice: &mut SliceHandle<'_, T>, schedule: Schedule, mut body: F)
 where
     T: Send,
-    F: FnMut(usize, &mut T),
+    F: FnMut(&mut T, usize),
 {
     team_for_each_mut_chunk(slice, schedule, |chunk, offset, _| {
         for (k, x) in chunk.iter_mut().enumerate() {
-            body(offset + k, x);
+            body(x, offset + k);
         }
     });
 }
 
-/// Calls `body(row, cells, ctx)` for this thread's rows of the row-major grid in `slice` (rows
+/// Calls `body(cells, row, ctx)` for this thread's rows of the row-major grid in `slice` (rows
 /// of `cols` elements), handing rows out by `schedule`, then waits for the whole team. For
 /// stencils: read the previous grid through another handle's [`read`](SliceHandle::read),
 /// write this one row by row.
@@ -151,7 +152,7 @@ where
 /// let shared = RegionSlice::new(&mut grid);
 /// pool.region(|team| {
 ///     let mut handle = shared.take(team);
-///     team_for_each_row_mut(&mut handle, cols, Schedule::Dynamic(1), |row, cells, _| {
+///     team_for_each_row_mut(&mut handle, cols, Schedule::Dynamic(1), |cells, row, _| {
 ///         cells.fill(row);
 ///     });
 /// });
@@ -165,7 +166,7 @@ pub fn team_for_each_row_mut<T, F>(
     mut body: F,
 ) where
     T: Send,
-    F: FnMut(usize, &mut [T], Ctx),
+    F: FnMut(&mut [T], usize, Ctx),
 {
     let len = slice.len();
     if cols == 0 || len % cols != 0 {
@@ -175,7 +176,7 @@ pub fn team_for_each_row_mut<T, F>(
     }
     share_mut(slice, len / cols, cols, schedule, |chunk, first, ctx| {
         for (k, cells) in chunk.chunks_mut(cols).enumerate() {
-            body(first / cols + k, cells, ctx);
+            body(cells, first / cols + k, ctx);
         }
     });
 }
@@ -300,11 +301,11 @@ mod tests {
                     let shared = RegionSlice::new(&mut grid);
                     pool.region(|team| {
                         let mut handle = shared.take(team);
-                        team_for_each_row_mut(&mut handle, cols, schedule, |row, cells, _| {
+                        team_for_each_row_mut(&mut handle, cols, schedule, |cells, row, _| {
                             assert_eq!(cells.len(), cols);
                             cells.iter_mut().for_each(|c| *c += row + 1);
                         });
-                        team_for_each_mut(&mut handle, schedule, |i, x| *x = *x * 1000 + i);
+                        team_for_each_mut(&mut handle, schedule, |x, i| *x = *x * 1000 + i);
                     });
                     let expected: Vec<usize> = (0..rows * cols)
                         .map(|i| (i / cols + 1) * 1000 + i)
@@ -323,10 +324,10 @@ mod tests {
         pool.region(|team| {
             let (mut ha, mut hb) = (sa.take(team), sb.take(team));
             for _ in 0..10 {
-                team_for_each_mut(&mut hb, Schedule::Dynamic(3), |i, x| {
+                team_for_each_mut(&mut hb, Schedule::Dynamic(3), |x, i| {
                     *x = ha.read()[i] + ha.read()[(i + 1) % 50];
                 });
-                team_for_each_mut(&mut ha, Schedule::Static, |i, x| *x = hb.read()[i]);
+                team_for_each_mut(&mut ha, Schedule::Static, |x, i| *x = hb.read()[i]);
             }
         });
         assert!(a.iter().all(|&x| x == 1024));
@@ -345,7 +346,7 @@ mod tests {
                 } else {
                     Schedule::Dynamic(1)
                 };
-                team_for_each_mut(&mut handle, schedule, |_, x| *x += 1);
+                team_for_each_mut(&mut handle, schedule, |x, _| *x += 1);
             })
         }));
         assert!(caught.is_err() || pool.num_threads() == 1);
@@ -359,7 +360,7 @@ mod tests {
         // Free again after the region: every handle was dropped.
         pool.region(|team| {
             let mut handle = shared.take(team);
-            team_for_each_mut(&mut handle, Schedule::Static, |_, x| *x = 7);
+            team_for_each_mut(&mut handle, Schedule::Static, |x, _| *x = 7);
         });
         assert_eq!(data, [7; 10]);
     }
@@ -373,13 +374,13 @@ mod tests {
             let caught = panic::catch_unwind(AssertUnwindSafe(|| {
                 pool.region(|team| {
                     let mut handle = shared.take(team);
-                    team_for_each_mut(&mut handle, schedule, |i, _| assert_ne!(i, 13));
+                    team_for_each_mut(&mut handle, schedule, |_, i| assert_ne!(i, 13));
                 })
             }));
             assert!(caught.is_err(), "{schedule:?}");
             pool.region(|team| {
                 let mut handle = shared.take(team);
-                team_for_each_mut(&mut handle, schedule, |_, x| *x += 1);
+                team_for_each_mut(&mut handle, schedule, |x, _| *x += 1);
             });
         }
         assert_eq!(data, [7; 30]);
@@ -394,7 +395,7 @@ mod tests {
             pool.region(|team| {
                 let mut handle = shared.take(team);
                 if team.thread_id() != 2 {
-                    team_for_each_mut(&mut handle, Schedule::Static, |_, x| *x += 1);
+                    team_for_each_mut(&mut handle, Schedule::Static, |x, _| *x += 1);
                 }
             })
         }));

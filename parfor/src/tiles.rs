@@ -451,7 +451,7 @@ mod tests {
         let mut grid = vec![0usize; rows * cols];
         let seen = AtomicUsize::new(0);
         for_each_tile_mut(&pool, &mut grid, cols, tile, schedule, |mut t, ctx| {
-            assert!(ctx.thread_id() < ctx.num_threads());
+            assert!(ctx.thread_id() < ctx.team_size());
             assert!(t.height() <= tile.0 && t.width() <= tile.1);
             assert_eq!(t.rows().start % tile.0, 0);
             assert_eq!(t.cols().start % tile.1, 0);

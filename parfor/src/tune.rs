@@ -481,7 +481,7 @@ impl TuneCandidate {
 #[non_exhaustive]
 pub struct TuneReport {
     /// The size of the team that ran the rest of the range: the largest
-    /// [`Ctx::num_threads`] its chunks were given. At most [`requested`](TuneReport::requested),
+    /// [`Ctx::team_size`] its chunks were given. At most [`requested`](TuneReport::requested),
     /// and equal to it unless other callers of the pool (other threads, or a region enclosing
     /// the call) held some of its workers when the rest started: a region takes the workers
     /// that are idle. Chunks that [`Schedule::Auto`] runs serially on the caller are given
@@ -655,7 +655,7 @@ fn rate(elapsed: Duration, len: usize) -> f64 {
 ///   candidate's: a busy moment makes the larger candidates look slower, much as other work
 ///   on the cores does, and the minimum over the repetitions helps the same way. The rest may
 ///   likewise run on fewer threads than the winner's count: [`TuneReport::threads`] is the
-///   largest team size its chunks were given ([`Ctx::num_threads`]). Other callers lose only
+///   largest team size its chunks were given ([`Ctx::team_size`]). Other callers lose only
 ///   the workers the tuner's loops hold while they run, as with any loop.
 ///
 /// # Without tuning
@@ -762,7 +762,7 @@ where
             None => for_each_chunk_at_most(pool, max_threads, part, schedule, &body),
             Some(seen) => {
                 for_each_chunk_at_most(pool, max_threads, part, schedule, |chunk, ctx| {
-                    seen.saw(ctx.num_threads());
+                    seen.saw(ctx.team_size());
                     body(chunk, ctx);
                 })
             }
@@ -818,7 +818,7 @@ where
                 }
                 Some(seen) => {
                     for_each_mut_chunk_at_most(pool, max_threads, out, schedule, |c, o, ctx| {
-                        seen.saw(ctx.num_threads());
+                        seen.saw(ctx.team_size());
                         body(c, first + o, ctx);
                     })
                 }

@@ -118,8 +118,8 @@ pub(crate) fn share<F>(
 ) where
     F: FnMut(Range<usize>, Ctx),
 {
-    let ctx = Ctx::new(team.thread_id(), team.num_threads());
-    let (me, threads) = (ctx.thread_id(), ctx.num_threads());
+    let ctx = Ctx::new(team.thread_id(), team.team_size());
+    let (me, threads) = (ctx.thread_id(), ctx.team_size());
     // start + offset <= range.end: no overflow.
     let mut run = |chunk: Range<usize>| {
         if !chunk.is_empty() {

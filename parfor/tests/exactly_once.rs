@@ -69,7 +69,7 @@ fn chunks_cover_every_index_once() {
                 let hits = counts(n);
                 let base = rng.below(1000);
                 for_each_chunk(&pool, base..base + n, schedule, |chunk, ctx| {
-                    assert!(ctx.thread_id() < threads && ctx.num_threads() <= threads);
+                    assert!(ctx.thread_id() < threads && ctx.team_size() <= threads);
                     chunk.for_each(|i| _ = hits[i - base].fetch_add(1, Ordering::Relaxed));
                 });
                 assert_once(&hits, &format!("{schedule:?}, {threads} threads, n = {n}"));

@@ -15,7 +15,7 @@ fn owners_by_range(pool: &Pool, len: usize, schedule: Schedule) -> Vec<(usize, u
         let mut owners = owners.lock().unwrap();
         for i in chunk {
             assert_eq!(owners[i].0, usize::MAX, "index {i} ran twice");
-            owners[i] = (ctx.thread_id(), ctx.num_threads());
+            owners[i] = (ctx.thread_id(), ctx.team_size());
         }
     });
     owners.into_inner().unwrap()
@@ -25,7 +25,7 @@ fn owners_by_range(pool: &Pool, len: usize, schedule: Schedule) -> Vec<(usize, u
 fn owners_by_slice(pool: &Pool, len: usize, schedule: Schedule) -> Vec<(usize, usize)> {
     let mut owners = vec![(usize::MAX, 0); len];
     for_each_mut_chunk(pool, &mut owners, schedule, |chunk, _, ctx| {
-        chunk.fill((ctx.thread_id(), ctx.num_threads()));
+        chunk.fill((ctx.thread_id(), ctx.team_size()));
     });
     owners
 }
@@ -39,7 +39,7 @@ fn owners_by_reduce(pool: &Pool, len: usize, schedule: Schedule) -> Vec<(usize, 
         schedule,
         || 0,
         |chunk, _, ctx| {
-            chunk.fill((ctx.thread_id(), ctx.num_threads()));
+            chunk.fill((ctx.thread_id(), ctx.team_size()));
             chunk.len()
         },
         |a, b| a + b,
@@ -58,7 +58,7 @@ fn owners_by_tiles(pool: &Pool, len: usize, schedule: Schedule) -> Vec<(usize, u
         vec![(usize::MAX, 0); cols]
     };
     for_each_tile_mut(pool, &mut grid, cols, (1, 1), schedule, |mut tile, ctx| {
-        tile.row_mut(0)[0] = (ctx.thread_id(), ctx.num_threads());
+        tile.row_mut(0)[0] = (ctx.thread_id(), ctx.team_size());
     });
     owners.copy_from_slice(&grid[..len]);
     owners

@@ -219,7 +219,7 @@ fn samples_run_with_their_thread_counts_in_alternating_order() {
     let seen: Vec<AtomicUsize> = (0..n).map(|_| AtomicUsize::new(0)).collect();
     let report = tune_for_each_chunk(&pool, 0..n, &options, |chunk, ctx| {
         for i in chunk {
-            seen[i].store(ctx.num_threads(), Ordering::Relaxed);
+            seen[i].store(ctx.team_size(), Ordering::Relaxed);
         }
     });
     check_report(&report, 0..n, &options, &pool);
@@ -313,7 +313,7 @@ fn short_ranges_run_untuned_with_the_current_settings() {
     for len in [1, 2, 3, 10, 100, 143] {
         let teams = Mutex::new(Vec::new());
         let report = tune_for_each_chunk(&pool, 0..len, &options, |_, ctx| {
-            teams.lock().unwrap().push(ctx.num_threads());
+            teams.lock().unwrap().push(ctx.team_size());
         });
         assert!(!report.tuned, "len {len}");
         assert_eq!((report.threads, report.schedule), (2, Schedule::Dynamic(1)));
@@ -392,7 +392,7 @@ fn inside_a_smaller_region_of_the_same_pool_it_reports_the_team_it_got() {
         if team.thread_id() == 0 {
             let options = TuneOptions::new().schedules([Schedule::Static]);
             let report = tune_for_each_chunk(&pool, 0..10_000, &options, |chunk, ctx| {
-                largest.fetch_max(ctx.num_threads(), Ordering::Relaxed);
+                largest.fetch_max(ctx.team_size(), Ordering::Relaxed);
                 for i in chunk {
                     hits[i].fetch_add(1, Ordering::Relaxed);
                 }
@@ -501,7 +501,7 @@ fn sleepy(
 ) -> impl Fn(Range<usize>, workshare_parfor::Ctx) + Sync {
     move |chunk, ctx| {
         std::thread::sleep(
-            per_index * chunk.len() as u32 + per_chunk_per_thread * ctx.num_threads() as u32,
+            per_index * chunk.len() as u32 + per_chunk_per_thread * ctx.team_size() as u32,
         )
     }
 }
@@ -583,7 +583,7 @@ fn concurrent_tuners_leave_the_thread_count_alone() {
     while !tuners.iter().all(|t| t.is_finished()) {
         settings.push(pool.num_threads());
         let team = AtomicUsize::new(0);
-        pool.region(|t| team.store(t.num_threads(), Ordering::Relaxed));
+        pool.region(|t| team.store(t.team_size(), Ordering::Relaxed));
         teams.push(team.into_inner());
         thread::sleep(Duration::from_micros(50));
     }

@@ -159,7 +159,7 @@ impl Team<'_> {
             reentry_panic();
         }
         let collective = &sync.collective;
-        let team_size = self.num_threads();
+        let team_size = self.team_size();
         let cell: Cell<T, R> = UnsafeCell::new(Exchange::Given(value));
         collective.post(self.thread_id(), team_size, &cell);
         self.wait_at_or_panic(&collective.barrier, "team collective");
@@ -322,7 +322,7 @@ mod tests {
         for &threads in threads {
             let pool = Pool::new(threads).unwrap();
             pool.region(|team| {
-                let n = team.num_threads();
+                let n = team.team_size();
                 for round in 0..3 {
                     let me = team.thread_id() + round;
                     assert_eq!(team.sum(me), (0..n).map(|t| t + round).sum::<usize>());
@@ -358,7 +358,7 @@ mod tests {
             message == "combine failed" || message.contains("thread 0 panicked"),
             "{message}"
         );
-        pool.region(|team| assert_eq!(team.sum(1), team.num_threads()));
+        pool.region(|team| assert_eq!(team.sum(1), team.team_size()));
     }
 
     #[test]
@@ -369,7 +369,7 @@ mod tests {
                 team.reduce(1, |_, _| -> i32 { panic!("combine failed") })
             }));
             assert!(failed.is_err(), "every thread sees the failed reduction");
-            assert_eq!(team.sum(2), 2 * team.num_threads());
+            assert_eq!(team.sum(2), 2 * team.team_size());
         });
     }
 
@@ -386,7 +386,7 @@ mod tests {
             })
         }));
         assert!(caught.is_err());
-        pool.region(|team| assert_eq!(team.sum(1u8), team.num_threads() as u8));
+        pool.region(|team| assert_eq!(team.sum(1u8), team.team_size() as u8));
     }
 
     #[test]

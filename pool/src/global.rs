@@ -266,7 +266,7 @@ fn lenient_builder() -> PoolBuilder {
 ///
 /// ```
 /// let pool = workshare_pool::global();
-/// pool.region(|team| assert!(team.thread_id() < team.num_threads()));
+/// pool.region(|team| assert!(team.thread_id() < team.team_size()));
 /// ```
 #[track_caller]
 pub fn global() -> &'static Pool {

@@ -101,7 +101,7 @@ fn checked_region(pool: &Pool, max_threads: usize, value: usize) -> usize {
     pool.region_at_most(max_threads, |team| {
         output[team.thread_id()].add(input.get());
         if team.thread_id() == 0 {
-            team_size.store(team.num_threads(), Ordering::Relaxed);
+            team_size.store(team.team_size(), Ordering::Relaxed);
         }
     });
     let team_size = team_size.load(Ordering::Relaxed);
@@ -223,7 +223,7 @@ fn nested_owner_on_a_worker() {
                 pool.region(|nested| {
                     inner[nested.thread_id()].add(1);
                     if nested.thread_id() == 0 {
-                        inner_team.store(nested.num_threads(), Ordering::Relaxed);
+                        inner_team.store(nested.team_size(), Ordering::Relaxed);
                     }
                 });
                 // The nested join made its worker's write visible here.
@@ -249,7 +249,7 @@ fn shares_of_a_sleeping_worker_run_once() {
             input.add(round);
             let shares = [Checked::new(), Checked::new()];
             pool.region_shares_at_most(2, |team| {
-                assert_eq!(team.num_threads(), 2);
+                assert_eq!(team.team_size(), 2);
                 shares[team.thread_id()].add(input.get());
             });
             assert_eq!(shares[0].get(), round);
@@ -322,11 +322,9 @@ fn exact_team_refused_not_waited_for() {
         let pool = shared_pool(2);
         let other = {
             let pool = Arc::clone(&pool);
-            thread::spawn(move || {
-                pool.try_region_exact(2, |team| assert_eq!(team.num_threads(), 2))
-            })
+            thread::spawn(move || pool.try_region_exact(2, |team| assert_eq!(team.team_size(), 2)))
         };
-        let mine = pool.try_region_exact(2, |team| assert_eq!(team.num_threads(), 2));
+        let mine = pool.try_region_exact(2, |team| assert_eq!(team.team_size(), 2));
         let theirs = other.join().unwrap();
         for result in [mine, theirs] {
             match result {
@@ -419,7 +417,7 @@ fn panic_releases_barrier_and_reaches_owner() {
         // The worker was released on the panic: the next region has it, and its barrier works.
         let ran = AtomicUsize::new(0);
         pool.region(|team| {
-            assert_eq!(team.num_threads(), 2);
+            assert_eq!(team.team_size(), 2);
             team.barrier();
             ran.fetch_add(1, Ordering::Relaxed);
         });
@@ -468,13 +466,13 @@ fn pool_end_to_end_with_set_num_threads() {
         let pool = sleepy_pool(3);
         let ran = AtomicUsize::new(0);
         pool.region(|team| {
-            assert_eq!(team.num_threads(), 3);
+            assert_eq!(team.team_size(), 3);
             ran.fetch_add(1, Ordering::Relaxed);
         });
         pool.set_num_threads(2).unwrap();
         pool.region(|team| {
             // Workers are idle between this thread's regions: the team asked for.
-            assert_eq!(team.num_threads(), 2);
+            assert_eq!(team.team_size(), 2);
             ran.fetch_add(1, Ordering::Relaxed);
         });
         assert_eq!(ran.load(Ordering::Relaxed), 5);
@@ -491,7 +489,7 @@ fn pool_end_to_end_nested_and_panic() {
             pool.region(|team| {
                 // Nested: the only worker is in the outer team, so a team of one.
                 pool.region(|nested| {
-                    assert_eq!(nested.num_threads(), 1);
+                    assert_eq!(nested.team_size(), 1);
                     inner.fetch_add(1, Ordering::Relaxed);
                 });
                 if team.thread_id() == 1 {

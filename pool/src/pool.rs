@@ -227,7 +227,7 @@ pub struct Shares {
 ///
 /// [`region`](Pool::region) runs a closure once on every thread of a team, OpenMP-style: the
 /// calling thread takes part as team thread 0, the workers it gets as threads
-/// `1..team.num_threads()`, and the call returns when all have finished. Between regions,
+/// `1..team.team_size()`, and the call returns when all have finished. Between regions,
 /// workers spin for a short, bounded time (so that back-to-back regions start within a cache
 /// miss), then sleep using no CPU.
 ///
@@ -256,7 +256,7 @@ pub struct Shares {
 /// let total = AtomicUsize::new(0);
 /// pool.region(|team| {
 ///     // Each team thread sums its own part of `data`, borrowed from the caller's stack.
-///     let chunk = data.len().div_ceil(team.num_threads());
+///     let chunk = data.len().div_ceil(team.team_size());
 ///     let start = (team.thread_id() * chunk).min(data.len());
 ///     let end = (start + chunk).min(data.len());
 ///     let part: u64 = data[start..end].iter().sum();
@@ -329,8 +329,8 @@ impl Pool {
     }
 
     /// The number of threads a [`region`](Pool::region) asks for: the team it gets when no
-    /// other region holds workers. 1 in a child process forked after the pool started (see
-    /// [`Pool::region`]).
+    /// other region holds workers (inside, [`Team::team_size`] is the size it got). 1 in a
+    /// child process forked after the pool started (see [`Pool::region`]).
     ///
     /// # Examples
     ///
@@ -426,7 +426,7 @@ impl Pool {
     /// ```
     /// let pool = workshare_pool::Pool::new(4)?;
     /// pool.set_num_threads(2)?;
-    /// pool.region(|team| assert!(team.num_threads() <= 2));
+    /// pool.region(|team| assert!(team.team_size() <= 2));
     /// assert!(pool.set_num_threads(5).is_err());
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```
@@ -443,7 +443,7 @@ impl Pool {
     /// Runs `f` once on every thread of a team and returns when all have finished (fork-join).
     /// The team is the calling thread (thread 0) plus the workers that are idle now, up to
     /// [`num_threads`](Pool::num_threads) threads in all; read its size with
-    /// [`Team::num_threads`] inside `f`, never assume it.
+    /// [`Team::team_size`] inside `f`, never assume it.
     ///
     /// `f` may borrow from the caller's stack. If `f` panics on any team thread, every other team
     /// thread still finishes (or is released from its barrier) before the first panic resumes on
@@ -493,7 +493,7 @@ impl Pool {
     ///
     /// ```
     /// let pool = workshare_pool::Pool::new(4)?;
-    /// pool.region_at_most(2, |team| assert!(team.num_threads() <= 2));
+    /// pool.region_at_most(2, |team| assert!(team.team_size() <= 2));
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```
     #[track_caller]
@@ -585,7 +585,7 @@ impl Pool {
     /// ```
     /// use workshare_pool::{Error, Pool};
     /// let pool = Pool::new(3)?;
-    /// pool.try_region_exact(3, |team| assert_eq!(team.num_threads(), 3))?;
+    /// pool.try_region_exact(3, |team| assert_eq!(team.team_size(), 3))?;
     /// // Inside that region, its workers are taken: a nested exact team of 2 is refused.
     /// pool.try_region_exact(3, |team| {
     ///     if team.thread_id() == 0 {
@@ -613,8 +613,8 @@ impl Pool {
     }
 
     /// Runs `f` on the calling thread with this pool as the *current pool*: the one that the
-    /// global-pool functions (`workshare::region`, `num_threads`, `set_num_threads`,
-    /// `parfor::par_for`, the `reductions::global` functions, ...) use, so that library code
+    /// current-pool functions (`workshare::region`, `num_threads`, `set_num_threads`, the
+    /// `parfor::global` and `reductions::global` functions) use, so that library code
     /// written against them runs on the pool the application chose (rayon's
     /// `ThreadPool::install`). Returns what `f` returns; a panic of `f` passes through, and
     /// the previous current pool is back either way.
@@ -632,7 +632,7 @@ impl Pool {
     /// fn library_team_size() -> usize {
     ///     let mut size = 0;
     ///     let sizes = std::sync::Mutex::new(Vec::new());
-    ///     workshare_pool::region(|team| sizes.lock().unwrap().push(team.num_threads()));
+    ///     workshare_pool::region(|team| sizes.lock().unwrap().push(team.team_size()));
     ///     size += sizes.into_inner().unwrap()[0];
     ///     size
     /// }
@@ -967,13 +967,15 @@ impl PoolBuilder {
         }
     }
 
-    /// The pool's size: threads in a full team, the caller included.
+    /// The pool's size: threads in a full team, the caller included; also the number of
+    /// threads its regions ask for ([`Pool::num_threads`]) until
+    /// [`Pool::set_num_threads`] lowers it.
     ///
     /// # Examples
     ///
     /// ```
     /// let pool = workshare_pool::Pool::builder().num_threads(3).build()?;
-    /// assert_eq!(pool.size(), 3);
+    /// assert_eq!((pool.size(), pool.num_threads()), (3, 3));
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```
     #[must_use]
@@ -1086,7 +1088,7 @@ impl PoolBuilder {
     /// let pool = workshare_pool::Pool::builder().num_threads(4).max_active_levels(1).build()?;
     /// pool.region_at_most(2, |team| {
     ///     // Nested in an active region: one level is the limit, so a team of one.
-    ///     pool.region(|inner| assert_eq!(inner.num_threads(), 1));
+    ///     pool.region(|inner| assert_eq!(inner.team_size(), 1));
     /// });
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```

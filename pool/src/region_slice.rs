@@ -186,7 +186,7 @@ impl<'a, T> RegionSlice<'a, T> {
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```
     pub fn take<'h>(&'h self, team: &'h Team<'_>) -> SliceHandle<'h, T> {
-        let team_size = team.num_threads();
+        let team_size = team.team_size();
         if !team.gather((), |_| self.bind(team_size)) {
             panic!("workshare: RegionSlice::take while the slice is still held (by this team or another)");
         }
@@ -310,7 +310,7 @@ impl<'h, T> SliceHandle<'h, T> {
     /// let pool = workshare_pool::Pool::new(2)?;
     /// let mut data = [0u8; 2];
     /// let shared = workshare_pool::RegionSlice::new(&mut data);
-    /// pool.region(|team| assert_eq!(shared.take(team).team().num_threads(), 2));
+    /// pool.region(|team| assert_eq!(shared.take(team).team().team_size(), 2));
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```
     pub fn team(&self) -> &'h Team<'h> {
@@ -451,7 +451,7 @@ impl<'h, T> SliceWrite<'_, 'h, T> {
     /// let shared = workshare_pool::RegionSlice::new(&mut data);
     /// pool.region(|team| {
     ///     let mut handle = shared.take(team);
-    ///     assert_eq!(handle.write([0, 0, 0]).team().num_threads(), 2);
+    ///     assert_eq!(handle.write([0, 0, 0]).team().team_size(), 2);
     /// });
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```

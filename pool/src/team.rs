@@ -256,7 +256,7 @@ pub(crate) fn current_level() -> u32 {
 ///
 /// A region's closure receives `&Team` on every team thread. It says which thread this is
 /// ([`thread_id`](Team::thread_id), 0 for the thread that started the region) and how many
-/// there are ([`num_threads`](Team::num_threads)), and lets the team synchronize with
+/// there are ([`team_size`](Team::team_size)), and lets the team synchronize with
 /// [`barrier`](Team::barrier). A `Team` cannot leave its thread or outlive its region.
 ///
 /// # Examples
@@ -266,7 +266,7 @@ pub(crate) fn current_level() -> u32 {
 /// let pool = workshare_pool::Pool::new(3).unwrap();
 /// let ids = AtomicUsize::new(0);
 /// pool.region(|team| {
-///     assert_eq!(team.num_threads(), 3);
+///     assert_eq!(team.team_size(), 3);
 ///     ids.fetch_add(1 << team.thread_id(), Ordering::Relaxed);
 /// });
 /// assert_eq!(ids.into_inner(), 0b111);
@@ -296,7 +296,7 @@ impl fmt::Debug for Team<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Team")
             .field("thread_id", &self.frame.thread_id)
-            .field("num_threads", &self.frame.num_threads)
+            .field("team_size", &self.frame.num_threads)
             .finish_non_exhaustive()
     }
 }
@@ -351,30 +351,49 @@ impl<'a> Team<'a> {
     }
 
     /// This thread's index in the team, from 0 (the thread that started the region) to
-    /// `num_threads() - 1`.
+    /// `team_size() - 1`.
     ///
     /// # Examples
     ///
     /// ```
     /// let pool = workshare_pool::Pool::new(2).unwrap();
-    /// pool.region(|team| assert!(team.thread_id() < team.num_threads()));
+    /// pool.region(|team| assert!(team.thread_id() < team.team_size()));
     /// ```
     #[inline]
     pub fn thread_id(&self) -> usize {
         self.frame.thread_id
     }
 
-    /// The number of threads in the team.
+    /// The number of threads in this team (`omp_get_num_threads`): what the region got, which
+    /// may be fewer than the pool's [`num_threads`](crate::Pool::num_threads), the number a
+    /// region asks for.
     ///
     /// # Examples
     ///
     /// ```
     /// let pool = workshare_pool::Pool::new(2).unwrap();
-    /// pool.region(|team| assert_eq!(team.num_threads(), 2));
+    /// pool.region(|team| assert!(team.team_size() <= pool.num_threads()));
     /// ```
     #[inline]
-    pub fn num_threads(&self) -> usize {
+    pub fn team_size(&self) -> usize {
         self.frame.num_threads
+    }
+
+    /// The number of threads in the team: the old name of [`team_size`](Team::team_size).
+    /// `num_threads` is, everywhere else, the number of threads the *next* region asks for
+    /// ([`Pool::num_threads`](crate::Pool::num_threads)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #![allow(deprecated)]
+    /// let pool = workshare_pool::Pool::new(2).unwrap();
+    /// pool.region(|team| assert_eq!(team.num_threads(), team.team_size()));
+    /// ```
+    #[deprecated(since = "0.1.0", note = "use `team_size()`, the size of this team")]
+    #[inline]
+    pub fn num_threads(&self) -> usize {
+        self.team_size()
     }
 
     /// Whether this region collects statistics (see
@@ -440,7 +459,7 @@ impl<'a> Team<'a> {
     ///     arrived.fetch_add(1, Ordering::Relaxed);
     ///     team.barrier();
     ///     // Every thread has incremented before any gets here.
-    ///     assert_eq!(arrived.load(Ordering::Relaxed), team.num_threads());
+    ///     assert_eq!(arrived.load(Ordering::Relaxed), team.team_size());
     /// });
     /// ```
     pub fn barrier(&self) {
@@ -448,7 +467,7 @@ impl<'a> Team<'a> {
         if self.region.independent {
             independent_panic("barrier");
         }
-        let team_size = self.num_threads();
+        let team_size = self.team_size();
         let result = sync.barrier.wait(team_size, &self.spin, &sync.sleep, || {
             sync.abandoned(&self.region)
         });
@@ -534,7 +553,7 @@ impl Team<'_> {
         let Some(sync) = self.sync else {
             return Ok(());
         };
-        barrier.wait(self.num_threads(), &self.spin, &sync.sleep, || {
+        barrier.wait(self.team_size(), &self.spin, &sync.sleep, || {
             sync.abandoned(&self.region)
         })
     }
@@ -545,7 +564,7 @@ impl Team<'_> {
         let Some(sync) = self.sync else {
             return Ok(());
         };
-        barrier.wait_unwinding(self.num_threads(), &sync.sleep, || {
+        barrier.wait_unwinding(self.team_size(), &sync.sleep, || {
             sync.abandoned(&self.region)
         })
     }
@@ -677,7 +696,7 @@ impl WorkShare<'_> {
     /// let pool = workshare_pool::Pool::new(2).unwrap();
     /// pool.region(|team| {
     ///     let ws = team.workshare();
-    ///     assert_eq!(ws.team().num_threads(), 2);
+    ///     assert_eq!(ws.team().team_size(), 2);
     /// });
     /// ```
     #[inline]
@@ -690,7 +709,7 @@ impl Drop for WorkShare<'_> {
     fn drop(&mut self) {
         let team = self.team;
         if let (Some(slot), Some(sync)) = (self.slot, team.sync) {
-            slot.leave(self.construct, team.num_threads(), &sync.sleep);
+            slot.leave(self.construct, team.team_size(), &sync.sleep);
         }
     }
 }

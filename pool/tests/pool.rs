@@ -22,7 +22,7 @@ fn every_team_thread_runs_once_per_region() {
         for _ in 0..REPEAT {
             let seen = AtomicUsize::new(0);
             pool.region(|team| {
-                assert_eq!(team.num_threads(), n);
+                assert_eq!(team.team_size(), n);
                 let bit = 1 << team.thread_id();
                 assert_eq!(
                     seen.fetch_or(bit, Ordering::Relaxed) & bit,
@@ -42,7 +42,7 @@ fn region_borrows_and_mutates_through_sync_types() {
     let partial: Vec<AtomicUsize> = (0..4).map(|_| AtomicUsize::new(0)).collect();
     pool.region(|team| {
         let me = team.thread_id();
-        let sum: u64 = input.iter().skip(me).step_by(team.num_threads()).sum();
+        let sum: u64 = input.iter().skip(me).step_by(team.team_size()).sum();
         partial[me].store(sum as usize, Ordering::Relaxed);
     });
     let total: usize = partial.iter().map(|p| p.load(Ordering::Relaxed)).sum();
@@ -154,7 +154,7 @@ fn nested_region_of_a_pool_whose_workers_are_busy_runs_alone() {
     pool.region(|outer| {
         let outer_id = outer.thread_id();
         pool.region(|inner| {
-            assert_eq!(inner.num_threads(), 1);
+            assert_eq!(inner.team_size(), 1);
             assert_eq!(inner.thread_id(), 0);
             assert_eq!(workshare_pool::thread_id(), 0);
             inner.barrier();
@@ -179,7 +179,7 @@ fn nested_regions_of_another_pool_split_its_workers() {
         outer.region(|_| {
             inner.region(|team| {
                 if team.thread_id() == 0 {
-                    team_sizes.fetch_add(team.num_threads(), Ordering::Relaxed);
+                    team_sizes.fetch_add(team.team_size(), Ordering::Relaxed);
                 }
                 runs.fetch_add(1, Ordering::Relaxed);
             });
@@ -202,10 +202,10 @@ fn busy_pool_nested_through_another_pool_runs_alone() {
     p.region(|_| {
         q.region(|team| {
             if team.thread_id() == 0 {
-                q_threads.fetch_add(team.num_threads(), Ordering::Relaxed);
+                q_threads.fetch_add(team.team_size(), Ordering::Relaxed);
             }
             p.region(|team| {
-                assert_eq!(team.num_threads(), 1);
+                assert_eq!(team.team_size(), 1);
                 inline_runs.fetch_add(1, Ordering::Relaxed);
             });
         });
@@ -231,9 +231,9 @@ fn concurrent_callers_each_get_a_working_team() {
                     pool.region(|team| {
                         arrived.fetch_add(1, Ordering::Relaxed);
                         team.barrier();
-                        assert_eq!(arrived.load(Ordering::Relaxed), team.num_threads());
+                        assert_eq!(arrived.load(Ordering::Relaxed), team.team_size());
                         if team.thread_id() == 0 {
-                            size_cell.store(team.num_threads(), Ordering::Relaxed);
+                            size_cell.store(team.team_size(), Ordering::Relaxed);
                         }
                     });
                     let size = size_cell.into_inner();
@@ -247,7 +247,7 @@ fn concurrent_callers_each_get_a_working_team() {
         caller.join().unwrap();
     }
     // Every worker was given back: a lone caller gets the full team again.
-    pool.region(|team| assert_eq!(team.num_threads(), 3));
+    pool.region(|team| assert_eq!(team.team_size(), 3));
 }
 
 #[test]
@@ -258,7 +258,7 @@ fn set_num_threads_changes_later_regions() {
         assert_eq!(pool.num_threads(), n);
         let runs = AtomicUsize::new(0);
         pool.region(|team| {
-            assert_eq!(team.num_threads(), n);
+            assert_eq!(team.team_size(), n);
             runs.fetch_add(1, Ordering::Relaxed);
         });
         assert_eq!(runs.into_inner(), n);
@@ -286,10 +286,10 @@ fn set_num_threads_rejects_bad_values() {
             assert_eq!(pool.set_num_threads(2), Ok(()));
         }
         team.barrier();
-        assert_eq!(team.num_threads(), 4);
+        assert_eq!(team.team_size(), 4);
     });
     assert_eq!(pool.num_threads(), 2);
-    pool.region(|team| assert_eq!(team.num_threads(), 2));
+    pool.region(|team| assert_eq!(team.team_size(), 2));
 }
 
 #[test]
@@ -412,7 +412,7 @@ fn regions_from_worker_threads_of_another_pool_in_parallel() {
         for _ in 0..REPEAT / 2 {
             inner.region(|team| {
                 if team.thread_id() == 0 {
-                    team_sizes.fetch_add(team.num_threads(), Ordering::Relaxed);
+                    team_sizes.fetch_add(team.team_size(), Ordering::Relaxed);
                 }
                 total.fetch_add(1, Ordering::Relaxed);
             });
@@ -484,7 +484,7 @@ fn a_caught_barrier_panic_leaves_no_stale_arrival() {
         pool.region(|team| {
             arrived.fetch_add(1, Ordering::Relaxed);
             team.barrier();
-            assert_eq!(arrived.load(Ordering::Relaxed), team.num_threads());
+            assert_eq!(arrived.load(Ordering::Relaxed), team.team_size());
             team.barrier();
         });
     }

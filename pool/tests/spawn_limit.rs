@@ -172,7 +172,7 @@ fn child() {
     let solo = Pool::new(1).expect("a pool of one thread");
     let ran = AtomicBool::new(false);
     solo.region(|team| {
-        assert_eq!(team.num_threads(), 1);
+        assert_eq!(team.team_size(), 1);
         team.barrier();
         ran.store(true, Ordering::Relaxed);
     });

@@ -105,7 +105,7 @@ fn a_team_of_one_counts_as_thread_zero_and_nested_regions_count_as_their_own() {
         // The worker is in the outer team: each nested region is a team of one, counted.
         pool.region(|inner| {
             assert!(inner.collecting_stats());
-            assert_eq!(inner.num_threads(), 1);
+            assert_eq!(inner.team_size(), 1);
             inner.record_work(1, 1000, 0);
         });
     });
@@ -134,7 +134,7 @@ fn concurrent_callers_each_see_their_own_last_region() {
                     pool.region(|team| {
                         team.record_work(1, me, 0);
                         if team.thread_id() == 0 {
-                            size.store(team.num_threads(), std::sync::atomic::Ordering::Relaxed);
+                            size.store(team.team_size(), std::sync::atomic::Ordering::Relaxed);
                         }
                     });
                     let size = size.into_inner();

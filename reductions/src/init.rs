@@ -4,8 +4,8 @@ use crate::input::Input;
 use crate::slots::Slots;
 use workshare_parfor::{Pool, Schedule};
 
-/// Runs `body(state, item)` for every item of `input` in parallel, where `state` belongs to the
-/// running thread, and returns the states in thread order.
+/// Runs `body(item, state)` for every item of `input` in parallel, where `state` (`&mut S`)
+/// belongs to the running thread, and returns the states in thread order.
 ///
 /// `init(thread_id)` runs exactly once per participating team thread (a share of the loop), on
 /// the thread that runs that share, before its first item: unlike rayon's `for_each_init`, not
@@ -24,7 +24,7 @@ use workshare_parfor::{Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// // A histogram per thread, merged afterwards: no atomics in the loop.
 /// let data: Vec<u8> = (0..1000).map(|i| (i % 4) as u8).collect();
-/// let histograms = for_each_init(&pool, &data[..], Schedule::Dynamic(100), |_| [0u32; 4], |h, &x| {
+/// let histograms = for_each_init(&pool, &data[..], Schedule::Dynamic(100), |_| [0u32; 4], |&x, h| {
 ///     h[x as usize] += 1;
 /// });
 /// assert!(!histograms.is_empty() && histograms.len() <= 2);
@@ -48,7 +48,7 @@ where
     I: Input,
     S: Send,
     Init: Fn(usize) -> S + Sync,
-    F: Fn(&mut S, I::Item) + Sync,
+    F: Fn(I::Item, &mut S) + Sync,
 {
     let schedule = schedule.resolved();
     let mut states: Slots<Option<S>> = Slots::from_fn(pool, |_| None);
@@ -59,7 +59,7 @@ where
         schedule,
         move |state, positions, thread_id| {
             let state = state.get_or_insert_with(|| init(thread_id));
-            input.fold(positions, (), |(), item| body(state, item));
+            input.fold(positions, (), |(), item| body(item, state));
         },
     );
     states.into_iter().flatten().collect()

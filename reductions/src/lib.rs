@@ -26,8 +26,16 @@
 //!   handed back.
 //! * **Random numbers**, [`SplitMix64`], with independent streams per thread or per chunk.
 //!
-//! Every function takes the [`Pool`] first; the module [`global`] has the same functions on the
-//! global pool. The crate depends on `workshare-pool` and `workshare-parfor` only.
+//! Every function takes the [`Pool`] first; the module [`global`] has each of them under the
+//! same name, with the same arguments without the pool, on the current pool (the global pool
+//! unless `Pool::install` or a region of another pool made another current). The crate
+//! depends on `workshare-pool` and `workshare-parfor` only.
+//!
+//! A closure gets the item first, then per-thread state last: `for_each_init`'s
+//! `body(item, state)`, [`Slots::for_each`]'s `body(item, slot)`. The exception is a fold,
+//! which keeps [`Iterator::fold`]'s order, `fold(accumulator, item)` ([`reduce`],
+//! [`reduce_deterministic`], [`team_reduce`]): with an accumulator of the item's type, the
+//! other order would compile and silently mean something else.
 //!
 //! # Results and the team a call gets
 //!

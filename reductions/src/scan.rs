@@ -372,7 +372,7 @@ fn fused<T, Op, Fold, Scan>(
     let totals: Vec<OnceLock<T>> = (0..count).map(|_| OnceLock::new()).collect();
     let per_thread = blocks_per_round::<T>();
     pool.region(|team| {
-        let (me, threads) = (team.thread_id(), team.num_threads());
+        let (me, threads) = (team.thread_id(), team.team_size());
         let round_len = per_thread * threads;
         let mut carry = identity.clone();
         for round_start in (0..count).step_by(round_len) {
@@ -414,7 +414,7 @@ fn share(range: Range<usize>, parts: usize, part: usize) -> Range<usize> {
 /// Panics, at the caller's line, unless the input and the output are equally long.
 #[inline]
 #[track_caller]
-fn check_lengths(what: &str, input: usize, output: usize) {
+pub(crate) fn check_lengths(what: &str, input: usize, output: usize) {
     if input != output {
         mismatch(what, input, output);
     }

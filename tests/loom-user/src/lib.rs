@@ -1,7 +1,7 @@
 //! A small library built on [workshare], written so that [loom] can model-check it: the example
 //! crate of workshare's loom guide (`docs/loom.md`, `workshare::guide::loom`).
 //!
-//! Its functions use workshare's global-pool functions ([`workshare::parfor::par_for`],
+//! Its functions use workshare's global-pool functions ([`workshare::parfor::global::for_each`],
 //! [`workshare::reductions::global::sum`], [`workshare::region`]), so they run on the pool that
 //! the caller installs with [`Pool::install`](workshare::Pool::install), and on the global pool
 //! otherwise. Its own shared state (atomic counters, per-thread slots behind an `UnsafeCell`)
@@ -57,7 +57,7 @@ pub fn blockwise_sum(data: &[u64]) -> u64 {
     // A team has at most the current pool's `num_threads` threads.
     let slots = PartialSums::new(workshare::num_threads());
     workshare::region(|team| {
-        let (me, threads) = (team.thread_id(), team.num_threads());
+        let (me, threads) = (team.thread_id(), team.team_size());
         let partial = data[block(data.len(), threads, me)].iter().sum();
         // SAFETY: `me` is this thread's id in the team, and each team thread has its own id:
         // no other thread writes slot `me` during the region, and nobody reads it before the
@@ -139,7 +139,8 @@ impl Histogram {
     }
 
     /// Counts every value of `values` into bin `value % bins`: a
-    /// [`par_for`](workshare::parfor::par_for) on the current pool.
+    /// [`parfor::global::for_each`](workshare::parfor::global::for_each) (`Schedule::Auto`) on
+    /// the current pool.
     ///
     /// # Examples
     ///
@@ -150,7 +151,7 @@ impl Histogram {
     /// assert_eq!(histogram.counts(), [25; 4]);
     /// ```
     pub fn add_all(&self, values: &[usize]) {
-        workshare::parfor::par_for(0..values.len(), |i| {
+        workshare::parfor::global::for_each(0..values.len(), Schedule::Auto, |i| {
             // Relaxed: a count; the loop's join orders every increment before `add_all`
             // returns.
             self.bins[values[i] % self.bins.len()].fetch_add(1, Ordering::Relaxed);

@@ -38,7 +38,7 @@ fn histogram_counts_every_value_once() {
     model(|| {
         let pool = Pool::new(2).unwrap();
         let histogram = Histogram::new(2);
-        // `par_for` with `Schedule::Auto`, which loom runs as `Static`.
+        // `parfor::global::for_each` with `Schedule::Auto`, which loom runs as `Static`.
         pool.install(|| histogram.add_all(&[0, 1, 3]));
         // The loop's join makes every increment visible here.
         assert_eq!(histogram.counts(), [1, 2]);
@@ -66,7 +66,7 @@ fn thread_queries_need_no_pool() {
         pool.region(|team| {
             assert!(workshare::in_region());
             assert_eq!(workshare::thread_id(), team.thread_id());
-            assert_eq!(workshare::team_size(), team.num_threads());
+            assert_eq!(workshare::team_size(), team.team_size());
         });
     });
 }
