@@ -79,7 +79,7 @@ fn with_slots(scores: &[i32], schedule: Schedule) -> Option<usize> {
     let pool = workshare::global();
     // One slot per thread, as the Numba port sizes its arrays by get_num_threads().
     let mut best: Slots<Best> = Slots::new(pool);
-    best.for_each_chunk(pool, 0..scores.len(), schedule, |rows, mine| {
+    best.for_each_chunk(pool, 0..scores.len(), schedule, |mine, rows| {
         for i in rows {
             mine.offer(i, scores[i]);
         }

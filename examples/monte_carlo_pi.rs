@@ -60,7 +60,7 @@ fn per_thread_init(samples: usize) -> u64 {
         0..samples,
         Schedule::Static,
         |thread_id| (SplitMix64::stream(SEED, thread_id as u64), 0u64),
-        |_sample, (rng, hits)| *hits += u64::from(hit(rng)),
+        |(rng, hits), _sample| *hits += u64::from(hit(rng)),
     );
     states.iter().map(|(_, hits)| hits).sum()
 }
@@ -73,7 +73,7 @@ fn per_thread_slots(samples: usize) -> u64 {
         pool,
         0..samples,
         Schedule::Static,
-        |chunk, (rng, hits, id)| {
+        |(rng, hits, id), chunk| {
             // Each slot is reached only by the thread whose id made it.
             assert_eq!(
                 *id,

@@ -109,7 +109,7 @@ fn main() -> ExitCode {
     let pool = workshare::global();
     let (time, total) = median_time(mode.reps, || {
         let mut partial: Slots<i64> = Slots::new(pool);
-        partial.for_each_chunk(pool, 0..n, Schedule::Dynamic(100_000), |chunk, mine| {
+        partial.for_each_chunk(pool, 0..n, Schedule::Dynamic(100_000), |mine, chunk| {
             let (x, y) = (&a[chunk.clone()], &b[chunk]);
             *mine += x.iter().zip(y).map(|(x, y)| (x - y).pow(2)).sum::<i64>();
         });

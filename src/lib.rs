@@ -74,10 +74,11 @@
 //!
 //! # Closure arguments
 //!
-//! A loop body gets **the item first** (the index, the chunk of indices, the `&mut` chunk,
-//! element, row or tile, or the item being reduced), **then where it is** (the offset of a
-//! chunk, the number of a row) when the loop gives it, **then per-thread state or the context**
-//! (a slot, a `for_each_init` state, [`parfor::Ctx`]) last:
+//! A closure gets, in this order: **the state it accumulates into**, when it has one (a fold's
+//! accumulator, a `for_each_init` state, a `Slots` slot: first, as in [`Iterator::fold`] and
+//! rayon's `for_each_init`); **the item** (the index, the chunk of indices, the `&mut` chunk,
+//! element, row or tile, the item being reduced); **where it is** (the offset of a chunk, the
+//! number of a row) when the loop gives it; and **the context** ([`parfor::Ctx`]) last:
 //!
 //! | loop | body |
 //! |---|---|
@@ -88,19 +89,14 @@
 //! | `for_each_row_mut`, `team_for_each_row_mut`, `for_each_row_mut_reduce` | `(cells, row, ctx)` |
 //! | `for_each_tile_mut` | `(tile, ctx)` |
 //! | `map_into` | `(out_i, inputs_i)` |
-//! | `reductions::for_each_init` | `(item, state)` |
-//! | `Slots::for_each`, `Slots::for_each_chunk` | `(item, slot)`, `(chunk, slot)` |
+//! | `reductions::for_each_init` | `(state, item)` |
+//! | `Slots::for_each`, `Slots::for_each_chunk` | `(slot, item)`, `(slot, chunk)` |
+//! | `reduce`, `reduce_deterministic`, `team_reduce` (the fold) | `(accumulator, item)` |
 //! | `sum`, `min`, `argmax`, ... | `(item)` |
 //!
-//! Two documented exceptions, kept because the other order would compile and silently mean
-//! something else for existing callers:
-//!
-//! - `for_each_2d`'s `(row, col)`: both are indices of one item, the cell, given in the order
-//!   of its row-major index `row * cols + col` (OpenMP's `collapse(2)` loop order).
-//! - the folds of `reduce`, `reduce_deterministic`, `team_reduce` and
-//!   `team_reduce_deterministic` take `(accumulator, item)`, as [`Iterator::fold`] does; with
-//!   an accumulator of the item's type (summing `usize` indices) swapped arguments would
-//!   still compile.
+//! One documented exception: `for_each_2d`'s `(row, col)`. Both are indices of one item, the
+//! cell, given in the order of its row-major index `row * cols + col` (OpenMP's `collapse(2)`
+//! loop order); the other order would compile and silently mean something else.
 //!
 //! # Examples
 //!

@@ -479,7 +479,7 @@ fn chunk_size_zero_panics_everywhere_before_anything_runs() {
                 "for_each_init",
                 Box::new(|| {
                     let states =
-                        reductions::for_each_init(&pool, 0..10, schedule, |_| 0, |i, _| touch(i));
+                        reductions::for_each_init(&pool, 0..10, schedule, |_| 0, |_, i| touch(i));
                     ignore(states);
                 }),
             ),
@@ -504,7 +504,7 @@ fn chunk_size_zero_panics_everywhere_before_anything_runs() {
         });
         assert_eq!(message, expected, "for_each_row_mut");
         let mut slots: Slots<u32> = Slots::new(&pool);
-        let message = panic_message(|| slots.for_each(&pool, 0..10, schedule, |_, s| *s += 1));
+        let message = panic_message(|| slots.for_each(&pool, 0..10, schedule, |s, _| *s += 1));
         assert_eq!(message, expected, "Slots::for_each");
         assert!(slots.iter().all(|&s| s == 0));
 
@@ -550,7 +550,7 @@ fn ranges_near_usize_max_in_reductions_and_team_loops() {
         );
         assert_eq!(pieces, Some((range.start, range.end)));
         let states =
-            reductions::for_each_init(&pool, range.clone(), schedule, |_| 0, |_, n| *n += 1);
+            reductions::for_each_init(&pool, range.clone(), schedule, |_| 0, |n, _| *n += 1);
         assert_eq!(states.iter().sum::<usize>(), range.len());
         let hits = AtomicUsize::new(0);
         pool.region(|team| {
@@ -722,7 +722,7 @@ fn zipped_inputs_of_different_lengths_panic_before_anything_runs() {
     }
     let mut slots: Slots<u64> = Slots::new(&pool);
     let message =
-        panic_message(|| slots.for_each(&pool, zipped, Schedule::Auto, |(x, _), s| *s += x));
+        panic_message(|| slots.for_each(&pool, zipped, Schedule::Auto, |s, (x, _)| *s += x));
     assert_eq!(message, expected, "Slots::for_each");
     std::mem::drop(cases);
     assert_eq!(ran.into_inner(), 0);
@@ -902,7 +902,7 @@ fn panics_in_reduction_closures_reach_the_caller() {
     }
     let mut slots: Slots<usize> = Slots::new(&pool);
     let message = panic_message(|| {
-        slots.for_each(&pool, 0..n, Schedule::Stealing, |i, slot| {
+        slots.for_each(&pool, 0..n, Schedule::Stealing, |slot, i| {
             if i == 3 {
                 panic!("slot body failed");
             }

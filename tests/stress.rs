@@ -1186,7 +1186,7 @@ impl<'a> Driver<'a> {
                     inits.fetch_add(1, Relaxed);
                     (id, thread_token(), 0u64, 0usize)
                 },
-                |i, state| {
+                |state, i| {
                     assert_eq!(state.1, thread_token(), "a state used on two threads");
                     state.2 += small(salt, i);
                     state.3 += 1;
@@ -1224,10 +1224,10 @@ impl<'a> Driver<'a> {
         let serial: u64 = data.iter().sum();
         let mut slots: Slots<u64> = Slots::new(pool);
         assert_eq!(slots.len(), pool.size());
-        slots.for_each(pool, &data[..], schedule, |&x, slot| *slot += x);
+        slots.for_each(pool, &data[..], schedule, |slot, &x| *slot += x);
         assert_eq!(slots.iter().sum::<u64>(), serial, "Slots::for_each");
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            slots.for_each_chunk(pool, 0..n, schedule, |chunk, slot| {
+            slots.for_each_chunk(pool, 0..n, schedule, |slot, chunk| {
                 for i in chunk {
                     if Some(i) == panic_at {
                         inject(tag);
@@ -1244,7 +1244,7 @@ impl<'a> Driver<'a> {
         }
         assert_eq!(slots.iter().sum::<u64>(), 2 * serial, "Slots, two loops");
         slots.iter_mut().for_each(|slot| *slot = 0);
-        slots.for_each_chunk(pool, 0..n, schedule, |chunk, slot| {
+        slots.for_each_chunk(pool, 0..n, schedule, |slot, chunk| {
             *slot += data[chunk].iter().sum::<u64>();
         });
         let values = slots.into_vec();

@@ -76,7 +76,7 @@ impl<R> Partials<R> {
 /// and two bodies cannot write the same element: the loop holds the output's only `&mut`,
 /// and a body (`Fn`, shared by the team) cannot mutate what it captures:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0596
 /// use workshare_parfor::{for_each_mut_chunk_reduce, Pool, Schedule};
 /// let pool = Pool::new(2).unwrap();
 /// let mut out = vec![0u8; 100];

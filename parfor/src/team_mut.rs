@@ -9,7 +9,7 @@
 //!
 //! A `&mut` chunk cannot escape its body:
 //!
-//! ```compile_fail
+//! ```compile_fail,E0521
 //! use workshare_parfor::{team_for_each_mut_chunk, Pool, RegionSlice, Schedule};
 //! let pool = Pool::new(2).unwrap();
 //! let mut data = vec![0u32; 8];
@@ -24,7 +24,7 @@
 //! and a handle cannot be shared by two threads (so two threads cannot get the same element
 //! through one handle):
 //!
-//! ```compile_fail
+//! ```compile_fail,E0277
 //! use workshare_parfor::{team_for_each_mut_chunk, Pool, RegionSlice, Schedule};
 //! let pool = Pool::new(2).unwrap();
 //! let mut data = vec![0u32; 8];

@@ -21,7 +21,7 @@ use workshare_pool::Pool;
 /// `cols().start..cols().end`. The view cannot be cloned, and its lifetime is that of the body
 /// call, so a tile cannot escape its body:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0521
 /// use workshare_parfor::{for_each_tile_mut, Pool, Schedule, Tile};
 /// use std::sync::Mutex;
 /// let pool = Pool::new(2).unwrap();
@@ -34,7 +34,7 @@ use workshare_pool::Pool;
 ///
 /// and neither can a row of it:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0521
 /// use workshare_parfor::{for_each_tile_mut, Pool, Schedule};
 /// use std::sync::Mutex;
 /// let pool = Pool::new(2).unwrap();
@@ -48,7 +48,7 @@ use workshare_pool::Pool;
 /// Two bodies cannot reach the same cell through the grid either: the loop holds the grid's
 /// only `&mut` borrow while it runs, so a body cannot capture it:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0596
 /// use workshare_parfor::{for_each_tile_mut, Pool, Schedule};
 /// let pool = Pool::new(2).unwrap();
 /// let mut grid = vec![0u8; 16];

@@ -93,7 +93,7 @@ fn a_fork_that_no_worker_helps_keeps_the_next_calls_serial() {
         s.spawn(|| {
             pool.region(|team| {
                 if team.thread_id() == 0 {
-                    holding.store(team.num_threads(), Ordering::Release);
+                    holding.store(team.team_size(), Ordering::Release);
                     while done.load(Ordering::Acquire) == 0 {
                         std::thread::sleep(Duration::from_millis(1));
                     }

@@ -222,7 +222,7 @@ impl<'a, T> RegionSlice<'a, T> {
 /// It cannot leave its thread, and a `&mut` chunk of a write construct cannot outlive the
 /// construct, nor can the thread read the slice while it writes:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0502
 /// let pool = workshare_pool::Pool::new(2).unwrap();
 /// let mut data = [0u8; 4];
 /// let shared = workshare_pool::RegionSlice::new(&mut data);

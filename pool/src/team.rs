@@ -275,7 +275,7 @@ pub(crate) fn current_level() -> u32 {
 /// A team handle belongs to its team thread: it is never shared between threads (not `Sync`),
 /// so another thread cannot act as this team thread:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0277
 /// fn shared<T: Sync>() {}
 /// shared::<workshare_pool::Team<'static>>();
 /// ```
@@ -645,7 +645,7 @@ pub type WorkShareCounter = AtomicUsize;
 /// A construct's handle stays on the team thread that entered the construct (neither `Send`
 /// nor `Sync`): each team thread must enter and leave it itself.
 ///
-/// ```compile_fail
+/// ```compile_fail,E0277
 /// fn sent<T: Send>() {}
 /// sent::<workshare_pool::WorkShare<'static>>();
 /// ```

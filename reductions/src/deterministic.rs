@@ -87,7 +87,7 @@ where
     let mut partials: Slots<Vec<(usize, T)>> = Slots::new(pool);
     let identity_ref = &identity;
     // `move`: the input and the fold travel by value, into the loop's state.
-    partials.for_each_chunk(pool, 0..blocks, schedule, move |block_range, out| {
+    partials.for_each_chunk(pool, 0..blocks, schedule, move |out, block_range| {
         for block in block_range {
             out.push((
                 block,

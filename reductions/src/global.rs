@@ -215,7 +215,7 @@ where
 ///
 /// ```
 /// use workshare_reductions::{global, Schedule};
-/// let states = global::for_each_init(0..100, Schedule::Auto, |_| 0, |i, n| *n += i);
+/// let states = global::for_each_init(0..100, Schedule::Auto, |_| 0, |n, i| *n += i);
 /// assert_eq!(states.iter().sum::<usize>(), 4950);
 /// ```
 #[must_use]
@@ -225,7 +225,7 @@ where
     I: Input,
     S: Send,
     Init: Fn(usize) -> S + Sync,
-    F: Fn(I::Item, &mut S) + Sync,
+    F: Fn(&mut S, I::Item) + Sync,
 {
     let schedule = schedule.resolved();
     with_current_pool(|pool| crate::for_each_init(pool, input, schedule, init, body))

@@ -4,7 +4,7 @@ use crate::input::Input;
 use crate::slots::Slots;
 use workshare_parfor::{Pool, Schedule};
 
-/// Runs `body(item, state)` for every item of `input` in parallel, where `state` (`&mut S`)
+/// Runs `body(state, item)` for every item of `input` in parallel, where `state` (`&mut S`)
 /// belongs to the running thread, and returns the states in thread order.
 ///
 /// `init(thread_id)` runs exactly once per participating team thread (a share of the loop), on
@@ -24,7 +24,7 @@ use workshare_parfor::{Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// // A histogram per thread, merged afterwards: no atomics in the loop.
 /// let data: Vec<u8> = (0..1000).map(|i| (i % 4) as u8).collect();
-/// let histograms = for_each_init(&pool, &data[..], Schedule::Dynamic(100), |_| [0u32; 4], |&x, h| {
+/// let histograms = for_each_init(&pool, &data[..], Schedule::Dynamic(100), |_| [0u32; 4], |h, &x| {
 ///     h[x as usize] += 1;
 /// });
 /// assert!(!histograms.is_empty() && histograms.len() <= 2);
@@ -48,7 +48,7 @@ where
     I: Input,
     S: Send,
     Init: Fn(usize) -> S + Sync,
-    F: Fn(I::Item, &mut S) + Sync,
+    F: Fn(&mut S, I::Item) + Sync,
 {
     let schedule = schedule.resolved();
     let mut states: Slots<Option<S>> = Slots::from_fn(pool, |_| None);
@@ -59,7 +59,7 @@ where
         schedule,
         move |state, positions, thread_id| {
             let state = state.get_or_insert_with(|| init(thread_id));
-            input.fold(positions, (), |(), item| body(item, state));
+            input.fold(positions, (), |(), item| body(state, item));
         },
     );
     states.into_iter().flatten().collect()

@@ -31,11 +31,11 @@
 //! unless `Pool::install` or a region of another pool made another current). The crate
 //! depends on `workshare-pool` and `workshare-parfor` only.
 //!
-//! A closure gets the item first, then per-thread state last: `for_each_init`'s
-//! `body(item, state)`, [`Slots::for_each`]'s `body(item, slot)`. The exception is a fold,
-//! which keeps [`Iterator::fold`]'s order, `fold(accumulator, item)` ([`reduce`],
-//! [`reduce_deterministic`], [`team_reduce`]): with an accumulator of the item's type, the
-//! other order would compile and silently mean something else.
+//! A closure gets the state it accumulates into first, then the item, as [`Iterator::fold`]
+//! does: a fold's `fold(accumulator, item)` ([`reduce`], [`reduce_deterministic`],
+//! [`team_reduce`]), `for_each_init`'s `body(state, item)` (rayon's order),
+//! [`Slots::for_each`]'s `body(slot, item)`. The root crate's documentation states the rule for
+//! every crate.
 //!
 //! # Results and the team a call gets
 //!

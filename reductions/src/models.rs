@@ -97,7 +97,7 @@ fn slots_for_each_end_to_end() {
     model(|| {
         let pool = pool(2);
         let mut slots: Slots<usize> = Slots::new(&pool);
-        slots.for_each(&pool, 0..3, Schedule::Dynamic(1), |i, slot| *slot += i + 1);
+        slots.for_each(&pool, 0..3, Schedule::Dynamic(1), |slot, i| *slot += i + 1);
         assert_eq!(slots.iter().sum::<usize>(), 1 + 2 + 3);
     });
 }
@@ -199,7 +199,7 @@ fn for_each_init_once_per_thread() {
                 inits[thread_id].fetch_add(1, Ordering::Relaxed);
                 (thread_id, Vec::new())
             },
-            |i, (_, items): &mut (usize, Vec<usize>)| items.push(i),
+            |(_, items): &mut (usize, Vec<usize>), i| items.push(i),
         );
         let inits: Vec<usize> = inits.iter().map(|c| c.load(Ordering::Relaxed)).collect();
         assert!(inits.iter().all(|&n| n <= 1), "{inits:?}");

@@ -13,7 +13,7 @@
 //! let pool = Pool::new(2).unwrap();
 //! let mut total = 0;
 //! // error[E0594]: cannot assign to `total`, as it is a captured variable in a `Fn` closure
-//! for_each_init(&pool, 0..100, Schedule::Auto, |_| (), |i, _| total += i);
+//! for_each_init(&pool, 0..100, Schedule::Auto, |_| (), |_, i| total += i);
 //! ```
 //!
 //! ```
@@ -30,13 +30,13 @@
 //! let pool = Pool::new(2).unwrap();
 //! let mut result = vec![0i64];
 //! // error[E0596]: cannot borrow `result` as mutable, as it is a captured variable in a `Fn` closure
-//! for_each_init(&pool, 0..100, Schedule::Auto, |_| (), |i, _| result[0] += i as i64);
+//! for_each_init(&pool, 0..100, Schedule::Auto, |_| (), |_, i| result[0] += i as i64);
 //! ```
 //!
 //! ```
 //! use workshare_reductions::{for_each_init, Pool, Schedule};
 //! let pool = Pool::new(2).unwrap();
-//! let partial = for_each_init(&pool, 0..100, Schedule::Auto, |_| 0i64, |i, acc| *acc += i as i64);
+//! let partial = for_each_init(&pool, 0..100, Schedule::Auto, |_| 0i64, |acc, i| *acc += i as i64);
 //! assert_eq!(partial.iter().sum::<i64>(), 4950);
 //! ```
 //!
@@ -49,14 +49,14 @@
 //! let total_ref = &mut total;
 //! let mut slots: Slots<()> = Slots::new(&pool);
 //! // error[E0596]: cannot borrow `*total_ref` as mutable, as it is a captured variable in a `Fn` closure
-//! slots.for_each(&pool, 0..100, Schedule::Auto, |i, _| *total_ref += i);
+//! slots.for_each(&pool, 0..100, Schedule::Auto, |_, i| *total_ref += i);
 //! ```
 //!
 //! ```
 //! use workshare_reductions::{Pool, Schedule, Slots};
 //! let pool = Pool::new(2).unwrap();
 //! let mut slots: Slots<usize> = Slots::new(&pool);
-//! slots.for_each(&pool, 0..100, Schedule::Auto, |i, total| *total += i);
+//! slots.for_each(&pool, 0..100, Schedule::Auto, |total, i| *total += i);
 //! assert_eq!(slots.iter().sum::<usize>(), 4950);
 //! ```
 //!
@@ -71,7 +71,7 @@
 //! let pool = Pool::new(2).unwrap();
 //! let total = Cell::new(0);
 //! // error[E0277]: `Cell<usize>` cannot be shared between threads safely
-//! for_each_init(&pool, 0..100, Schedule::Auto, |_| (), |i, _| total.set(total.get() + i));
+//! for_each_init(&pool, 0..100, Schedule::Auto, |_| (), |_, i| total.set(total.get() + i));
 //! ```
 //!
 //! ```compile_fail,E0277
@@ -80,7 +80,7 @@
 //! let pool = Pool::new(2).unwrap();
 //! let total = RefCell::new(0);
 //! // error[E0277]: `RefCell<usize>` cannot be shared between threads safely
-//! for_each_init(&pool, 0..100, Schedule::Auto, |_| (), |i, _| *total.borrow_mut() += i);
+//! for_each_init(&pool, 0..100, Schedule::Auto, |_| (), |_, i| *total.borrow_mut() += i);
 //! ```
 //!
 //! ```
@@ -89,7 +89,7 @@
 //! let pool = Pool::new(2).unwrap();
 //! // Correct, if slower than a reduction: an atomic accumulator.
 //! let total = AtomicUsize::new(0);
-//! for_each_init(&pool, 0..100, Schedule::Auto, |_| (), |i, _| {
+//! for_each_init(&pool, 0..100, Schedule::Auto, |_| (), |_, i| {
 //!     total.fetch_add(i, Ordering::Relaxed);
 //! });
 //! assert_eq!(total.into_inner(), 4950);
@@ -105,7 +105,7 @@
 //! let pool = Pool::new(2).unwrap();
 //! let mut slots: Slots<usize> = Slots::new(&pool);
 //! // error[E0502]: cannot borrow `slots` as immutable because it is also borrowed as mutable
-//! slots.for_each(&pool, 0..100, Schedule::Auto, |i, mine| {
+//! slots.for_each(&pool, 0..100, Schedule::Auto, |mine, i| {
 //!     *mine += i + slots.iter().sum::<usize>();
 //! });
 //! ```
@@ -114,7 +114,7 @@
 //! use workshare_reductions::{Pool, Schedule, Slots};
 //! let pool = Pool::new(2).unwrap();
 //! let mut slots: Slots<usize> = Slots::new(&pool);
-//! slots.for_each(&pool, 0..100, Schedule::Auto, |i, mine| *mine += i);
+//! slots.for_each(&pool, 0..100, Schedule::Auto, |mine, i| *mine += i);
 //! assert_eq!(slots.iter().sum::<usize>(), 4950);
 //! ```
 //!
@@ -130,7 +130,7 @@
 //! let kept: Mutex<Option<&mut usize>> = Mutex::new(None);
 //! let mut slots: Slots<usize> = Slots::new(&pool);
 //! // error[E0521]: borrowed data escapes outside of closure
-//! slots.for_each(&pool, 0..100, Schedule::Auto, |_, mine| {
+//! slots.for_each(&pool, 0..100, Schedule::Auto, |mine, _| {
 //!     *kept.lock().unwrap() = Some(mine);
 //! });
 //! ```
@@ -141,7 +141,7 @@
 //! let mut slots: Slots<usize> = Slots::new(&pool);
 //! let first = slots.iter().next().unwrap();
 //! // error[E0502]: cannot borrow `slots` as mutable because it is also borrowed as immutable
-//! slots.for_each(&pool, 0..100, Schedule::Auto, |i, mine| *mine += i);
+//! slots.for_each(&pool, 0..100, Schedule::Auto, |mine, i| *mine += i);
 //! println!("{first}");
 //! ```
 //!
@@ -151,7 +151,7 @@
 //! let pool = Pool::new(2).unwrap();
 //! let kept: Mutex<Option<usize>> = Mutex::new(None);
 //! let mut slots: Slots<usize> = Slots::new(&pool);
-//! slots.for_each(&pool, 0..100, Schedule::Auto, |_, mine| {
+//! slots.for_each(&pool, 0..100, Schedule::Auto, |mine, _| {
 //!     *mine += 1;
 //!     *kept.lock().unwrap() = Some(*mine); // a copy of the value, not the slot
 //! });

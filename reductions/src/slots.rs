@@ -27,7 +27,7 @@ use workshare_pool::sync::{AtomicBool, CachePadded, Ordering, UnsafeCell};
 ///
 /// let pool = Pool::new(2)?;
 /// let mut partial: Slots<u64> = Slots::new(&pool);
-/// partial.for_each(&pool, 0..1000, Schedule::Dynamic(64), |i, slot| *slot += i as u64);
+/// partial.for_each(&pool, 0..1000, Schedule::Dynamic(64), |slot, i| *slot += i as u64);
 /// let total: u64 = partial.iter().sum();
 /// assert_eq!(total, 999 * 1000 / 2);
 /// # Ok::<(), workshare_pool::Error>(())
@@ -160,7 +160,7 @@ impl<T> Slots<T> {
             .collect()
     }
 
-    /// Runs `body(item, slot)` for every item of `input`, in parallel under `schedule`, where
+    /// Runs `body(slot, item)` for every item of `input`, in parallel under `schedule`, where
     /// `slot` is the running thread's own slot.
     ///
     /// # Panics
@@ -175,7 +175,7 @@ impl<T> Slots<T> {
     /// let pool = Pool::new(2)?;
     /// let words = ["a", "bb", "ccc"];
     /// let mut longest: Slots<usize> = Slots::new(&pool);
-    /// longest.for_each(&pool, &words[..], Schedule::Auto, |w, slot| *slot = (*slot).max(w.len()));
+    /// longest.for_each(&pool, &words[..], Schedule::Auto, |slot, w| *slot = (*slot).max(w.len()));
     /// assert_eq!(longest.iter().max(), Some(&3));
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```
@@ -183,15 +183,15 @@ impl<T> Slots<T> {
     where
         T: Send,
         I: Input,
-        F: Fn(I::Item, &mut T) + Sync,
+        F: Fn(&mut T, I::Item) + Sync,
     {
         let len = input.len();
-        self.for_each_chunk(pool, 0..len, schedule, move |positions, slot| {
-            input.fold(positions, (), |(), item| body(item, slot));
+        self.for_each_chunk(pool, 0..len, schedule, move |slot, positions| {
+            input.fold(positions, (), |(), item| body(slot, item));
         });
     }
 
-    /// Runs `body(chunk, slot)` on disjoint chunks covering `range`, in parallel under
+    /// Runs `body(slot, chunk)` on disjoint chunks covering `range`, in parallel under
     /// `schedule`, where `slot` is the running thread's own slot. A thread may get several
     /// chunks, one after another.
     ///
@@ -206,7 +206,7 @@ impl<T> Slots<T> {
     /// let pool = Pool::new(2)?;
     /// let data: Vec<u32> = (0..100).collect();
     /// let mut sums: Slots<u32> = Slots::new(&pool);
-    /// sums.for_each_chunk(&pool, 0..data.len(), Schedule::Static, |chunk, slot| {
+    /// sums.for_each_chunk(&pool, 0..data.len(), Schedule::Static, |slot, chunk| {
     ///     *slot += data[chunk].iter().sum::<u32>();
     /// });
     /// assert_eq!(sums.iter().sum::<u32>(), 4950);
@@ -220,10 +220,10 @@ impl<T> Slots<T> {
         body: F,
     ) where
         T: Send,
-        F: Fn(Range<usize>, &mut T) + Sync,
+        F: Fn(&mut T, Range<usize>) + Sync,
     {
         self.run(pool, range, schedule, move |slot, chunk, _| {
-            body(chunk, slot)
+            body(slot, chunk)
         });
     }
 
@@ -345,8 +345,7 @@ impl<T: Send> Partials<T> {
         }
     }
 
-    /// Like [`Slots::for_each_chunk`] with the slot first, the slot being the thread's partial
-    /// result.
+    /// Like [`Slots::for_each_chunk`], the slot being the thread's partial result.
     pub(crate) fn for_each_chunk<F>(
         &mut self,
         pool: &Pool,

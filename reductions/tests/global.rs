@@ -169,7 +169,7 @@ fn every_reduction_runs_on_the_current_pool() {
         || global::reduce_deterministic(&long[..], s, || 0.0, add, |a, b| a + b).to_bits(),
         |p| r::reduce_deterministic(p, &long[..], s, || 0.0, add, |a, b| a + b).to_bits(),
     );
-    let count_into = |_: &i64, n: &mut usize| {
+    let count_into = |n: &mut usize, _: &i64| {
         on.check();
         *n += 1;
     };

@@ -178,7 +178,7 @@ fn global_functions_use_the_global_pool() {
         global::argmin(&[5, 2, 2][..], Schedule::Auto, |&x| x),
         Some(1)
     );
-    let states = global::for_each_init(0..100, Schedule::Auto, |_| 0, |i, n| *n += i);
+    let states = global::for_each_init(0..100, Schedule::Auto, |_| 0, |n, i| *n += i);
     assert_eq!(states.iter().sum::<usize>(), 4950);
 }
 

@@ -18,7 +18,7 @@ fn index_of_best_score_with_slots() {
         &pool,
         0..scores.len(),
         Schedule::Dynamic(100),
-        |chunk, slot| {
+        |slot, chunk| {
             for i in chunk {
                 if slot.map_or(true, |(s, j)| scores[i] > s || (scores[i] == s && i < j)) {
                     *slot = Some((scores[i], i));
@@ -48,7 +48,7 @@ fn each_thread_touches_only_its_own_slot() {
     ] {
         for _ in 0..20 {
             owners.iter_mut().for_each(Vec::clear);
-            owners.for_each(&pool, 0..10_000, schedule, |_, seen| {
+            owners.for_each(&pool, 0..10_000, schedule, |seen, _| {
                 let me = std::thread::current().id();
                 if !seen.contains(&me) {
                     seen.push(me);
@@ -74,7 +74,7 @@ fn init_runs_once_per_participating_thread() {
                 inits.fetch_add(1, Ordering::Relaxed);
                 (thread_id, 0usize)
             },
-            |_, (_, n)| *n += 1,
+            |(_, n), _| *n += 1,
         );
         assert_eq!(inits.into_inner(), states.len());
         assert!(!states.is_empty() && states.len() <= 4);
@@ -92,7 +92,7 @@ fn init_is_not_called_for_an_empty_input() {
         0..0,
         Schedule::Auto,
         |_| panic!("no"),
-        |_, _: &mut ()| {},
+        |_: &mut (), _| {},
     );
     assert!(states.is_empty());
 }
@@ -111,7 +111,7 @@ fn slots_survive_a_panicking_body() {
     let pool = Pool::new(2).unwrap();
     let mut slots: Slots<usize> = Slots::new(&pool);
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        slots.for_each(&pool, 0..100, Schedule::Dynamic(1), |i, n| {
+        slots.for_each(&pool, 0..100, Schedule::Dynamic(1), |n, i| {
             assert!(i != 50, "boom");
             *n += 1;
         });
@@ -119,7 +119,7 @@ fn slots_survive_a_panicking_body() {
     assert!(outcome.is_err());
     assert!(slots.iter().sum::<usize>() < 100);
     slots.iter_mut().for_each(|n| *n = 0);
-    slots.for_each(&pool, 0..100, Schedule::Auto, |_, n| *n += 1);
+    slots.for_each(&pool, 0..100, Schedule::Auto, |n, _| *n += 1);
     assert_eq!(slots.iter().sum::<usize>(), 100);
 }
 
@@ -167,7 +167,7 @@ fn pi_per_thread(pool: &Pool, seed: u64) -> f64 {
         0..SAMPLES,
         Schedule::Static,
         |thread_id| (SplitMix64::stream(seed, thread_id as u64), 0u64),
-        |_, (rng, hits)| {
+        |(rng, hits), _| {
             let (x, y) = (rng.next_f64(), rng.next_f64());
             *hits += u64::from(x * x + y * y < 1.0);
         },
@@ -190,7 +190,7 @@ fn owner_folds_slots_after_a_mutex_free_loop() {
     let pool = Pool::new(3).unwrap();
     let log = Mutex::new(0usize);
     let mut slots: Slots<usize> = Slots::from_fn(&pool, |i| i * 1000);
-    slots.for_each(&pool, 0..300, Schedule::Auto, |_, n| *n += 1);
+    slots.for_each(&pool, 0..300, Schedule::Auto, |n, _| *n += 1);
     *log.lock().unwrap() = slots.iter().sum();
     assert_eq!(*log.lock().unwrap(), 300 + 1000 + 2000);
 }
