@@ -1,6 +1,6 @@
 //! Loops on the global pool, and the same loops as methods of [`Pool`].
 
-use crate::{for_each, for_each_chunk, map_into, Ctx, Inputs, Schedule};
+use crate::{for_each, for_each_chunk, map_into, Ctx, IndexRange, Inputs, Schedule};
 use std::ops::Range;
 use workshare_pool::Pool;
 
@@ -19,7 +19,9 @@ use workshare_pool::Pool;
 /// });
 /// assert_eq!(sum.into_inner(), 4950);
 /// ```
-pub fn par_for<F: Fn(usize) + Sync>(range: Range<usize>, body: F) {
+#[track_caller]
+pub fn par_for<R: IndexRange, F: Fn(usize) + Sync>(range: R, body: F) {
+    let range = range.to_usize_range();
     workshare_pool::with_current_pool(|pool| for_each(pool, range, Schedule::Auto, body));
 }
 
@@ -36,7 +38,9 @@ pub fn par_for<F: Fn(usize) + Sync>(range: Range<usize>, body: F) {
 /// });
 /// assert_eq!(count.into_inner(), 100);
 /// ```
-pub fn par_for_chunk<F: Fn(Range<usize>, Ctx) + Sync>(range: Range<usize>, body: F) {
+#[track_caller]
+pub fn par_for_chunk<R: IndexRange, F: Fn(Range<usize>, Ctx) + Sync>(range: R, body: F) {
+    let range = range.to_usize_range();
     workshare_pool::with_current_pool(|pool| for_each_chunk(pool, range, Schedule::Auto, body));
 }
 
@@ -86,7 +90,8 @@ pub trait ParFor {
     /// pool.par_for(0..4, |i| assert!(i < 4));
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```
-    fn par_for<F: Fn(usize) + Sync>(&self, range: Range<usize>, body: F);
+    #[track_caller]
+    fn par_for<R: IndexRange, F: Fn(usize) + Sync>(&self, range: R, body: F);
 
     /// [`for_each_chunk`] on this pool with [`Schedule::Auto`].
     ///
@@ -98,15 +103,16 @@ pub trait ParFor {
     /// pool.par_for_chunk(0..4, |chunk, ctx| assert!(chunk.end <= 4 && ctx.thread_id() < 2));
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```
-    fn par_for_chunk<F: Fn(Range<usize>, Ctx) + Sync>(&self, range: Range<usize>, body: F);
+    #[track_caller]
+    fn par_for_chunk<R: IndexRange, F: Fn(Range<usize>, Ctx) + Sync>(&self, range: R, body: F);
 }
 
 impl ParFor for Pool {
-    fn par_for<F: Fn(usize) + Sync>(&self, range: Range<usize>, body: F) {
+    fn par_for<R: IndexRange, F: Fn(usize) + Sync>(&self, range: R, body: F) {
         for_each(self, range, Schedule::Auto, body);
     }
 
-    fn par_for_chunk<F: Fn(Range<usize>, Ctx) + Sync>(&self, range: Range<usize>, body: F) {
+    fn par_for_chunk<R: IndexRange, F: Fn(Range<usize>, Ctx) + Sync>(&self, range: R, body: F) {
         for_each_chunk(self, range, Schedule::Auto, body);
     }
 }
