@@ -3,7 +3,7 @@
 //! function with `&pool` first.
 #![allow(deprecated)]
 
-use crate::{for_each, for_each_chunk, Ctx, Inputs, Schedule};
+use crate::{for_each, for_each_chunk, Ctx, IndexRange, Inputs, Schedule};
 use std::ops::Range;
 use workshare_pool::Pool;
 
@@ -27,7 +27,7 @@ use workshare_pool::Pool;
     note = "use parfor::global::for_each(range, Schedule::Auto, body)"
 )]
 #[track_caller]
-pub fn par_for<F: Fn(usize) + Sync>(range: Range<usize>, body: F) {
+pub fn par_for<R: IndexRange, F: Fn(usize) + Sync>(range: R, body: F) {
     crate::global::for_each(range, Schedule::Auto, body);
 }
 
@@ -52,7 +52,7 @@ pub fn par_for<F: Fn(usize) + Sync>(range: Range<usize>, body: F) {
     note = "use parfor::global::for_each_chunk(range, Schedule::Auto, body)"
 )]
 #[track_caller]
-pub fn par_for_chunk<F: Fn(Range<usize>, Ctx) + Sync>(range: Range<usize>, body: F) {
+pub fn par_for_chunk<R: IndexRange, F: Fn(Range<usize>, Ctx) + Sync>(range: R, body: F) {
     crate::global::for_each_chunk(range, Schedule::Auto, body);
 }
 
@@ -121,7 +121,8 @@ pub trait ParFor {
         since = "0.1.0",
         note = "use parfor::for_each(&pool, range, Schedule::Auto, body)"
     )]
-    fn par_for<F: Fn(usize) + Sync>(&self, range: Range<usize>, body: F);
+    #[track_caller]
+    fn par_for<R: IndexRange, F: Fn(usize) + Sync>(&self, range: R, body: F);
 
     /// [`for_each_chunk`] on this pool with [`Schedule::Auto`].
     ///
@@ -138,15 +139,18 @@ pub trait ParFor {
         since = "0.1.0",
         note = "use parfor::for_each_chunk(&pool, range, Schedule::Auto, body)"
     )]
-    fn par_for_chunk<F: Fn(Range<usize>, Ctx) + Sync>(&self, range: Range<usize>, body: F);
+    #[track_caller]
+    fn par_for_chunk<R: IndexRange, F: Fn(Range<usize>, Ctx) + Sync>(&self, range: R, body: F);
 }
 
 impl ParFor for Pool {
-    fn par_for<F: Fn(usize) + Sync>(&self, range: Range<usize>, body: F) {
+    #[track_caller]
+    fn par_for<R: IndexRange, F: Fn(usize) + Sync>(&self, range: R, body: F) {
         for_each(self, range, Schedule::Auto, body);
     }
 
-    fn par_for_chunk<F: Fn(Range<usize>, Ctx) + Sync>(&self, range: Range<usize>, body: F) {
+    #[track_caller]
+    fn par_for_chunk<R: IndexRange, F: Fn(Range<usize>, Ctx) + Sync>(&self, range: R, body: F) {
         for_each_chunk(self, range, Schedule::Auto, body);
     }
 }

@@ -25,7 +25,7 @@
 //! assert_eq!(sum.into_inner(), 4950);
 //! ```
 
-use crate::{Ctx, Inputs, Schedule, Tile};
+use crate::{Ctx, IndexRange, Inputs, Schedule, Tile};
 use std::ops::Range;
 use workshare_pool::with_current_pool;
 #[cfg(doc)]
@@ -46,10 +46,12 @@ use workshare_pool::Pool;
 /// assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 1));
 /// ```
 #[track_caller]
-pub fn for_each<F>(range: Range<usize>, schedule: Schedule, body: F)
+pub fn for_each<R, F>(range: R, schedule: Schedule, body: F)
 where
+    R: IndexRange,
     F: Fn(usize) + Sync,
 {
+    let range = range.to_usize_range();
     let schedule = schedule.resolved();
     with_current_pool(|pool| crate::for_each(pool, range, schedule, body));
 }
@@ -70,10 +72,12 @@ where
 /// assert_eq!(sum.into_inner(), 5050);
 /// ```
 #[track_caller]
-pub fn for_each_chunk<F>(range: Range<usize>, schedule: Schedule, body: F)
+pub fn for_each_chunk<R, F>(range: R, schedule: Schedule, body: F)
 where
+    R: IndexRange,
     F: Fn(Range<usize>, Ctx) + Sync,
 {
+    let range = range.to_usize_range();
     let schedule = schedule.resolved();
     with_current_pool(|pool| crate::for_each_chunk(pool, range, schedule, body));
 }
@@ -376,14 +380,17 @@ where
 /// assert!(report.threads >= 1);
 /// ```
 #[cfg(not(loom))]
-pub fn tune_for_each_chunk<F>(
-    range: Range<usize>,
+#[track_caller]
+pub fn tune_for_each_chunk<R, F>(
+    range: R,
     options: &crate::TuneOptions,
     body: F,
 ) -> crate::TuneReport
 where
+    R: IndexRange,
     F: Fn(Range<usize>, Ctx) + Sync,
 {
+    let range = range.to_usize_range();
     with_current_pool(|pool| crate::tune_for_each_chunk(pool, range, options, body))
 }
 
@@ -403,14 +410,13 @@ where
 /// assert!(report.threads <= workshare_pool::global().size());
 /// ```
 #[cfg(not(loom))]
-pub fn tune_for_each<F>(
-    range: Range<usize>,
-    options: &crate::TuneOptions,
-    body: F,
-) -> crate::TuneReport
+#[track_caller]
+pub fn tune_for_each<R, F>(range: R, options: &crate::TuneOptions, body: F) -> crate::TuneReport
 where
+    R: IndexRange,
     F: Fn(usize) + Sync,
 {
+    let range = range.to_usize_range();
     with_current_pool(|pool| crate::tune_for_each(pool, range, options, body))
 }
 

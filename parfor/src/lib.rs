@@ -39,10 +39,11 @@
 //! reduces with `Team::reduce` and `Team::sum`.
 //!
 //! Guarantees, for every loop and schedule: every index runs exactly once; chunks with the same
-//! [`Ctx::thread_id`] run one after another on one thread; empty and reversed ranges run
-//! nothing; ranges ending at `usize::MAX` are fine; a chunk size of 0 panics with a message
-//! starting `workshare:`; a panic in a body stops the hand-out of chunks and resumes on the
-//! caller, and the pool stays usable.
+//! [`Ctx::thread_id`] run one after another on one thread; ranges are `a..b` or `a..=b` of any
+//! primitive integer type ([`IndexRange`]), and the bodies get `usize` indices; empty and
+//! reversed ranges run nothing; ranges ending at `usize::MAX` are fine; a chunk size of 0
+//! panics with a message starting `workshare:`; a panic in a body stops the hand-out of chunks
+//! and resumes on the caller, and the pool stays usable.
 //!
 //! A loop runs on the team that its region gets (see `Pool::region`): up to the pool's
 //! `num_threads` (the number of threads a region or loop asks for), fewer when other callers
@@ -126,6 +127,7 @@ mod ctx;
 mod deprecated;
 pub mod global;
 mod grid;
+mod index;
 #[cfg_attr(loom, allow(dead_code))]
 mod largest_team;
 mod loops;
@@ -144,10 +146,11 @@ pub use ctx::Ctx;
 #[allow(deprecated)]
 pub use deprecated::{par_for, par_for_chunk, par_map_into, ParFor};
 pub use grid::{for_each_2d, for_each_row_mut};
+pub use index::{IndexRange, LoopIndex};
 pub use loops::{for_each, for_each_chunk};
 pub use map_reduce::{for_each_mut_chunk_reduce, for_each_row_mut_reduce};
 pub use schedule::{ParseScheduleError, Schedule, SCHEDULE_ENV};
-pub use slices::{for_each_mut_chunk, map_into, Inputs};
+pub use slices::{for_each_mut_chunk, map_into, Inputs, SliceLike};
 pub use team_mut::{team_for_each_mut, team_for_each_mut_chunk, team_for_each_row_mut};
 pub use tiles::{for_each_tile_mut, Tile};
 #[cfg(not(loom))]

@@ -1,7 +1,7 @@
 //! Loops over an index range on a pool.
 
 use crate::run::run_parallel;
-use crate::{Ctx, Schedule};
+use crate::{Ctx, IndexRange, Schedule};
 use std::ops::Range;
 use workshare_pool::Pool;
 
@@ -56,6 +56,10 @@ pub(crate) fn for_each_chunk_at_most<F>(
 /// Calls `body(chunk, ctx)` on disjoint sub-ranges covering `range` exactly once, on the team
 /// of `pool`, handing chunks out by `schedule`.
 ///
+/// `range` is `a..b` or `a..=b` of any primitive integer type (an [`IndexRange`]: `usize`,
+/// `u32`, `u64`, `i32`, `i64`, ...); the loop converts its bounds to `usize` once, when it
+/// starts, and the chunks are `Range<usize>` whatever the range's type.
+///
 /// The team is that of a [`Pool::region`]: up to [`num_threads`](Pool::num_threads) threads
 /// (read once, when the loop starts), fewer when other callers of the pool (other threads, or
 /// an enclosing region) hold its workers, and in the other cases [`Pool::region`] lists;
@@ -67,8 +71,11 @@ pub(crate) fn for_each_chunk_at_most<F>(
 /// # Panics
 ///
 /// With a message starting `workshare: chunk size must be at least 1` when `schedule` has a
-/// chunk size of 0. A panic in `body` stops the loop from handing out more chunks (chunks
-/// already running finish), then resumes on the caller; the pool stays usable.
+/// chunk size of 0, and with `workshare: index range ...` when a non-empty `range` has a bound
+/// that is not a `usize` (negative, or past `usize::MAX`) or is `a..=usize::MAX` (see
+/// [`IndexRange`]), before anything runs. A panic in `body` stops the loop from handing out
+/// more chunks (chunks already running finish), then resumes on the caller; the pool stays
+/// usable.
 ///
 /// # Examples
 ///
@@ -82,19 +89,32 @@ pub(crate) fn for_each_chunk_at_most<F>(
 ///     sum.fetch_add(part, Ordering::Relaxed);
 /// });
 /// assert_eq!(sum.into_inner(), 5050);
+///
+/// // An inclusive range of u64: the chunks are still of usize.
+/// let n: u64 = 100;
+/// let sum = AtomicU64::new(0);
+/// for_each_chunk(&pool, 1..=n, Schedule::Static, |chunk, _ctx| {
+///     sum.fetch_add(chunk.map(|i| i as u64).sum(), Ordering::Relaxed);
+/// });
+/// assert_eq!(sum.into_inner(), 5050);
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
 #[track_caller]
-pub fn for_each_chunk<F>(pool: &Pool, range: Range<usize>, schedule: Schedule, body: F)
+pub fn for_each_chunk<R, F>(pool: &Pool, range: R, schedule: Schedule, body: F)
 where
+    R: IndexRange,
     F: Fn(Range<usize>, Ctx) + Sync,
 {
     let schedule = schedule.resolved();
+    let range = range.to_usize_range();
     for_each_chunk_at_most(pool, pool.num_threads(), range, schedule, body);
 }
 
 /// Calls `body(i)` once for every `i` in `range`, on the team of `pool`, handing chunks of
 /// indices out by `schedule`. Like [`for_each_chunk`], whose guarantees and panics it shares.
+///
+/// `range` is `a..b` or `a..=b` of any primitive integer type (an [`IndexRange`]); `body`
+/// receives `usize` indices whatever its type, converted once when the loop starts.
 ///
 /// # Examples
 ///
@@ -107,11 +127,19 @@ where
 ///     hits[i].fetch_add(1, Ordering::Relaxed);
 /// });
 /// assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 1));
+///
+/// // `0..=n` of i32, as a C loop `for (int i = 0; i <= n; i++)` would write it.
+/// let n: i32 = 49;
+/// for_each(&pool, 0..=n, Schedule::Auto, |i| {
+///     hits[i].fetch_add(1, Ordering::Relaxed);
+/// });
+/// assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 2));
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
 #[track_caller]
-pub fn for_each<F>(pool: &Pool, range: Range<usize>, schedule: Schedule, body: F)
+pub fn for_each<R, F>(pool: &Pool, range: R, schedule: Schedule, body: F)
 where
+    R: IndexRange,
     F: Fn(usize) + Sync,
 {
     let schedule = schedule.resolved();

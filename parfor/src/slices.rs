@@ -102,19 +102,119 @@ pub(crate) fn for_each_mut_chunk_at_most<T, F>(
     );
 }
 
-/// One or more equally long input slices, read in step with an output slice by
-/// [`map_into`]: `&[A]`, `(&[A],)`, `(&[A], &[B])` or `(&[A], &[B], &[C])`.
+mod sealed {
+    /// Keeps [`SliceLike`](super::SliceLike) to the containers listed there.
+    pub trait Sealed {}
+}
+
+/// A container whose elements lie in one slice, so that a shared borrow of it is an input of
+/// [`map_into`] (and of the reductions): `[T]`, `[T; N]`, `Vec<T>` and `Box<[T]>`.
+///
+/// It lets the loops take `&v` for a `Vec` (or an array, or a boxed slice) as they take
+/// `&v[..]`: a generic parameter gets no deref coercion, so each accepted form needs an
+/// implementation. Sealed: the list above is complete.
+///
+/// # Examples
+///
+/// ```
+/// use workshare_parfor::SliceLike;
+/// fn total<S: SliceLike<Elem = u32> + ?Sized>(s: &S) -> u32 {
+///     s.elements().iter().sum()
+/// }
+/// let (v, a, b) = (vec![1, 2, 3], [1, 2, 3], vec![1, 2, 3].into_boxed_slice());
+/// assert_eq!(total(&v), 6);
+/// assert_eq!(total(&a), 6);
+/// assert_eq!(total(&b), 6);
+/// assert_eq!(total(&v[1..]), 5);
+/// ```
+pub trait SliceLike: sealed::Sealed {
+    /// The element type.
+    type Elem;
+
+    /// The elements, as a slice.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workshare_parfor::SliceLike;
+    /// assert_eq!(SliceLike::elements(&vec![1, 2]), &[1, 2]);
+    /// ```
+    fn elements(&self) -> &[Self::Elem];
+}
+
+impl<T> sealed::Sealed for [T] {}
+impl<T, const N: usize> sealed::Sealed for [T; N] {}
+impl<T> sealed::Sealed for Vec<T> {}
+impl<T> sealed::Sealed for Box<[T]> {}
+
+impl<T> SliceLike for [T] {
+    type Elem = T;
+    #[inline]
+    fn elements(&self) -> &[T] {
+        self
+    }
+}
+
+impl<T, const N: usize> SliceLike for [T; N] {
+    type Elem = T;
+    #[inline]
+    fn elements(&self) -> &[T] {
+        self
+    }
+}
+
+impl<T> SliceLike for Vec<T> {
+    type Elem = T;
+    #[inline]
+    fn elements(&self) -> &[T] {
+        self
+    }
+}
+
+impl<T> SliceLike for Box<[T]> {
+    type Elem = T;
+    #[inline]
+    fn elements(&self) -> &[T] {
+        self
+    }
+}
+
+/// One or more equally long inputs, read in step with an output slice by [`map_into`]: a shared
+/// borrow of a [`SliceLike`] container, or a tuple of one, two or three of them.
+///
+/// | input | [`Item`](Inputs::Item) |
+/// |---|---|
+/// | `&[A]`, `&Vec<A>`, `&[A; N]`, `&Box<[A]>` | `&A` |
+/// | `(a,)`, each of the forms above | `&A` |
+/// | `(a, b)`, any two of the forms above (`(&v, &w[..])`) | `(&A, &B)` |
+/// | `(a, b, c)`, any three of the forms above | `(&A, &B, &C)` |
+///
+/// The reductions' `Input` accepts the same forms (and index ranges). An owned container
+/// (`v` instead of `&v`) or a `&mut` is not an input:
+///
+/// ```compile_fail
+/// use workshare_parfor::{map_into, Pool, Schedule};
+/// let pool = Pool::new(2)?;
+/// let (x, mut out) = (vec![1.0f32; 4], vec![0.0f32; 4]);
+/// map_into(&pool, &mut out, x, Schedule::Auto, |o, x| *o = *x); // `&x`, not `x`
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
 ///
 /// # Examples
 ///
 /// ```
 /// use workshare_parfor::Inputs;
-/// let (a, b) = ([1, 2, 3], [4.0, 5.0, 6.0]);
-/// let inputs = (&a[..], &b[..]);
+/// let (a, b) = (vec![1, 2, 3], [4.0, 5.0, 6.0]);
+/// let inputs = (&a, &b);
 /// assert_eq!(inputs.lengths(), vec![3, 3]);
-/// let items: Vec<_> = inputs.sub(1..3).items().collect();
+/// let items: Vec<_> = inputs.items(1..3).collect();
 /// assert_eq!(items, vec![(&2, &5.0), (&3, &6.0)]);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an input of `map_into`",
+    label = "expected `&v` for a slice, `Vec`, array or boxed slice `v`, or a tuple of up to three",
+    note = "inputs are borrowed: pass `&v`, not `v`"
+)]
 pub trait Inputs: Copy + Sync {
     /// One element of each input, by reference.
     type Item;
@@ -132,66 +232,73 @@ pub trait Inputs: Copy + Sync {
     /// ```
     /// use workshare_parfor::Inputs;
     /// let (a, b) = ([1, 2, 3], [4.0, 5.0]);
-    /// assert_eq!((&a[..], &b[..]).mismatch(3), Some((1, 2)));
-    /// assert_eq!((&a[..],).mismatch(3), None);
+    /// assert_eq!((&a, &b).mismatch(3), Some((1, 2)));
+    /// assert_eq!((&a,).mismatch(3), None);
     /// ```
     fn mismatch(self, len: usize) -> Option<(usize, usize)> {
         (self.lengths().into_iter().enumerate()).find(|&(_, actual)| actual != len)
     }
-    /// The elements `range` of each input.
-    fn sub(self, range: Range<usize>) -> Self;
-    /// Iterates over the inputs in step (as long as the shortest).
-    fn items(self) -> Self::Items;
+    /// Iterates over the elements at `positions` of the inputs in step (as long as the
+    /// shortest).
+    ///
+    /// # Panics
+    ///
+    /// When `positions` is not within an input, as slice indexing does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workshare_parfor::Inputs;
+    /// let v = vec![10, 20, 30];
+    /// assert_eq!((&v).items(1..3).collect::<Vec<_>>(), [&20, &30]);
+    /// ```
+    fn items(self, positions: Range<usize>) -> Self::Items;
 }
 
-impl<'a, A: Sync> Inputs for &'a [A] {
-    type Item = &'a A;
-    type Items = std::slice::Iter<'a, A>;
+impl<'a, S: SliceLike + Sync + ?Sized> Inputs for &'a S {
+    type Item = &'a S::Elem;
+    type Items = std::slice::Iter<'a, S::Elem>;
     fn lengths(self) -> Vec<usize> {
-        vec![self.len()]
+        vec![self.elements().len()]
     }
     fn mismatch(self, len: usize) -> Option<(usize, usize)> {
-        first_mismatch([self.len()], len)
+        first_mismatch([self.elements().len()], len)
     }
-    fn sub(self, range: Range<usize>) -> Self {
-        &self[range]
-    }
-    fn items(self) -> Self::Items {
-        self.iter()
-    }
-}
-
-impl<'a, A: Sync> Inputs for (&'a [A],) {
-    type Item = &'a A;
-    type Items = std::slice::Iter<'a, A>;
-    fn lengths(self) -> Vec<usize> {
-        vec![self.0.len()]
-    }
-    fn mismatch(self, len: usize) -> Option<(usize, usize)> {
-        first_mismatch([self.0.len()], len)
-    }
-    fn sub(self, range: Range<usize>) -> Self {
-        (&self.0[range],)
-    }
-    fn items(self) -> Self::Items {
-        self.0.iter()
+    fn items(self, positions: Range<usize>) -> Self::Items {
+        self.elements()[positions].iter()
     }
 }
 
-impl<'a, A: Sync, B: Sync> Inputs for (&'a [A], &'a [B]) {
-    type Item = (&'a A, &'a B);
-    type Items = std::iter::Zip<std::slice::Iter<'a, A>, std::slice::Iter<'a, B>>;
+impl<'a, A: SliceLike + Sync + ?Sized> Inputs for (&'a A,) {
+    type Item = &'a A::Elem;
+    type Items = std::slice::Iter<'a, A::Elem>;
     fn lengths(self) -> Vec<usize> {
-        vec![self.0.len(), self.1.len()]
+        vec![self.0.elements().len()]
     }
     fn mismatch(self, len: usize) -> Option<(usize, usize)> {
-        first_mismatch([self.0.len(), self.1.len()], len)
+        first_mismatch([self.0.elements().len()], len)
     }
-    fn sub(self, range: Range<usize>) -> Self {
-        (&self.0[range.clone()], &self.1[range])
+    fn items(self, positions: Range<usize>) -> Self::Items {
+        self.0.elements()[positions].iter()
     }
-    fn items(self) -> Self::Items {
-        self.0.iter().zip(self.1)
+}
+
+impl<'a, A, B> Inputs for (&'a A, &'a B)
+where
+    A: SliceLike + Sync + ?Sized,
+    B: SliceLike + Sync + ?Sized,
+{
+    type Item = (&'a A::Elem, &'a B::Elem);
+    type Items = std::iter::Zip<std::slice::Iter<'a, A::Elem>, std::slice::Iter<'a, B::Elem>>;
+    fn lengths(self) -> Vec<usize> {
+        vec![self.0.elements().len(), self.1.elements().len()]
+    }
+    fn mismatch(self, len: usize) -> Option<(usize, usize)> {
+        first_mismatch([self.0.elements().len(), self.1.elements().len()], len)
+    }
+    fn items(self, positions: Range<usize>) -> Self::Items {
+        let (a, b) = (self.0.elements(), self.1.elements());
+        a[positions.clone()].iter().zip(&b[positions])
     }
 }
 
@@ -207,25 +314,27 @@ type Zip3<'a, A, B, C> = std::iter::Map<
     Flatten3<'a, A, B, C>,
 >;
 
-impl<'a, A: Sync, B: Sync, C: Sync> Inputs for (&'a [A], &'a [B], &'a [C]) {
-    type Item = (&'a A, &'a B, &'a C);
-    type Items = Zip3<'a, A, B, C>;
+impl<'a, A, B, C> Inputs for (&'a A, &'a B, &'a C)
+where
+    A: SliceLike + Sync + ?Sized,
+    B: SliceLike + Sync + ?Sized,
+    C: SliceLike + Sync + ?Sized,
+{
+    type Item = (&'a A::Elem, &'a B::Elem, &'a C::Elem);
+    type Items = Zip3<'a, A::Elem, B::Elem, C::Elem>;
     fn lengths(self) -> Vec<usize> {
-        vec![self.0.len(), self.1.len(), self.2.len()]
+        let (a, b, c) = (self.0.elements(), self.1.elements(), self.2.elements());
+        vec![a.len(), b.len(), c.len()]
     }
     fn mismatch(self, len: usize) -> Option<(usize, usize)> {
-        first_mismatch([self.0.len(), self.1.len(), self.2.len()], len)
+        let (a, b, c) = (self.0.elements(), self.1.elements(), self.2.elements());
+        first_mismatch([a.len(), b.len(), c.len()], len)
     }
-    fn sub(self, range: Range<usize>) -> Self {
-        (
-            &self.0[range.clone()],
-            &self.1[range.clone()],
-            &self.2[range],
-        )
-    }
-    fn items(self) -> Self::Items {
-        let flatten: Flatten3<'a, A, B, C> = |((a, b), c)| (a, b, c);
-        self.0.iter().zip(self.1).zip(self.2).map(flatten)
+    fn items(self, positions: Range<usize>) -> Self::Items {
+        let (a, b, c) = (self.0.elements(), self.1.elements(), self.2.elements());
+        let flatten: Flatten3<'a, A::Elem, B::Elem, C::Elem> = |((a, b), c)| (a, b, c);
+        let (a, b) = (&a[positions.clone()], &b[positions.clone()]);
+        a.iter().zip(b).zip(&c[positions]).map(flatten)
     }
 }
 
@@ -237,6 +346,7 @@ fn first_mismatch<const N: usize>(lengths: [usize; N], len: usize) -> Option<(us
 
 /// Panics unless every input is as long as the output.
 #[inline]
+#[track_caller]
 fn check_lengths(what: &str, inputs: impl Inputs, out_len: usize) {
     if let Some((input, len)) = inputs.mismatch(out_len) {
         mismatch(what, input, len, out_len);
@@ -244,6 +354,7 @@ fn check_lengths(what: &str, inputs: impl Inputs, out_len: usize) {
 }
 
 #[cold]
+#[track_caller]
 fn mismatch(what: &str, input: usize, len: usize, out_len: usize) -> ! {
     panic!("workshare: {what}: input {input} has length {len} but the output has length {out_len}")
 }
@@ -251,6 +362,11 @@ fn mismatch(what: &str, input: usize, len: usize, out_len: usize) -> ! {
 /// Sets every `out[i]` by `f(&mut out[i], item_i)`, where `item_i` holds the `i`-th element of
 /// each input, on the team of `pool`, handing chunks out by `schedule`: the safe way to write
 /// `out[i] = f(a[i], b[i])` in parallel.
+///
+/// `inputs` is any [`Inputs`]: `&x` for a `Vec`, an array, a boxed slice or a slice, or a
+/// tuple of up to three of them (`(&a, &b)`), whose items `f` gets as a tuple of references.
+/// `out` is a `&mut` of a slice, a `Vec`, an array or a boxed slice (`&mut out`, `&mut out[..]`):
+/// a `&mut [T]` parameter, which Rust's deref coercion reaches from each of them.
 ///
 /// # Panics
 ///
@@ -264,8 +380,13 @@ fn mismatch(what: &str, input: usize, len: usize, out_len: usize) -> ! {
 /// let pool = Pool::new(2)?;
 /// let (a, b) = (vec![1.0f32; 100], vec![2.0f32; 100]);
 /// let mut out = vec![0.0f32; 100];
-/// map_into(&pool, &mut out, (&a[..], &b[..]), Schedule::Auto, |o, (x, y)| *o = x + y);
+/// map_into(&pool, &mut out, (&a, &b), Schedule::Auto, |o, (x, y)| *o = x + y);
 /// assert!(out.iter().all(|&v| v == 3.0));
+///
+/// // Arrays in and out; one input, whose items are `&f32`.
+/// let (x, mut roots) = ([1.0f32, 4.0, 9.0], [0.0f32; 3]);
+/// map_into(&pool, &mut roots, &x, Schedule::Auto, |r, x| *r = x.sqrt());
+/// assert_eq!(roots, [1.0, 2.0, 3.0]);
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
 #[track_caller]
@@ -278,7 +399,7 @@ where
     let schedule = schedule.resolved();
     check_lengths("map_into", inputs, out.len());
     for_each_mut_chunk(pool, out, schedule, move |chunk, offset, _ctx| {
-        let items = inputs.sub(offset..offset + chunk.len()).items();
+        let items = inputs.items(offset..offset + chunk.len());
         chunk.iter_mut().zip(items).for_each(|(o, item)| f(o, item));
     });
 }

@@ -5,7 +5,7 @@
 use crate::largest_team::LargestTeam;
 use crate::loops::for_each_chunk_at_most;
 use crate::slices::for_each_mut_chunk_at_most;
-use crate::{Ctx, Schedule};
+use crate::{Ctx, IndexRange, Schedule};
 use std::fmt;
 use std::ops::Range;
 use std::time::{Duration, Instant};
@@ -597,6 +597,9 @@ fn rate(elapsed: Duration, len: usize) -> f64 {
 /// thread counts and schedules and choosing the fastest for the rest. Returns what it measured
 /// and chose.
 ///
+/// `range` is `a..b` or `a..=b` of any primitive integer type (an [`IndexRange`]), converted
+/// to `usize` once, at the start: the chunks and the report's ranges are `Range<usize>`.
+///
 /// The usual advice for a parallel loop whose best thread count is unknown (memory-bound loops
 /// stop scaling before the cores run out; cores of different speeds; a shared machine) is to
 /// measure: run about 1% of the data at several thread counts, and the other 99% at the best.
@@ -678,9 +681,10 @@ fn rate(elapsed: Duration, len: usize) -> f64 {
 /// # Panics
 ///
 /// With a message starting `workshare: tune:` when a candidate thread count is outside
-/// `1..=pool.size()`, before anything runs. A panic in `body` propagates to the caller; as with
-/// [`for_each_chunk`](crate::for_each_chunk), the pool stays usable (and its settings are as
-/// they were: the tuner changes none).
+/// `1..=pool.size()`, and with `workshare: index range ...` on a range whose bounds are not
+/// `usize` values (see [`IndexRange`]), before anything runs. A panic in `body` propagates to
+/// the caller; as with [`for_each_chunk`](crate::for_each_chunk), the pool stays usable (and
+/// its settings are as they were: the tuner changes none).
 ///
 /// # Examples
 ///
@@ -743,15 +747,18 @@ fn rate(elapsed: Duration, len: usize) -> f64 {
 /// assert_eq!(pool.num_threads(), 1);
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
-pub fn tune_for_each_chunk<F>(
+#[track_caller]
+pub fn tune_for_each_chunk<R, F>(
     pool: &Pool,
-    range: Range<usize>,
+    range: R,
     options: &TuneOptions,
     body: F,
 ) -> TuneReport
 where
+    R: IndexRange,
     F: Fn(Range<usize>, Ctx) + Sync,
 {
+    let range = range.to_usize_range();
     let start = range.start;
     let end = range.end.max(start);
     tune(
@@ -980,13 +987,10 @@ where
 /// assert!(report.tuned);
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
-pub fn tune_for_each<F>(
-    pool: &Pool,
-    range: Range<usize>,
-    options: &TuneOptions,
-    body: F,
-) -> TuneReport
+#[track_caller]
+pub fn tune_for_each<R, F>(pool: &Pool, range: R, options: &TuneOptions, body: F) -> TuneReport
 where
+    R: IndexRange,
     F: Fn(usize) + Sync,
 {
     tune_for_each_chunk(pool, range, options, |chunk, _ctx| chunk.for_each(&body))

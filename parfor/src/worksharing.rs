@@ -7,7 +7,7 @@
 //! fork to avoid, and guided chunks balance with one shared counter and no per-thread state.
 
 use crate::chunking::{claim, guided_size, round_robin, static_block, stop};
-use crate::{Ctx, Schedule};
+use crate::{Ctx, IndexRange, Schedule};
 use std::ops::Range;
 use workshare_pool::sync::AtomicUsize;
 use workshare_pool::Team;
@@ -26,13 +26,15 @@ impl Drop for StopOnUnwind<'_> {
 /// (OpenMP's `for` with its implicit barrier).
 ///
 /// Every team thread must call it with the same range and schedule. `Stealing` and `Auto`
-/// run as `Guided(1)` (see the module docs).
+/// run as `Guided(1)` (see the module docs). `range` is `a..b` or `a..=b` of any primitive
+/// integer type (an [`IndexRange`]); the chunks are `Range<usize>` whatever its type.
 ///
 /// # Panics
 ///
-/// On a chunk size of 0 (`workshare: chunk size must be at least 1 ...`), on every thread. A
-/// panic in `body` stops the hand-out of `Dynamic` and `Guided` chunks; the region then resumes
-/// it on its caller.
+/// On a chunk size of 0 (`workshare: chunk size must be at least 1 ...`) and on a range whose
+/// bounds are not `usize` values (`workshare: index range ...`, see [`IndexRange`]), on every
+/// thread. A panic in `body` stops the hand-out of `Dynamic` and `Guided` chunks; the region
+/// then resumes it on its caller.
 ///
 /// # Examples
 ///
@@ -50,8 +52,10 @@ impl Drop for StopOnUnwind<'_> {
 /// });
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
-pub fn team_for_each_chunk<F>(team: &Team<'_>, range: Range<usize>, schedule: Schedule, body: F)
+#[track_caller]
+pub fn team_for_each_chunk<R, F>(team: &Team<'_>, range: R, schedule: Schedule, body: F)
 where
+    R: IndexRange,
     F: FnMut(Range<usize>, Ctx),
 {
     team_for_each_chunk_nowait(team, range, schedule, body);
@@ -81,15 +85,14 @@ where
 /// });
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
-pub fn team_for_each_chunk_nowait<F>(
-    team: &Team<'_>,
-    range: Range<usize>,
-    schedule: Schedule,
-    mut body: F,
-) where
+#[track_caller]
+pub fn team_for_each_chunk_nowait<R, F>(team: &Team<'_>, range: R, schedule: Schedule, mut body: F)
+where
+    R: IndexRange,
     F: FnMut(Range<usize>, Ctx),
 {
     let schedule = schedule.resolved();
+    let range = range.to_usize_range();
     let start = range.start;
     let len = range.end.saturating_sub(start);
     if team.collecting_stats() {
@@ -170,7 +173,8 @@ fn claim_from(
 }
 
 /// Calls `body(i)` for this thread's share of `range` in the running `team`, then waits at a
-/// barrier. Like [`team_for_each_chunk`], whose rules and panics it shares.
+/// barrier. Like [`team_for_each_chunk`], whose rules and panics it shares: `range` is of any
+/// primitive integer type, `body` gets `usize` indices.
 ///
 /// # Examples
 ///
@@ -183,12 +187,17 @@ fn claim_from(
 ///     team_for_each(team, 0..10, Schedule::Guided(2), |i| {
 ///         sum.fetch_add(i, Ordering::Relaxed);
 ///     });
+///     team_for_each(team, 10u32..=12, Schedule::Static, |i| {
+///         sum.fetch_add(i, Ordering::Relaxed);
+///     });
 /// });
-/// assert_eq!(sum.into_inner(), 45);
+/// assert_eq!(sum.into_inner(), 45 + 33);
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
-pub fn team_for_each<F>(team: &Team<'_>, range: Range<usize>, schedule: Schedule, mut body: F)
+#[track_caller]
+pub fn team_for_each<R, F>(team: &Team<'_>, range: R, schedule: Schedule, mut body: F)
 where
+    R: IndexRange,
     F: FnMut(usize),
 {
     team_for_each_chunk(team, range, schedule, |chunk, _| chunk.for_each(&mut body));
@@ -211,12 +220,10 @@ where
 /// assert_eq!(sum.into_inner(), 45);
 /// # Ok::<(), workshare_pool::Error>(())
 /// ```
-pub fn team_for_each_nowait<F>(
-    team: &Team<'_>,
-    range: Range<usize>,
-    schedule: Schedule,
-    mut body: F,
-) where
+#[track_caller]
+pub fn team_for_each_nowait<R, F>(team: &Team<'_>, range: R, schedule: Schedule, mut body: F)
+where
+    R: IndexRange,
     F: FnMut(usize),
 {
     team_for_each_chunk_nowait(team, range, schedule, |chunk, _| chunk.for_each(&mut body));

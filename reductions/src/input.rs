@@ -1,15 +1,49 @@
 //! What a reduction or a loop runs over: an index range or a slice.
 
-use std::ops::Range;
+use std::ops::{Range, RangeInclusive};
+use workshare_parfor::{IndexRange, LoopIndex, SliceLike};
 
 /// The input of a reduction or a loop: an index range (items are the indices), a slice (items
-/// are references to its elements), or two equally long slices read in step (items are pairs of
-/// references, like `a.iter().zip(b)`; the closure then needs no indexing and no bounds checks,
-/// which lets the compiler vectorize the fold).
+/// are references to its elements), or two or three equally long slices read in step (items are
+/// tuples of references, like `a.iter().zip(b)`; the closure then needs no indexing and no
+/// bounds checks, which lets the compiler vectorize the fold).
+///
+/// | input | [`Item`](Input::Item) |
+/// |---|---|
+/// | `a..b`, `a..=b` of any primitive integer type ([`IndexRange`]: `usize`, `u32`, `u64`, `i32`, `i64`, ...) | `usize`, the index |
+/// | `&[T]`, `&Vec<T>`, `&[T; N]`, `&Box<[T]>` (a [`SliceLike`] container) | `&T` |
+/// | `(s,)`, one of the slice forms above | `&T` |
+/// | `(a, b)`, any two of the slice forms (`(&v, &w[..])`) | `(&A, &B)` |
+/// | `(a, b, c)`, any three of the slice forms | `(&A, &B, &C)` |
+///
+/// The slice forms are those of the parallel loops' `Inputs` (`map_into`). A range's items are
+/// `usize` whatever its type: the reduction converts its bounds once (see [`IndexRange`]), and
+/// panics at the caller's line, before anything runs, on a non-empty range with a negative
+/// bound or one past `usize::MAX`, and on `a..=usize::MAX`; an empty or reversed range has no
+/// items. A range with untyped integer literals (`0..100`) is a range of `i32`, Rust's fallback,
+/// with the same items as `0usize..100`.
 ///
 /// Work is split by *position* `0..len()`; [`fold`](Input::fold) visits the items of a run of
 /// positions in increasing order, so a chunk's partial result is the serial loop's over that
 /// chunk.
+///
+/// Other forms stay rejected: a range of floating-point numbers, an owned `Vec` (pass `&v`),
+/// tuples of ranges.
+///
+/// ```compile_fail
+/// use workshare_reductions::{sum, Pool, Schedule};
+/// let pool = Pool::new(2)?;
+/// let s: f64 = sum(&pool, 0.0..1.0, Schedule::Auto, |x| x); // no Input for Range<f64>
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
+///
+/// ```compile_fail
+/// use workshare_reductions::{sum, Pool, Schedule};
+/// let pool = Pool::new(2)?;
+/// let v = vec![1u64, 2, 3];
+/// let s: u64 = sum(&pool, v, Schedule::Auto, |&x| x); // `&v`, not `v`
+/// # Ok::<(), workshare_pool::Error>(())
+/// ```
 ///
 /// # Examples
 ///
@@ -17,11 +51,19 @@ use std::ops::Range;
 /// use workshare_reductions::Input;
 /// let data = [5, 6, 7];
 /// assert_eq!(Input::fold(&(10..13), 1..3, 0, |acc, i| acc + i), 11 + 12);
-/// assert_eq!(data.as_slice().fold(1..3, 0, |acc, x| acc + x), 6 + 7);
+/// assert_eq!(Input::fold(&(10u32..=12), 0..3, 0, |acc, i| acc + i), 10 + 11 + 12);
+/// assert_eq!((&data).fold(1..3, 0, |acc, x| acc + x), 6 + 7);
 /// assert_eq!(data.as_slice().fold_indexed(0..3, 0, |acc, i, _| acc + i), 0 + 1 + 2);
-/// let (a, b) = ([1, 2, 3], [10, 20, 30]);
-/// assert_eq!((&a[..], &b[..]).fold(0..3, 0, |acc, (x, y)| acc + x * y), 140);
+/// let (a, b) = (vec![1, 2, 3], [10, 20, 30]);
+/// assert_eq!((&a, &b).fold(0..3, 0, |acc, (x, y)| acc + x * y), 140);
+/// assert_eq!((&a, &b, &a).len(), 3);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an input of a reduction",
+    label = "expected an integer range `a..b` or `a..=b`, `&v` for a slice, `Vec`, array or \
+             boxed slice `v`, or a tuple of up to three of those borrows",
+    note = "slices are borrowed: pass `&v`, not `v`"
+)]
 pub trait Input: Sync {
     /// One item: an index for a range, a reference for a slice.
     type Item;
@@ -47,20 +89,23 @@ pub trait Input: Sync {
     ) -> A;
 }
 
-impl Input for Range<usize> {
+impl<T: LoopIndex> Input for Range<T> {
     type Item = usize;
 
     #[inline]
+    #[track_caller]
     fn len(&self) -> usize {
-        self.end.saturating_sub(self.start)
+        ExactSizeIterator::len(&self.to_usize_range())
     }
 
     #[inline]
+    #[track_caller]
     fn fold<A>(&self, positions: Range<usize>, acc: A, f: impl FnMut(A, usize) -> A) -> A {
-        (self.start + positions.start..self.start + positions.end).fold(acc, f)
+        fold_indices(self.to_usize_range(), positions, acc, f)
     }
 
     #[inline]
+    #[track_caller]
     fn fold_indexed<A>(
         &self,
         positions: Range<usize>,
@@ -71,17 +116,57 @@ impl Input for Range<usize> {
     }
 }
 
-impl<'a, T: Sync> Input for &'a [T] {
-    type Item = &'a T;
+impl<T: LoopIndex> Input for RangeInclusive<T> {
+    type Item = usize;
 
     #[inline]
+    #[track_caller]
     fn len(&self) -> usize {
-        <[T]>::len(self)
+        ExactSizeIterator::len(&self.to_usize_range())
     }
 
     #[inline]
-    fn fold<A>(&self, positions: Range<usize>, acc: A, f: impl FnMut(A, &'a T) -> A) -> A {
-        let items: &'a [T] = self;
+    #[track_caller]
+    fn fold<A>(&self, positions: Range<usize>, acc: A, f: impl FnMut(A, usize) -> A) -> A {
+        fold_indices(self.to_usize_range(), positions, acc, f)
+    }
+
+    #[inline]
+    #[track_caller]
+    fn fold_indexed<A>(
+        &self,
+        positions: Range<usize>,
+        acc: A,
+        mut f: impl FnMut(A, usize, usize) -> A,
+    ) -> A {
+        self.fold(positions, acc, |acc, i| f(acc, i, i))
+    }
+}
+
+/// Folds the indices at `positions` of `indices`.
+#[inline]
+fn fold_indices<A>(
+    indices: Range<usize>,
+    positions: Range<usize>,
+    acc: A,
+    f: impl FnMut(A, usize) -> A,
+) -> A {
+    let start = indices.start;
+    // start + position <= indices.end for every position <= len: no overflow.
+    (start + positions.start..start + positions.end).fold(acc, f)
+}
+
+impl<'a, S: SliceLike + Sync + ?Sized> Input for &'a S {
+    type Item = &'a S::Elem;
+
+    #[inline]
+    fn len(&self) -> usize {
+        self.elements().len()
+    }
+
+    #[inline]
+    fn fold<A>(&self, positions: Range<usize>, acc: A, f: impl FnMut(A, Self::Item) -> A) -> A {
+        let items: &'a [S::Elem] = self.elements();
         items[positions].iter().fold(acc, f)
     }
 
@@ -90,9 +175,9 @@ impl<'a, T: Sync> Input for &'a [T] {
         &self,
         positions: Range<usize>,
         acc: A,
-        mut f: impl FnMut(A, usize, &'a T) -> A,
+        mut f: impl FnMut(A, usize, Self::Item) -> A,
     ) -> A {
-        let items: &'a [T] = self;
+        let items: &'a [S::Elem] = self.elements();
         let start = positions.start;
         items[positions]
             .iter()
@@ -101,18 +186,18 @@ impl<'a, T: Sync> Input for &'a [T] {
     }
 }
 
-impl<'a, T: Sync> Input for &'a Vec<T> {
-    type Item = &'a T;
+/// One input in a tuple: the same as the input alone.
+impl<'a, S: SliceLike + Sync + ?Sized> Input for (&'a S,) {
+    type Item = &'a S::Elem;
 
     #[inline]
     fn len(&self) -> usize {
-        Vec::len(self)
+        self.0.len()
     }
 
     #[inline]
-    fn fold<A>(&self, positions: Range<usize>, acc: A, f: impl FnMut(A, &'a T) -> A) -> A {
-        let items: &'a [T] = self;
-        items.fold(positions, acc, f)
+    fn fold<A>(&self, positions: Range<usize>, acc: A, f: impl FnMut(A, Self::Item) -> A) -> A {
+        self.0.fold(positions, acc, f)
     }
 
     #[inline]
@@ -120,24 +205,29 @@ impl<'a, T: Sync> Input for &'a Vec<T> {
         &self,
         positions: Range<usize>,
         acc: A,
-        f: impl FnMut(A, usize, &'a T) -> A,
+        f: impl FnMut(A, usize, Self::Item) -> A,
     ) -> A {
-        let items: &'a [T] = self;
-        items.fold_indexed(positions, acc, f)
+        self.0.fold_indexed(positions, acc, f)
     }
 }
 
-/// Two slices read in step. [`len`](Input::len) panics with `workshare: zipped inputs have
+/// Two inputs read in step. [`len`](Input::len) panics with `workshare: zipped inputs have
 /// lengths ...` unless both are equally long.
-impl<'a, A: Sync, B: Sync> Input for (&'a [A], &'a [B]) {
-    type Item = (&'a A, &'a B);
+impl<'a, A, B> Input for (&'a A, &'a B)
+where
+    A: SliceLike + Sync + ?Sized,
+    B: SliceLike + Sync + ?Sized,
+{
+    type Item = (&'a A::Elem, &'a B::Elem);
 
     #[inline]
+    #[track_caller]
     fn len(&self) -> usize {
-        if self.0.len() != self.1.len() {
-            zip_mismatch(self.0.len(), self.1.len());
+        let (a, b) = (self.0.elements().len(), self.1.elements().len());
+        if a != b {
+            zip_mismatch(&[a, b]);
         }
-        self.0.len()
+        a
     }
 
     #[inline]
@@ -147,7 +237,7 @@ impl<'a, A: Sync, B: Sync> Input for (&'a [A], &'a [B]) {
         acc: A2,
         f: impl FnMut(A2, Self::Item) -> A2,
     ) -> A2 {
-        let (a, b): (&'a [A], &'a [B]) = *self;
+        let (a, b): (&'a [A::Elem], &'a [B::Elem]) = (self.0.elements(), self.1.elements());
         let (a, b) = (&a[positions.clone()], &b[positions]);
         a.iter().zip(b).fold(acc, f)
     }
@@ -159,7 +249,7 @@ impl<'a, A: Sync, B: Sync> Input for (&'a [A], &'a [B]) {
         acc: A2,
         mut f: impl FnMut(A2, usize, Self::Item) -> A2,
     ) -> A2 {
-        let (a, b): (&'a [A], &'a [B]) = *self;
+        let (a, b): (&'a [A::Elem], &'a [B::Elem]) = (self.0.elements(), self.1.elements());
         let start = positions.start;
         a[positions.clone()]
             .iter()
@@ -169,7 +259,70 @@ impl<'a, A: Sync, B: Sync> Input for (&'a [A], &'a [B]) {
     }
 }
 
+/// Three inputs read in step. [`len`](Input::len) panics with `workshare: zipped inputs have
+/// lengths ...` unless all three are equally long.
+impl<'a, A, B, C> Input for (&'a A, &'a B, &'a C)
+where
+    A: SliceLike + Sync + ?Sized,
+    B: SliceLike + Sync + ?Sized,
+    C: SliceLike + Sync + ?Sized,
+{
+    type Item = (&'a A::Elem, &'a B::Elem, &'a C::Elem);
+
+    #[inline]
+    #[track_caller]
+    fn len(&self) -> usize {
+        let (a, b, c) = (
+            self.0.elements().len(),
+            self.1.elements().len(),
+            self.2.elements().len(),
+        );
+        if a != b || a != c {
+            zip_mismatch(&[a, b, c]);
+        }
+        a
+    }
+
+    #[inline]
+    fn fold<A2>(
+        &self,
+        positions: Range<usize>,
+        acc: A2,
+        mut f: impl FnMut(A2, Self::Item) -> A2,
+    ) -> A2 {
+        let a: &'a [A::Elem] = self.0.elements();
+        let b: &'a [B::Elem] = self.1.elements();
+        let c: &'a [C::Elem] = self.2.elements();
+        let (a, b) = (&a[positions.clone()], &b[positions.clone()]);
+        let c = &c[positions];
+        a.iter()
+            .zip(b)
+            .zip(c)
+            .fold(acc, |acc, ((x, y), z)| f(acc, (x, y, z)))
+    }
+
+    #[inline]
+    fn fold_indexed<A2>(
+        &self,
+        positions: Range<usize>,
+        acc: A2,
+        mut f: impl FnMut(A2, usize, Self::Item) -> A2,
+    ) -> A2 {
+        let start = positions.start;
+        let mut k = start;
+        self.fold(positions, acc, |acc, item| {
+            let acc = f(acc, k, item);
+            k += 1;
+            acc
+        })
+    }
+}
+
 #[cold]
-fn zip_mismatch(a: usize, b: usize) -> ! {
-    panic!("workshare: zipped inputs have lengths {a} and {b}")
+#[track_caller]
+fn zip_mismatch(lengths: &[usize]) -> ! {
+    match lengths {
+        [a, b] => panic!("workshare: zipped inputs have lengths {a} and {b}"),
+        _ => panic!("workshare: zipped inputs have lengths {lengths:?}"),
+    }
 }

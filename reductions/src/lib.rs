@@ -96,7 +96,7 @@ pub use team::{
     team_reduce, team_reduce_deterministic, team_scan_exclusive, team_scan_inclusive, team_sum,
     team_sum_deterministic,
 };
-pub use workshare_parfor::{Pool, Schedule};
+pub use workshare_parfor::{IndexRange, LoopIndex, Pool, Schedule, SliceLike};
 
 #[cfg(test)]
 mod models;

@@ -336,6 +336,7 @@ impl<T: Num> Arg<T> for ArgMax<T> {
 
 /// Within a chunk items come in increasing index order, so a strict `better` keeps the lowest
 /// index on ties; across chunks the monoid's tie rule does.
+#[track_caller]
 fn arg_best<I, M, T>(
     pool: &Pool,
     input: I,

@@ -4,7 +4,7 @@ use crate::chunks;
 use crate::input::Input;
 use std::fmt;
 use std::ops::Range;
-use workshare_parfor::{Pool, Schedule, Team};
+use workshare_parfor::{IndexRange, Pool, Schedule, Team};
 use workshare_pool::sync::{AtomicBool, CachePadded, Ordering, UnsafeCell};
 
 /// One value per thread of a pool, each on its own cache line: the "array sized to the number of
@@ -179,6 +179,7 @@ impl<T> Slots<T> {
     /// assert_eq!(longest.iter().max(), Some(&3));
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```
+    #[track_caller]
     pub fn for_each<I, F>(&mut self, pool: &Pool, input: I, schedule: Schedule, body: F)
     where
         T: Send,
@@ -193,7 +194,8 @@ impl<T> Slots<T> {
 
     /// Runs `body(slot, chunk)` on disjoint chunks covering `range`, in parallel under
     /// `schedule`, where `slot` is the running thread's own slot. A thread may get several
-    /// chunks, one after another.
+    /// chunks, one after another. `range` is `a..b` or `a..=b` of any primitive integer type
+    /// (an [`IndexRange`]); the chunks are `Range<usize>`.
     ///
     /// # Panics
     ///
@@ -212,16 +214,14 @@ impl<T> Slots<T> {
     /// assert_eq!(sums.iter().sum::<u32>(), 4950);
     /// # Ok::<(), workshare_pool::Error>(())
     /// ```
-    pub fn for_each_chunk<F>(
-        &mut self,
-        pool: &Pool,
-        range: Range<usize>,
-        schedule: Schedule,
-        body: F,
-    ) where
+    #[track_caller]
+    pub fn for_each_chunk<R, F>(&mut self, pool: &Pool, range: R, schedule: Schedule, body: F)
+    where
         T: Send,
+        R: IndexRange,
         F: Fn(&mut T, Range<usize>) + Sync,
     {
+        let range = range.to_usize_range();
         self.run(pool, range, schedule, move |slot, chunk, _| {
             body(slot, chunk)
         });
