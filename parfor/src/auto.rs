@@ -34,11 +34,13 @@
 //!    no worker was idle, or because the workers it claimed were awake and still did not start
 //!    before the caller had finished its part (the cores are busy, as when eight threads call a
 //!    library on two cores), cost a fork and gained nothing. The memory then keeps loops of
-//!    that body up to twice the forked length serial until the next probe, and each such fork
+//!    that body up to twice the loop's length serial until the next probe, and each such fork
 //!    in a row doubles the calls between probes (up to 1,024); a fork that a worker helps
-//!    restores the usual 32. Workers that were asleep and late say nothing about the cores
-//!    (waking takes time), so such a fork leaves the memory as it was. The region reports
-//!    what its workers did; no clock is read for this.
+//!    restores the usual 32. Workers that were asleep and late say nothing about the cores by
+//!    themselves (waking takes time): such a fork counts as failed only right after a failure
+//!    of the other kinds, and otherwise leaves the memory as it was (so a loop whose probe
+//!    finds the workers asleep is not kept serial for it). The region reports what its
+//!    workers did; no clock is read for this.
 //!
 //! So a loop pays at most about half of one fork-join for a probe (one call in 32), and a loop
 //! too small to gain pays a table look-up.
@@ -76,7 +78,7 @@ where
         let shares = run_parallel(pool, max_threads, len - done, schedule, rest);
         #[cfg(not(loom))]
         if let Some(verdict) = verdict {
-            verdict.record(len - done, shares);
+            verdict.record(len, shares);
         }
         #[cfg(loom)]
         let _ = shares;
@@ -163,19 +165,24 @@ mod probe {
     }
 
     impl Verdict {
-        /// Records the outcome of a fork of `forked` indices, from what its workers did. A
+        /// Records the outcome of the fork of a loop of `len` indices (the whole loop, the
+        /// probed prefix included: a loop of that length must then stay serial), from what its
+        /// workers did. A
         /// fork in which the caller ran every share cost a fork and gained nothing when no
         /// worker was idle, or when the workers it claimed were awake and still did not start
         /// before the caller had finished: the cores are busy with other threads, as when many
         /// threads call a library at once. The memory then keeps loops of this body up to
         /// twice that long serial, and waits longer before each new probe while forks keep
         /// failing (see [`memory::futile`]). Workers that were asleep and did not start in
-        /// time tell nothing of the cores (a wake-up takes its time), so no verdict then.
-        pub(super) fn record(self, forked: usize, shares: Shares) {
+        /// time tell nothing of the cores by themselves (a wake-up takes its time): such a fork
+        /// counts only after a failed fork of the other kind, while the cores are known busy.
+        pub(super) fn record(self, len: usize, shares: Shares) {
             if shares.ran > 0 {
                 memory::helped(self.body, self.team);
             } else if shares.claimed == 0 || !shares.woke {
-                memory::futile(self.body, self.team, forked);
+                memory::futile(self.body, self.team, len, false);
+            } else {
+                memory::futile(self.body, self.team, len, true);
             }
         }
     }
@@ -369,17 +376,20 @@ mod probe {
             });
         }
 
-        /// A fork of `forked` indices of `body` on `team` gained nothing: loops of this body
-        /// up to twice as long run serially until the next probe, which comes after twice as
-        /// many calls as the last one did (up to `MAX_BACKOFF` doublings).
-        pub(super) fn futile(body: usize, team: (usize, usize), forked: usize) {
+        /// A fork of a loop of `len` indices of `body` on `team` gained nothing: loops of this
+        /// body up to twice as long run serially until the next probe, which comes after twice
+        /// as many calls as the last one did (up to `MAX_BACKOFF` doublings). With
+        /// `only_if_busy` (its workers were asleep: their lateness may be the wake-up's), only
+        /// while the last fork failed too.
+        pub(super) fn futile(body: usize, team: (usize, usize), len: usize, only_if_busy: bool) {
             TABLE.with(|table| {
                 let cell = &table[slot(body)];
                 let mut entry = cell.get();
-                if entry.body != body || entry.team != team {
+                if entry.body != body || entry.team != team || (only_if_busy && entry.backoff == 0)
+                {
                     return;
                 }
-                entry.fork_len = entry.fork_len.max(forked.saturating_mul(2));
+                entry.fork_len = entry.fork_len.max(len.saturating_mul(2));
                 entry.backoff = (entry.backoff + 1).min(super::MAX_BACKOFF);
                 cell.set(entry);
             });
