@@ -26,14 +26,17 @@
 //! `forkunion` (the pool as ForkUnion leaves it: its worker spins through the pause, so the
 //! row is a hot call) and `forkunion sleep(10 ms)` (`ThreadPool::sleep(10_000)` called before
 //! the pause, as the crate's documentation does between batches: the worker checks for work
-//! every 10 ms, so the call waits for its next check). Between its own calls the ForkUnion
-//! pool is put to sleep the same way, so that its spinning worker takes no core from the
-//! other contestants; before the `forkunion` contestant's pause, one untimed call wakes it.
+//! every 10 ms, so the call waits for its next check). The ForkUnion pool exists only during
+//! its own contestants' turns: created (and warmed by one untimed call) before the pause,
+//! dropped after the call. A pool kept asleep between its turns, whose worker checks for work
+//! every 10 ms, still moved the other rows: workshare's median after 1 ms went from 5.6-7.1 us
+//! to 9.8-10.5 us in alternating runs with and without it.
 //! Without the feature the bench says so in one line and these rows are absent.
 //! They are measured in rounds: each round first times the hardware floor (the `ping_pong` of
 //! `benches/fork_join.rs`, 10,000 cache-line round trips between two threads, reported per
-//! round trip), then, in an order rotating from round to round, each contestant once: sleep
-//! (`std::thread::sleep`) for the pause, time one call. 200 rounds after 1 ms and 20 after
+//! round trip), then, in an order rotating from round to round, each contestant once: one
+//! untimed call (the program's previous loop), sleep (`std::thread::sleep`) for the pause,
+//! time one call. So each contestant's workers have been idle for the pause alone. 200 rounds after 1 ms and 20 after
 //! 50 ms (50 and 6 in quick mode), so that every contestant sees the same host conditions.
 //! The tables give the median and the middle half (first to third quartile) of the calls.
 //!
@@ -158,9 +161,9 @@ struct Contestants {
     /// The thread the wake floor wakes, and its wake-up count before the call.
     parked: Parked,
     woken_before: usize,
-    /// ForkUnion's pool: asleep (`ThreadPool::sleep`) but during its own contestants' calls.
+    /// ForkUnion's pool, only during its own contestants' turns (see the module docs).
     #[cfg(feature = "forkunion")]
-    forkunion: common::forkunion::ThreadPool,
+    forkunion: Option<common::forkunion::ThreadPool>,
 }
 
 impl Contestants {
@@ -173,7 +176,7 @@ impl Contestants {
             parked: Parked::new(),
             woken_before: 0,
             #[cfg(feature = "forkunion")]
-            forkunion: common::forkunion::pool(THREADS),
+            forkunion: None,
         };
         // The workshare loop must fork: a team of every thread of the pool.
         let team = AtomicUsize::new(0);
@@ -185,43 +188,42 @@ impl Contestants {
         );
         assert_eq!(team.into_inner(), THREADS, "the Static loop should fork");
         #[cfg(feature = "forkunion")]
-        let contestants = {
-            let mut contestants = contestants;
-            // Every thread of the ForkUnion pool runs a slice of the loop.
+        {
+            // Every thread of a ForkUnion pool runs a slice of the loop.
             let offsets = std::sync::Mutex::new(Vec::new());
             common::forkunion::for_slices_mut(
-                &mut contestants.forkunion,
+                &mut common::forkunion::pool(THREADS),
                 &mut vec![0u8; N],
                 |_, offset| offsets.lock().unwrap().push(offset),
             );
             let slices = offsets.into_inner().unwrap().len();
             assert_eq!(slices, THREADS, "ForkUnion's loop should use every thread");
-            contestants.after_call(FORKUNION);
-            contestants
-        };
+        }
         contestants
     }
 
-    /// Before contestant `c`'s pause: wakes the ForkUnion pool for its contestants (an
-    /// untimed call: it waits for the sleeping worker's next check), and puts it to sleep
-    /// again for `forkunion sleep(10 ms)`, whose worker then sleeps through the pause.
+    /// Before contestant `c`'s pause: for the ForkUnion contestants, creates the pool and
+    /// warms it with one untimed call, and puts it to sleep for `forkunion sleep(10 ms)`,
+    /// whose worker then sleeps through the pause.
     fn before_pause(&mut self, c: usize) {
         #[cfg(feature = "forkunion")]
         if c == FORKUNION || c == FORKUNION_SLEEP {
-            self.forkunion.for_threads(|_, _| {}).join();
+            let mut pool = common::forkunion::pool(THREADS);
+            pool.for_threads(|_, _| {}).join();
             if c == FORKUNION_SLEEP {
-                self.forkunion.sleep(common::forkunion::SLEEP_MICROS);
+                pool.sleep(common::forkunion::SLEEP_MICROS);
             }
+            self.forkunion = Some(pool);
         }
         let _ = c;
     }
 
-    /// After contestant `c`'s call: puts the ForkUnion pool back to sleep after its own
-    /// contestants' calls, so that its worker does not spin through the other contestants'.
+    /// After contestant `c`'s call: drops the ForkUnion pool after its own contestants' calls,
+    /// so that its worker takes no core from the others.
     fn after_call(&mut self, c: usize) {
         #[cfg(feature = "forkunion")]
         if c == FORKUNION || c == FORKUNION_SLEEP {
-            self.forkunion.sleep(common::forkunion::SLEEP_MICROS);
+            self.forkunion = None;
         }
         let _ = c;
     }
@@ -276,7 +278,7 @@ impl Contestants {
             WAKE => self.parked.thread.thread().unpark(),
             #[cfg(feature = "forkunion")]
             FORKUNION | FORKUNION_SLEEP => common::forkunion::for_slices_mut(
-                &mut self.forkunion,
+                self.forkunion.as_mut().expect("created before the pause"),
                 &mut self.out,
                 |chunk, offset| {
                     for (i, o) in chunk.iter_mut().enumerate() {
@@ -319,11 +321,23 @@ impl Contestants {
     /// Contestant `c` after `pause`: zeroes its output, sleeps, times one call, checks it;
     /// the call's time in ns.
     fn cold_call(&mut self, c: usize, pause: Duration) -> f64 {
-        self.reset(c);
         // The phase spans the pause and the call, as in a program that waits between loops.
         let pool = self.pool;
         let phase = (c == WARM).then(|| pool.keep_warm());
         self.before_pause(c);
+        // The program's previous loop, untimed, right before the pause: the contestant's
+        // workers have been idle for the pause, not for the rest of the round (whose length
+        // depends on the other contestants: with ForkUnion's 9 ms calls in the round,
+        // workshare's median after 1 ms doubled). ForkUnion's was made by `before_pause`.
+        #[cfg(feature = "forkunion")]
+        let made = c == FORKUNION || c == FORKUNION_SLEEP;
+        #[cfg(not(feature = "forkunion"))]
+        let made = false;
+        if !made {
+            self.reset(c);
+            self.call(c);
+        }
+        self.reset(c);
         std::thread::sleep(pause);
         let start = Instant::now();
         self.call(c);
@@ -346,6 +360,7 @@ impl Contestants {
         for c in 0..NAMES.len() {
             for _ in 0..calls {
                 self.reset(c);
+                self.before_pause(c);
                 self.call(c);
                 self.after_call(c);
                 self.check(c);

@@ -9,10 +9,14 @@
 
 mod common;
 
+#[path = "../tests/common/rng.rs"]
+mod rng;
+
 use common::{group, WORKLOAD};
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use rayon::prelude::*;
-use workshare_reductions::{argmax, sum, sum_deterministic, Pool, Schedule, SplitMix64};
+use rng::SplitMix64;
+use workshare_reductions::{argmax, sum, sum_deterministic, Pool, Schedule};
 
 const THREADS: usize = 2;
 

@@ -30,14 +30,18 @@
 
 mod common;
 
+#[path = "../tests/common/rng.rs"]
+mod rng;
+
 use common::{imbalanced, quantile};
 
 use rayon::prelude::*;
+use rng::SplitMix64;
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::Instant;
 use workshare::parfor::{for_each_mut_chunk, map_into, Schedule};
-use workshare::reductions::{argmax, sum, sum_deterministic, SplitMix64};
+use workshare::reductions::{argmax, sum, sum_deterministic};
 use workshare::Pool;
 use workshare_bench_omp::workloads::{self as omp, Mode};
 

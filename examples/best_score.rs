@@ -29,9 +29,10 @@
 
 mod common;
 
+use common::SplitMix64;
 use common::{median_time, print_time, Checks};
 use std::process::ExitCode;
-use workshare::reductions::{global, Schedule, Slots, SplitMix64};
+use workshare::reductions::{global, Schedule, Slots};
 
 const NAME: &str = "best_score";
 

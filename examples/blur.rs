@@ -25,11 +25,11 @@
 
 mod common;
 
+use common::SplitMix64;
 use common::{median_time, print_time, Checks};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU8, Ordering};
 use workshare::parfor::{self, Schedule};
-use workshare::reductions::SplitMix64;
 
 const NAME: &str = "blur";
 /// The neighbourhood's half width: `(2N + 1)^2` pixels per output pixel.

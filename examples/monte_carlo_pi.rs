@@ -4,7 +4,7 @@
 //! The Numba original draws `x, y = random.random(), random.random()` in a `prange` loop and
 //! counts the points inside the quarter disc (`acc += 1`, which Numba turns into a reduction),
 //! relying on Numba to give every thread its own random number generator. Here the generators
-//! are explicit, one [`SplitMix64`](workshare::reductions::SplitMix64) stream per thread,
+//! are explicit, one `SplitMix64` stream (the random generator of `examples/common`) per thread,
 //! seeded from the seed and the thread's id, in two equivalent ways:
 //!
 //! - [`for_each_init`](workshare::reductions::for_each_init): `init(thread_id)` makes each
@@ -31,10 +31,11 @@
 
 mod common;
 
+use common::SplitMix64;
 use common::{median_time, print_time, Checks};
 use std::f64::consts::PI;
 use std::process::ExitCode;
-use workshare::reductions::{self, Schedule, Slots, SplitMix64};
+use workshare::reductions::{self, Schedule, Slots};
 
 const NAME: &str = "monte_carlo_pi";
 const SEED: u64 = 2024;

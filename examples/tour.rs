@@ -38,13 +38,14 @@
 
 mod common;
 
+use common::SplitMix64;
 use common::{cpu_seconds, human, print_contention, Mode};
 use rayon::prelude::*;
 use std::hint::black_box;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use workshare::parfor;
-use workshare::reductions::{global as ws, Schedule, SplitMix64};
+use workshare::reductions::{global as ws, Schedule};
 
 /// What every workload needs: the mode and a rayon pool as large as workshare's.
 struct Bench {

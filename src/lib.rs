@@ -119,12 +119,9 @@ pub use workshare_parfor as parfor;
 pub use workshare_pool as pool;
 pub use workshare_reductions as reductions;
 
-pub use workshare_pool::{
-    global, in_region, init_global, num_threads, region, set_num_threads, team_size, thread_id,
-    try_global, with_current_pool, Error, KeepWarm, Pool, PoolBuilder, RegionSlice, SliceHandle,
-    Team, Unavailable, WorkShare, DEFAULT_MAX_ACTIVE_LEVELS, MAX_ACTIVE_LEVELS_ENV, MAX_THREADS,
-    NUM_THREADS_ENV, WAIT_POLICY_ENV,
-};
+// Every public item of the pool crate, at the top: `workshare::Pool`, `workshare::region`, ...
+// (the pool crate's own examples are written with these paths).
+pub use workshare_pool::*;
 
 /// Guides: porting from Numba, OpenMP and rayon; choosing a schedule and a thread count; what
 /// every kind of bad input gets; what a library built on workshare may rely on; model-checking

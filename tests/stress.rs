@@ -62,6 +62,10 @@
 //! becomes a failure with a diagnosis rather than a CI timeout. The test
 //! `watchdog_ends_a_hung_run_and_reports_what_each_thread_was_doing` checks that it fires.
 
+#[path = "common/rng.rs"]
+mod rng;
+
+use rng::SplitMix64;
 use std::any::Any;
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -75,7 +79,7 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use workshare::parfor::{self, Ctx, Schedule, TuneOptions};
 use workshare::pool::Unavailable;
-use workshare::reductions::{self, Slots, SplitMix64};
+use workshare::reductions::{self, Slots};
 use workshare::{Error, Pool, PoolBuilder, Team};
 
 /// Driver threads of a shared round, at most.

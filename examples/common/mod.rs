@@ -8,7 +8,11 @@ use std::fmt::Display;
 use std::hint::black_box;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
-use workshare::reductions::SplitMix64;
+
+/// The examples' random numbers (the tests' generator, one copy per package).
+#[path = "../../tests/common/rng.rs"]
+mod rng;
+pub use rng::SplitMix64;
 
 /// How an example runs: full sizes, or small ones with `--quick` (for CI).
 #[derive(Clone, Copy, Debug)]

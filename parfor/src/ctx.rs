@@ -8,13 +8,14 @@
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{for_each_chunk, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{for_each_chunk, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// for_each_chunk(&pool, 0..10, Schedule::Static, |_chunk, ctx| {
 ///     assert!(ctx.thread_id() < ctx.team_size());
 ///     assert!(ctx.team_size() <= pool.size());
 /// });
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Ctx {
@@ -36,10 +37,11 @@ impl Ctx {
     /// # Examples
     ///
     /// ```
-    /// use workshare_parfor::{for_each_chunk, Pool, Schedule};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::{for_each_chunk, Pool, Schedule};
     /// let pool = Pool::new(3)?;
     /// for_each_chunk(&pool, 0..30, Schedule::Static, |_, ctx| assert!(ctx.thread_id() < 3));
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     #[inline]
     pub fn thread_id(&self) -> usize {
@@ -53,10 +55,11 @@ impl Ctx {
     /// # Examples
     ///
     /// ```
-    /// use workshare_parfor::{for_each_chunk, Pool, Schedule};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::{for_each_chunk, Pool, Schedule};
     /// let pool = Pool::new(3)?;
     /// for_each_chunk(&pool, 0..30, Schedule::Static, |_, ctx| assert_eq!(ctx.team_size(), 3));
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     #[inline]
     pub fn team_size(&self) -> usize {
@@ -72,12 +75,13 @@ impl Ctx {
     ///
     /// ```
     /// # #![allow(deprecated)]
-    /// use workshare_parfor::{for_each_chunk, Pool, Schedule};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::{for_each_chunk, Pool, Schedule};
     /// let pool = Pool::new(3)?;
     /// for_each_chunk(&pool, 0..30, Schedule::Static, |_, ctx| {
     ///     assert_eq!(ctx.num_threads(), ctx.team_size())
     /// });
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     #[deprecated(
         since = "0.1.0",

@@ -15,9 +15,10 @@ use workshare_pool::Pool;
 ///
 /// ```
 /// # #![allow(deprecated)]
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
 /// use std::sync::atomic::{AtomicUsize, Ordering};
 /// let sum = AtomicUsize::new(0);
-/// workshare_parfor::par_for(0..100, |i| {
+/// workshare::parfor::par_for(0..100, |i| {
 ///     sum.fetch_add(i, Ordering::Relaxed);
 /// });
 /// assert_eq!(sum.into_inner(), 4950);
@@ -40,9 +41,10 @@ pub fn par_for<R: IndexRange, F: Fn(usize) + Sync>(range: R, body: F) {
 ///
 /// ```
 /// # #![allow(deprecated)]
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
 /// use std::sync::atomic::{AtomicUsize, Ordering};
 /// let count = AtomicUsize::new(0);
-/// workshare_parfor::par_for_chunk(0..100, |chunk, _ctx| {
+/// workshare::parfor::par_for_chunk(0..100, |chunk, _ctx| {
 ///     count.fetch_add(chunk.len(), Ordering::Relaxed);
 /// });
 /// assert_eq!(count.into_inner(), 100);
@@ -65,9 +67,10 @@ pub fn par_for_chunk<R: IndexRange, F: Fn(Range<usize>, Ctx) + Sync>(range: R, b
 ///
 /// ```
 /// # #![allow(deprecated)]
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
 /// let x = vec![4.0f32; 10];
 /// let mut roots = vec![0.0f32; 10];
-/// workshare_parfor::par_map_into(&mut roots, &x[..], |r, x| *r = x.sqrt());
+/// workshare::parfor::par_map_into(&mut roots, &x[..], |r, x| *r = x.sqrt());
 /// assert!(roots.iter().all(|&r| r == 2.0));
 /// ```
 #[deprecated(
@@ -91,7 +94,8 @@ where
 ///
 /// ```
 /// # #![allow(deprecated)]
-/// use workshare_parfor::{ParFor, Pool};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{ParFor, Pool};
 /// use std::sync::atomic::{AtomicUsize, Ordering};
 /// let pool = Pool::new(2)?;
 /// let sum = AtomicUsize::new(0);
@@ -99,7 +103,7 @@ where
 ///     sum.fetch_add(i, Ordering::Relaxed);
 /// });
 /// assert_eq!(sum.into_inner(), 45);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[deprecated(
     since = "0.1.0",
@@ -112,10 +116,11 @@ pub trait ParFor {
     ///
     /// ```
     /// # #![allow(deprecated)]
-    /// use workshare_parfor::{ParFor, Pool};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::{ParFor, Pool};
     /// let pool = Pool::new(2)?;
     /// pool.par_for(0..4, |i| assert!(i < 4));
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     #[deprecated(
         since = "0.1.0",
@@ -130,10 +135,11 @@ pub trait ParFor {
     ///
     /// ```
     /// # #![allow(deprecated)]
-    /// use workshare_parfor::{ParFor, Pool};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::{ParFor, Pool};
     /// let pool = Pool::new(2)?;
     /// pool.par_for_chunk(0..4, |chunk, ctx| assert!(chunk.end <= 4 && ctx.thread_id() < 2));
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     #[deprecated(
         since = "0.1.0",

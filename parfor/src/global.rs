@@ -16,8 +16,9 @@
 //! # Examples
 //!
 //! ```
+//! # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
 //! use std::sync::atomic::{AtomicUsize, Ordering};
-//! use workshare_parfor::{global, Schedule};
+//! use workshare::parfor::{global, Schedule};
 //! let sum = AtomicUsize::new(0);
 //! global::for_each(0..100, Schedule::Auto, |i| {
 //!     sum.fetch_add(i, Ordering::Relaxed);
@@ -37,8 +38,9 @@ use workshare_pool::Pool;
 /// # Examples
 ///
 /// ```
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
 /// use std::sync::atomic::{AtomicUsize, Ordering};
-/// use workshare_parfor::{global, Schedule};
+/// use workshare::parfor::{global, Schedule};
 /// let hits: Vec<AtomicUsize> = (0..50).map(|_| AtomicUsize::new(0)).collect();
 /// global::for_each(0..50, Schedule::Auto, |i| {
 ///     hits[i].fetch_add(1, Ordering::Relaxed);
@@ -62,8 +64,9 @@ where
 /// # Examples
 ///
 /// ```
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
 /// use std::sync::atomic::{AtomicU64, Ordering};
-/// use workshare_parfor::{global, Schedule};
+/// use workshare::parfor::{global, Schedule};
 /// let sum = AtomicU64::new(0);
 /// global::for_each_chunk(1..101, Schedule::Guided(4), |chunk, ctx| {
 ///     assert!(ctx.thread_id() < ctx.team_size());
@@ -89,7 +92,8 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{global, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{global, Schedule};
 /// let mut squares = vec![0u64; 1000];
 /// global::for_each_mut_chunk(&mut squares, Schedule::Dynamic(64), |chunk, offset, _ctx| {
 ///     for (k, out) in chunk.iter_mut().enumerate() {
@@ -121,7 +125,8 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{global, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{global, Schedule};
 /// let (a, b) = (vec![1.0f32; 100], vec![2.0f32; 100]);
 /// let mut out = vec![0.0f32; 100];
 /// global::map_into(&mut out, (&a[..], &b[..]), Schedule::Auto, |o, (x, y)| *o = x + y);
@@ -156,8 +161,9 @@ where
 /// # Examples
 ///
 /// ```
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
 /// use std::sync::atomic::{AtomicUsize, Ordering};
-/// use workshare_parfor::{global, Schedule};
+/// use workshare::parfor::{global, Schedule};
 /// let cells: Vec<AtomicUsize> = (0..3 * 4).map(|_| AtomicUsize::new(0)).collect();
 /// global::for_each_2d(3, 4, Schedule::Auto, |row, col| {
 ///     cells[row * 4 + col].fetch_add(1, Ordering::Relaxed);
@@ -198,7 +204,8 @@ fn check_rows(what: &str, len: usize, cols: usize) {
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{global, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{global, Schedule};
 /// let (rows, cols) = (4, 5);
 /// let mut grid = vec![0usize; rows * cols];
 /// global::for_each_row_mut(&mut grid, cols, Schedule::Static, |cells, row, _ctx| {
@@ -230,7 +237,8 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{global, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{global, Schedule};
 /// let (n, m) = (5, 7);
 /// let mut c = vec![0usize; n * m];
 /// global::for_each_tile_mut(&mut c, m, (2, 3), Schedule::Dynamic(1), |mut tile, _ctx| {
@@ -268,7 +276,8 @@ pub fn for_each_tile_mut<T, F>(
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{global, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{global, Schedule};
 /// let mut out = vec![0u64; 1000];
 /// let written = global::for_each_mut_chunk_reduce(
 ///     &mut out,
@@ -318,7 +327,8 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{global, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{global, Schedule};
 /// let (rows, cols) = (50, 40);
 /// let mut grid = vec![1.0f64; rows * cols];
 /// let total = global::for_each_row_mut_reduce(
@@ -370,8 +380,9 @@ where
 /// # Examples
 ///
 /// ```
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
 /// use std::sync::atomic::{AtomicU64, Ordering};
-/// use workshare_parfor::{global, TuneOptions};
+/// use workshare::parfor::{global, TuneOptions};
 /// let total = AtomicU64::new(0);
 /// let report = global::tune_for_each_chunk(0..100_000, &TuneOptions::new(), |chunk, _ctx| {
 ///     total.fetch_add(chunk.map(|i| i as u64).sum(), Ordering::Relaxed);
@@ -400,14 +411,15 @@ where
 /// # Examples
 ///
 /// ```
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
 /// use std::sync::atomic::{AtomicU64, Ordering};
-/// use workshare_parfor::{global, TuneOptions};
+/// use workshare::parfor::{global, TuneOptions};
 /// let total = AtomicU64::new(0);
 /// let report = global::tune_for_each(0..100_000, &TuneOptions::new(), |i| {
 ///     total.fetch_add(i as u64, Ordering::Relaxed);
 /// });
 /// assert_eq!(total.into_inner(), 99_999 * 100_000 / 2);
-/// assert!(report.threads <= workshare_pool::global().size());
+/// assert!(report.threads <= workshare::global().size());
 /// ```
 #[cfg(not(loom))]
 #[track_caller]
@@ -427,7 +439,8 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{global, TuneOptions};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{global, TuneOptions};
 /// let x: Vec<f32> = (0..100_000).map(|i| i as f32).collect();
 /// let mut roots = vec![f32::NAN; x.len()];
 /// global::tune_for_each_mut_chunk(&mut roots, &TuneOptions::new(), |chunk, offset, _ctx| {

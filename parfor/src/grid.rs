@@ -17,7 +17,8 @@ use workshare_pool::Pool;
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{for_each_2d, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{for_each_2d, Pool, Schedule};
 /// use std::sync::atomic::{AtomicUsize, Ordering};
 /// let pool = Pool::new(2)?;
 /// let cells: Vec<AtomicUsize> = (0..3 * 4).map(|_| AtomicUsize::new(0)).collect();
@@ -25,7 +26,7 @@ use workshare_pool::Pool;
 ///     cells[row * 4 + col].fetch_add(1, Ordering::Relaxed);
 /// });
 /// assert!(cells.iter().all(|c| c.load(Ordering::Relaxed) == 1));
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[track_caller]
 pub fn for_each_2d<F>(pool: &Pool, rows: usize, cols: usize, schedule: Schedule, body: F)
@@ -61,7 +62,8 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{for_each_row_mut, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{for_each_row_mut, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// let (rows, cols) = (4, 5);
 /// let input: Vec<f64> = (0..rows * cols).map(|i| i as f64).collect();
@@ -75,7 +77,7 @@ where
 ///     }
 /// });
 /// assert_eq!(blurred[6], 6.0);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[track_caller]
 pub fn for_each_row_mut<T, F>(pool: &Pool, grid: &mut [T], cols: usize, schedule: Schedule, body: F)

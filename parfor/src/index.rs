@@ -36,7 +36,8 @@ use sealed::NotUsize;
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{for_each, LoopIndex, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{for_each, LoopIndex, Pool, Schedule};
 /// use std::sync::atomic::{AtomicUsize, Ordering};
 ///
 /// // A helper generic over the index type, as the loops are.
@@ -53,7 +54,7 @@ use sealed::NotUsize;
 /// assert_eq!(multiples_of_3(&pool, 0u8, 30), 10);
 /// assert_eq!(multiples_of_3(&pool, 3i64, 30), 9);
 /// assert_eq!(multiples_of_3(&pool, 30u32, 3), 0); // reversed: runs nothing
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a loop index type",
@@ -120,39 +121,44 @@ loop_index!(unsigned: u8, u16, u32, u64, u128, usize; signed: i8, i16, i32, i64,
 /// (`0..`, `..n`, `..`), which a loop cannot run:
 ///
 /// ```compile_fail
-/// use workshare_parfor::{for_each, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{for_each, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// for_each(&pool, 0.0..1.0, Schedule::Auto, |_| {}); // no IndexRange for Range<f64>
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 ///
 /// ```compile_fail
-/// use workshare_parfor::{for_each, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{for_each, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// for_each(&pool, 'a'..'z', Schedule::Auto, |_| {}); // no IndexRange for Range<char>
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 ///
 /// ```compile_fail
-/// use workshare_parfor::{for_each, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{for_each, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// for_each(&pool, 0.., Schedule::Auto, |_| {}); // no IndexRange for RangeFrom
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 ///
 /// The bodies take `usize`, not the range's type:
 ///
 /// ```compile_fail
-/// use workshare_parfor::{for_each, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{for_each, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// for_each(&pool, 0u32..10, Schedule::Auto, |i: u32| {}); // the body gets a usize
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 ///
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{for_each, for_each_chunk, IndexRange, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{for_each, for_each_chunk, IndexRange, Pool, Schedule};
 /// use std::sync::atomic::{AtomicUsize, Ordering};
 /// let pool = Pool::new(2)?;
 /// let v: Vec<AtomicUsize> = (0..10).map(|_| AtomicUsize::new(0)).collect();
@@ -168,7 +174,7 @@ loop_index!(unsigned: u8, u16, u32, u64, u128, usize; signed: i8, i16, i32, i64,
 ///
 /// assert_eq!((2u8..=4).to_usize_range(), 2..5);
 /// assert_eq!((-3i32..-7).to_usize_range(), 0..0); // reversed: empty
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an index range",
@@ -193,7 +199,8 @@ pub trait IndexRange: sealed::Range + Debug {
     /// # Examples
     ///
     /// ```
-    /// use workshare_parfor::IndexRange;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::IndexRange;
     /// assert_eq!((3u64..7).to_usize_range(), 3..7);
     /// assert_eq!((0i16..=9).to_usize_range(), 0..10);
     /// assert_eq!((7usize..3).to_usize_range(), 7..7);

@@ -86,7 +86,8 @@
 //! `Static` and under `Stealing`:
 //!
 //! ```
-//! use workshare_parfor::{for_each, Pool, Schedule};
+//! # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+//! use workshare::parfor::{for_each, Pool, Schedule};
 //! let pool = Pool::builder().num_threads(2).collect_stats(true).build()?;
 //! let w5 = |i: usize| {
 //!     let mut h = i as u64;
@@ -102,19 +103,20 @@
 //!     println!("{schedule:?}:\n{stats}");
 //!     assert_eq!(stats.total().iterations, 4000);
 //! }
-//! # Ok::<(), workshare_pool::Error>(())
+//! # Ok::<(), workshare::Error>(())
 //! ```
 //!
 //! # Examples
 //!
 //! ```
-//! use workshare_parfor::{map_into, Pool, Schedule};
+//! # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+//! use workshare::parfor::{map_into, Pool, Schedule};
 //! let pool = Pool::new(2)?;
 //! let x: Vec<f32> = (0..10_000).map(|i| i as f32).collect();
 //! let mut roots = vec![0.0f32; x.len()];
 //! map_into(&pool, &mut roots, &x[..], Schedule::Auto, |r, x| *r = x.sqrt());
 //! assert_eq!(roots[9], 3.0);
-//! # Ok::<(), workshare_pool::Error>(())
+//! # Ok::<(), workshare::Error>(())
 //! ```
 #![warn(missing_docs)]
 #![doc(html_root_url = "https://docs.rs/workshare-parfor/0.1.0")]

@@ -80,7 +80,8 @@ pub(crate) fn for_each_chunk_at_most<F>(
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{for_each_chunk, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{for_each_chunk, Pool, Schedule};
 /// use std::sync::atomic::{AtomicU64, Ordering};
 /// let pool = Pool::new(2)?;
 /// let sum = AtomicU64::new(0);
@@ -97,7 +98,7 @@ pub(crate) fn for_each_chunk_at_most<F>(
 ///     sum.fetch_add(chunk.map(|i| i as u64).sum(), Ordering::Relaxed);
 /// });
 /// assert_eq!(sum.into_inner(), 5050);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[track_caller]
 pub fn for_each_chunk<R, F>(pool: &Pool, range: R, schedule: Schedule, body: F)
@@ -119,7 +120,8 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{for_each, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{for_each, Pool, Schedule};
 /// use std::sync::atomic::{AtomicUsize, Ordering};
 /// let pool = Pool::new(2)?;
 /// let hits: Vec<AtomicUsize> = (0..50).map(|_| AtomicUsize::new(0)).collect();
@@ -134,7 +136,7 @@ where
 ///     hits[i].fetch_add(1, Ordering::Relaxed);
 /// });
 /// assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 2));
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[track_caller]
 pub fn for_each<R, F>(pool: &Pool, range: R, schedule: Schedule, body: F)

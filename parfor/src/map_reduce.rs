@@ -64,7 +64,8 @@ impl<R> Partials<R> {
 /// anywhere else), so no `&mut` to the output survives the loop's hand-out:
 ///
 /// ```compile_fail
-/// use workshare_parfor::{for_each_mut_chunk_reduce, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{for_each_mut_chunk_reduce, Pool, Schedule};
 /// let pool = Pool::new(2).unwrap();
 /// let mut out = vec![0u8; 100];
 /// let chunks: Vec<&mut [u8]> = for_each_mut_chunk_reduce(&pool, &mut out, Schedule::Static,
@@ -77,7 +78,8 @@ impl<R> Partials<R> {
 /// and a body (`Fn`, shared by the team) cannot mutate what it captures:
 ///
 /// ```compile_fail,E0596
-/// use workshare_parfor::{for_each_mut_chunk_reduce, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{for_each_mut_chunk_reduce, Pool, Schedule};
 /// let pool = Pool::new(2).unwrap();
 /// let mut out = vec![0u8; 100];
 /// let mut other = vec![0u8; 100];
@@ -97,7 +99,8 @@ impl<R> Partials<R> {
 /// One Jacobi sweep of a 1-D Laplace problem, returning the largest change:
 ///
 /// ```
-/// use workshare_parfor::{for_each_mut_chunk_reduce, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{for_each_mut_chunk_reduce, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// let old: Vec<f64> = (0..1000).map(|i| if i == 0 { 1.0 } else { 0.0 }).collect();
 /// let mut new = old.clone();
@@ -119,7 +122,7 @@ impl<R> Partials<R> {
 /// );
 /// assert_eq!(change, 0.5);
 /// assert_eq!(new[1], 0.5);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[track_caller]
 pub fn for_each_mut_chunk_reduce<T, R, Id, F, C>(
@@ -163,7 +166,8 @@ where
 /// Update a grid and return its residual (the sum of squared changes) in one fork:
 ///
 /// ```
-/// use workshare_parfor::{for_each_row_mut_reduce, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{for_each_row_mut_reduce, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// let (rows, cols) = (50, 40);
 /// let target: Vec<f64> = (0..rows * cols).map(|i| (i % 7) as f64).collect();
@@ -184,7 +188,7 @@ where
 /// let r = residual(Schedule::Dynamic(3));
 /// assert_eq!(r.to_bits(), residual(Schedule::Stealing).to_bits());
 /// assert!(r > 0.0);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[track_caller]
 pub fn for_each_row_mut_reduce<T, R, Id, F, C>(

@@ -16,7 +16,8 @@ use std::str::FromStr;
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{for_each_chunk, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{for_each_chunk, Pool, Schedule};
 /// use std::sync::atomic::{AtomicUsize, Ordering};
 /// let pool = Pool::new(2)?;
 /// let total = AtomicUsize::new(0);
@@ -25,7 +26,7 @@ use std::str::FromStr;
 ///     total.fetch_add(chunk.len(), Ordering::Relaxed);
 /// });
 /// assert_eq!(total.into_inner(), 100);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 // Non-exhaustive: more schedules may come; a `match` outside this crate needs a `_` arm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -64,7 +65,8 @@ pub enum Schedule {
 /// # Examples
 ///
 /// ```
-/// assert_eq!(workshare_parfor::SCHEDULE_ENV, "WORKSHARE_SCHEDULE");
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// assert_eq!(workshare::parfor::SCHEDULE_ENV, "WORKSHARE_SCHEDULE");
 /// ```
 pub const SCHEDULE_ENV: &str = "WORKSHARE_SCHEDULE";
 
@@ -76,7 +78,8 @@ impl Schedule {
     /// # Examples
     ///
     /// ```
-    /// use workshare_parfor::Schedule;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::Schedule;
     /// // Never `Runtime` itself.
     /// assert_ne!(Schedule::runtime(), Schedule::Runtime);
     /// ```
@@ -106,7 +109,8 @@ impl Schedule {
     /// # Examples
     ///
     /// ```
-    /// use workshare_parfor::Schedule;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::Schedule;
     /// assert_eq!(Schedule::Dynamic(8).resolved(), Schedule::Dynamic(8));
     /// assert_ne!(Schedule::Runtime.resolved(), Schedule::Runtime);
     /// assert!(std::panic::catch_unwind(|| Schedule::Guided(0).resolved()).is_err());
@@ -152,7 +156,8 @@ fn chunk_size_zero(schedule: Schedule) -> ! {
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::Schedule;
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::Schedule;
 /// let err = "fastest".parse::<Schedule>().unwrap_err();
 /// assert!(err.to_string().contains("fastest"));
 /// ```
@@ -183,7 +188,8 @@ impl FromStr for Schedule {
     /// # Examples
     ///
     /// ```
-    /// use workshare_parfor::Schedule;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::Schedule;
     /// assert_eq!("dynamic,16".parse(), Ok(Schedule::Dynamic(16)));
     /// assert_eq!(" Guided ".parse(), Ok(Schedule::Guided(1)));
     /// assert_eq!("static,4".parse(), Ok(Schedule::StaticChunk(4)));
@@ -223,7 +229,8 @@ impl fmt::Display for Schedule {
     /// # Examples
     ///
     /// ```
-    /// use workshare_parfor::Schedule;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::Schedule;
     /// assert_eq!(Schedule::Dynamic(16).to_string(), "dynamic,16");
     /// assert_eq!(Schedule::StaticChunk(4).to_string(), "static,4");
     /// ```

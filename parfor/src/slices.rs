@@ -52,7 +52,8 @@ impl<'a, T> DisjointSlice<'a, T> {
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{for_each_mut_chunk, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{for_each_mut_chunk, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// let mut squares = vec![0u64; 1000];
 /// for_each_mut_chunk(&pool, &mut squares, Schedule::Dynamic(64), |chunk, offset, _ctx| {
@@ -62,7 +63,7 @@ impl<'a, T> DisjointSlice<'a, T> {
 ///     }
 /// });
 /// assert_eq!(squares[999], 999 * 999);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[track_caller]
 pub fn for_each_mut_chunk<T, F>(pool: &Pool, out: &mut [T], schedule: Schedule, body: F)
@@ -117,7 +118,8 @@ mod sealed {
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::SliceLike;
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::SliceLike;
 /// fn total<S: SliceLike<Elem = u32> + ?Sized>(s: &S) -> u32 {
 ///     s.elements().iter().sum()
 /// }
@@ -136,7 +138,8 @@ pub trait SliceLike: sealed::Sealed {
     /// # Examples
     ///
     /// ```
-    /// use workshare_parfor::SliceLike;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::SliceLike;
     /// assert_eq!(SliceLike::elements(&vec![1, 2]), &[1, 2]);
     /// ```
     fn elements(&self) -> &[Self::Elem];
@@ -193,17 +196,19 @@ impl<T> SliceLike for Box<[T]> {
 /// (`v` instead of `&v`) or a `&mut` is not an input:
 ///
 /// ```compile_fail
-/// use workshare_parfor::{map_into, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{map_into, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// let (x, mut out) = (vec![1.0f32; 4], vec![0.0f32; 4]);
 /// map_into(&pool, &mut out, x, Schedule::Auto, |o, x| *o = *x); // `&x`, not `x`
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 ///
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::Inputs;
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::Inputs;
 /// let (a, b) = (vec![1, 2, 3], [4.0, 5.0, 6.0]);
 /// let inputs = (&a, &b);
 /// assert_eq!(inputs.lengths(), vec![3, 3]);
@@ -230,7 +235,8 @@ pub trait Inputs: Copy + Sync {
     /// # Examples
     ///
     /// ```
-    /// use workshare_parfor::Inputs;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::Inputs;
     /// let (a, b) = ([1, 2, 3], [4.0, 5.0]);
     /// assert_eq!((&a, &b).mismatch(3), Some((1, 2)));
     /// assert_eq!((&a,).mismatch(3), None);
@@ -248,7 +254,8 @@ pub trait Inputs: Copy + Sync {
     /// # Examples
     ///
     /// ```
-    /// use workshare_parfor::Inputs;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::Inputs;
     /// let v = vec![10, 20, 30];
     /// assert_eq!((&v).items(1..3).collect::<Vec<_>>(), [&20, &30]);
     /// ```
@@ -376,7 +383,8 @@ fn mismatch(what: &str, input: usize, len: usize, out_len: usize) -> ! {
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{map_into, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{map_into, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// let (a, b) = (vec![1.0f32; 100], vec![2.0f32; 100]);
 /// let mut out = vec![0.0f32; 100];
@@ -387,7 +395,7 @@ fn mismatch(what: &str, input: usize, len: usize, out_len: usize) -> ! {
 /// let (x, mut roots) = ([1.0f32, 4.0, 9.0], [0.0f32; 3]);
 /// map_into(&pool, &mut roots, &x, Schedule::Auto, |r, x| *r = x.sqrt());
 /// assert_eq!(roots, [1.0, 2.0, 3.0]);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[track_caller]
 pub fn map_into<T, I, F>(pool: &Pool, out: &mut [T], inputs: I, schedule: Schedule, f: F)

@@ -10,7 +10,8 @@
 //! A `&mut` chunk cannot escape its body:
 //!
 //! ```compile_fail,E0521
-//! use workshare_parfor::{team_for_each_mut_chunk, Pool, RegionSlice, Schedule};
+//! # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+//! use workshare::parfor::{team_for_each_mut_chunk, Pool, RegionSlice, Schedule};
 //! let pool = Pool::new(2).unwrap();
 //! let mut data = vec![0u32; 8];
 //! let shared = RegionSlice::new(&mut data);
@@ -25,7 +26,8 @@
 //! through one handle):
 //!
 //! ```compile_fail,E0277
-//! use workshare_parfor::{team_for_each_mut_chunk, Pool, RegionSlice, Schedule};
+//! # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+//! use workshare::parfor::{team_for_each_mut_chunk, Pool, RegionSlice, Schedule};
 //! let pool = Pool::new(2).unwrap();
 //! let mut data = vec![0u32; 8];
 //! let shared = RegionSlice::new(&mut data);
@@ -77,7 +79,8 @@ fn plan(schedule: Schedule, unit: usize) -> [usize; 3] {
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{team_for_each_mut_chunk, Pool, RegionSlice, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{team_for_each_mut_chunk, Pool, RegionSlice, Schedule};
 /// let pool = Pool::new(2)?;
 /// let mut squares = vec![0u64; 100];
 /// let shared = RegionSlice::new(&mut squares);
@@ -91,7 +94,7 @@ fn plan(schedule: Schedule, unit: usize) -> [usize; 3] {
 ///     // Every thread sees every write after the loop.
 ///     assert_eq!(out.read()[99], 99 * 99);
 /// });
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 pub fn team_for_each_mut_chunk<T, F>(slice: &mut SliceHandle<'_, T>, schedule: Schedule, body: F)
 where
@@ -109,7 +112,8 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{team_for_each_mut, Pool, RegionSlice, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{team_for_each_mut, Pool, RegionSlice, Schedule};
 /// let pool = Pool::new(3)?;
 /// let mut data = vec![0usize; 10];
 /// let shared = RegionSlice::new(&mut data);
@@ -118,7 +122,7 @@ where
 ///     team_for_each_mut(&mut handle, Schedule::Static, |x, i| *x = 2 * i);
 /// });
 /// assert_eq!(data[9], 18);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 pub fn team_for_each_mut<T, F>(slice: &mut SliceHandle<'_, T>, schedule: Schedule, mut body: F)
 where
@@ -145,7 +149,8 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{team_for_each_row_mut, Pool, RegionSlice, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{team_for_each_row_mut, Pool, RegionSlice, Schedule};
 /// let pool = Pool::new(2)?;
 /// let (rows, cols) = (4, 3);
 /// let mut grid = vec![0usize; rows * cols];
@@ -157,7 +162,7 @@ where
 ///     });
 /// });
 /// assert_eq!(grid, [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3]);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 pub fn team_for_each_row_mut<T, F>(
     slice: &mut SliceHandle<'_, T>,

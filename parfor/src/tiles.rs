@@ -22,7 +22,8 @@ use workshare_pool::Pool;
 /// call, so a tile cannot escape its body:
 ///
 /// ```compile_fail,E0521
-/// use workshare_parfor::{for_each_tile_mut, Pool, Schedule, Tile};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{for_each_tile_mut, Pool, Schedule, Tile};
 /// use std::sync::Mutex;
 /// let pool = Pool::new(2).unwrap();
 /// let mut grid = vec![0u8; 16];
@@ -35,7 +36,8 @@ use workshare_pool::Pool;
 /// and neither can a row of it:
 ///
 /// ```compile_fail,E0521
-/// use workshare_parfor::{for_each_tile_mut, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{for_each_tile_mut, Pool, Schedule};
 /// use std::sync::Mutex;
 /// let pool = Pool::new(2).unwrap();
 /// let mut grid = vec![0u8; 16];
@@ -49,7 +51,8 @@ use workshare_pool::Pool;
 /// only `&mut` borrow while it runs, so a body cannot capture it:
 ///
 /// ```compile_fail,E0596
-/// use workshare_parfor::{for_each_tile_mut, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{for_each_tile_mut, Pool, Schedule};
 /// let pool = Pool::new(2).unwrap();
 /// let mut grid = vec![0u8; 16];
 /// for_each_tile_mut(&pool, &mut grid, 4, (2, 2), Schedule::Static, |_tile, _ctx| {
@@ -60,7 +63,8 @@ use workshare_pool::Pool;
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{for_each_tile_mut, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{for_each_tile_mut, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// let (rows, cols) = (5, 7);
 /// let mut grid = vec![0usize; rows * cols];
@@ -73,7 +77,7 @@ use workshare_pool::Pool;
 ///     }
 /// });
 /// assert!(grid.iter().enumerate().all(|(i, &v)| v == i));
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 pub struct Tile<'t, T> {
     /// The tile's first cell (grid row `rows.start`, column `cols.start`).
@@ -102,13 +106,14 @@ impl<'t, T> Tile<'t, T> {
     /// # Examples
     ///
     /// ```
-    /// use workshare_parfor::{for_each_tile_mut, Pool, Schedule};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::{for_each_tile_mut, Pool, Schedule};
     /// let pool = Pool::new(2)?;
     /// let mut grid = vec![0u8; 5 * 4];
     /// for_each_tile_mut(&pool, &mut grid, 4, (2, 4), Schedule::Static, |tile, _ctx| {
     ///     assert!(tile.rows() == (0..2) || tile.rows() == (2..4) || tile.rows() == (4..5));
     /// });
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     #[inline]
     pub fn rows(&self) -> Range<usize> {
@@ -120,13 +125,14 @@ impl<'t, T> Tile<'t, T> {
     /// # Examples
     ///
     /// ```
-    /// use workshare_parfor::{for_each_tile_mut, Pool, Schedule};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::{for_each_tile_mut, Pool, Schedule};
     /// let pool = Pool::new(2)?;
     /// let mut grid = vec![0u8; 2 * 5];
     /// for_each_tile_mut(&pool, &mut grid, 5, (2, 3), Schedule::Static, |tile, _ctx| {
     ///     assert!(tile.cols() == (0..3) || tile.cols() == (3..5));
     /// });
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     #[inline]
     pub fn cols(&self) -> Range<usize> {
@@ -138,13 +144,14 @@ impl<'t, T> Tile<'t, T> {
     /// # Examples
     ///
     /// ```
-    /// use workshare_parfor::{for_each_tile_mut, Pool, Schedule};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::{for_each_tile_mut, Pool, Schedule};
     /// let pool = Pool::new(2)?;
     /// let mut grid = vec![0u8; 4 * 4];
     /// for_each_tile_mut(&pool, &mut grid, 4, (2, 2), Schedule::Static, |tile, _ctx| {
     ///     assert_eq!(tile.index(), tile.rows().start / 2 * 2 + tile.cols().start / 2);
     /// });
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     #[inline]
     pub fn index(&self) -> usize {
@@ -157,13 +164,14 @@ impl<'t, T> Tile<'t, T> {
     /// # Examples
     ///
     /// ```
-    /// use workshare_parfor::{for_each_tile_mut, Pool, Schedule};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::{for_each_tile_mut, Pool, Schedule};
     /// let pool = Pool::new(2)?;
     /// let mut grid = vec![0u8; 3 * 2];
     /// for_each_tile_mut(&pool, &mut grid, 2, (2, 2), Schedule::Static, |tile, _ctx| {
     ///     assert_eq!(tile.height(), if tile.rows().start == 0 { 2 } else { 1 });
     /// });
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     #[inline]
     pub fn height(&self) -> usize {
@@ -175,13 +183,14 @@ impl<'t, T> Tile<'t, T> {
     /// # Examples
     ///
     /// ```
-    /// use workshare_parfor::{for_each_tile_mut, Pool, Schedule};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::{for_each_tile_mut, Pool, Schedule};
     /// let pool = Pool::new(2)?;
     /// let mut grid = vec![0u8; 2 * 3];
     /// for_each_tile_mut(&pool, &mut grid, 3, (2, 2), Schedule::Static, |tile, _ctx| {
     ///     assert_eq!(tile.width(), if tile.cols().start == 0 { 2 } else { 1 });
     /// });
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     #[inline]
     pub fn width(&self) -> usize {
@@ -197,14 +206,15 @@ impl<'t, T> Tile<'t, T> {
     /// # Examples
     ///
     /// ```
-    /// use workshare_parfor::{for_each_tile_mut, Pool, Schedule};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::{for_each_tile_mut, Pool, Schedule};
     /// let pool = Pool::new(2)?;
     /// let mut grid: Vec<u32> = (0..4 * 4).collect();
     /// for_each_tile_mut(&pool, &mut grid, 4, (2, 2), Schedule::Static, |tile, _ctx| {
     ///     let top_left = tile.rows().start * 4 + tile.cols().start;
     ///     assert_eq!(tile.row(1)[0] as usize, top_left + 4);
     /// });
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     #[inline]
     #[track_caller]
@@ -225,7 +235,8 @@ impl<'t, T> Tile<'t, T> {
     /// # Examples
     ///
     /// ```
-    /// use workshare_parfor::{for_each_tile_mut, Pool, Schedule};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::{for_each_tile_mut, Pool, Schedule};
     /// let pool = Pool::new(2)?;
     /// let mut grid = vec![0u8; 4 * 6];
     /// for_each_tile_mut(&pool, &mut grid, 6, (4, 3), Schedule::Static, |mut tile, _ctx| {
@@ -233,7 +244,7 @@ impl<'t, T> Tile<'t, T> {
     /// });
     /// assert_eq!(&grid[..6], &[1; 6]);
     /// assert!(grid[6..].iter().all(|&v| v == 0));
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     #[inline]
     #[track_caller]
@@ -249,7 +260,8 @@ impl<'t, T> Tile<'t, T> {
     /// # Examples
     ///
     /// ```
-    /// use workshare_parfor::{for_each_tile_mut, Pool, Schedule};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::{for_each_tile_mut, Pool, Schedule};
     /// let pool = Pool::new(2)?;
     /// let mut grid = vec![0u32; 6 * 6];
     /// for_each_tile_mut(&pool, &mut grid, 6, (3, 3), Schedule::Auto, |mut tile, _ctx| {
@@ -259,7 +271,7 @@ impl<'t, T> Tile<'t, T> {
     /// assert_eq!(grid[0], 0);
     /// assert_eq!(grid[5], 1);
     /// assert_eq!(grid[35], 3);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn rows_mut(&mut self) -> impl Iterator<Item = &mut [T]> + '_ {
         let tile = &*self;
@@ -353,7 +365,8 @@ impl<T> TiledGrid<'_, T> {
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{for_each_tile_mut, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{for_each_tile_mut, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// let (n, k, m) = (6, 4, 5);
 /// let a: Vec<f64> = (0..n * k).map(|i| i as f64).collect();
@@ -369,7 +382,7 @@ impl<T> TiledGrid<'_, T> {
 ///     }
 /// });
 /// assert_eq!(c[m + 2], (0..k).map(|p| a[k + p] * b[p * m + 2]).sum::<f64>());
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[track_caller]
 pub fn for_each_tile_mut<T, F>(

@@ -32,7 +32,8 @@ use workshare_pool::Pool;
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{Schedule, TuneOptions};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{Schedule, TuneOptions};
 /// let options = TuneOptions::new()
 ///     .threads([1, 2])
 ///     .schedules([Schedule::Static, Schedule::Dynamic(64)])
@@ -64,7 +65,8 @@ impl TuneOptions {
     /// # Examples
     ///
     /// ```
-    /// use workshare_parfor::{Schedule, TuneOptions};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::{Schedule, TuneOptions};
     /// let options = TuneOptions::new();
     /// assert_eq!(options, TuneOptions::default());
     /// assert_eq!(options.get_schedules(), [Schedule::Stealing]);
@@ -91,11 +93,12 @@ impl TuneOptions {
     /// # Examples
     ///
     /// ```
-    /// use workshare_parfor::{Pool, TuneOptions};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::{Pool, TuneOptions};
     /// let pool = Pool::new(4)?;
     /// let options = TuneOptions::new().threads([4, 1, 4, 3]);
     /// assert_eq!(options.candidate_threads(&pool), [1, 3, 4]);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     #[must_use]
     pub fn threads(mut self, threads: impl IntoIterator<Item = usize>) -> Self {
@@ -121,7 +124,8 @@ impl TuneOptions {
     /// # Examples
     ///
     /// ```
-    /// use workshare_parfor::{Schedule, TuneOptions};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::{Schedule, TuneOptions};
     /// let options = TuneOptions::new().schedules([Schedule::Static, Schedule::Guided(8)]);
     /// assert_eq!(options.get_schedules(), [Schedule::Static, Schedule::Guided(8)]);
     /// ```
@@ -153,7 +157,8 @@ impl TuneOptions {
     /// # Examples
     ///
     /// ```
-    /// let options = workshare_parfor::TuneOptions::new().sample_fraction(0.05);
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// let options = workshare::parfor::TuneOptions::new().sample_fraction(0.05);
     /// assert_eq!(options.get_sample_fraction(), 0.05);
     /// ```
     #[must_use]
@@ -173,7 +178,8 @@ impl TuneOptions {
     /// # Examples
     ///
     /// ```
-    /// let options = workshare_parfor::TuneOptions::new().min_sample_len(4096);
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// let options = workshare::parfor::TuneOptions::new().min_sample_len(4096);
     /// assert_eq!(options.get_min_sample_len(), 4096);
     /// ```
     #[must_use]
@@ -192,7 +198,8 @@ impl TuneOptions {
     /// # Examples
     ///
     /// ```
-    /// let options = workshare_parfor::TuneOptions::new().repetitions(5);
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// let options = workshare::parfor::TuneOptions::new().repetitions(5);
     /// assert_eq!(options.get_repetitions(), 5);
     /// ```
     #[must_use]
@@ -216,7 +223,8 @@ impl TuneOptions {
     /// # Examples
     ///
     /// ```
-    /// let options = workshare_parfor::TuneOptions::new().tolerance(0.1);
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// let options = workshare::parfor::TuneOptions::new().tolerance(0.1);
     /// assert_eq!(options.get_tolerance(), 0.1);
     /// ```
     #[must_use]
@@ -241,10 +249,11 @@ impl TuneOptions {
     /// # Examples
     ///
     /// ```
-    /// use workshare_parfor::{Pool, TuneOptions};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::{Pool, TuneOptions};
     /// let pool = Pool::new(6)?;
     /// assert_eq!(TuneOptions::new().candidate_threads(&pool), [1, 2, 4, 6]);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn candidate_threads(&self, pool: &Pool) -> Vec<usize> {
         let size = pool.size();
@@ -272,7 +281,8 @@ impl TuneOptions {
     /// # Examples
     ///
     /// ```
-    /// use workshare_parfor::{Schedule, TuneOptions};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::{Schedule, TuneOptions};
     /// assert_eq!(TuneOptions::new().get_schedules(), [Schedule::Stealing]);
     /// ```
     pub fn get_schedules(&self) -> &[Schedule] {
@@ -284,7 +294,8 @@ impl TuneOptions {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(workshare_parfor::TuneOptions::new().get_sample_fraction(), 0.01);
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// assert_eq!(workshare::parfor::TuneOptions::new().get_sample_fraction(), 0.01);
     /// ```
     pub fn get_sample_fraction(&self) -> f64 {
         self.sample_fraction
@@ -295,7 +306,8 @@ impl TuneOptions {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(workshare_parfor::TuneOptions::new().get_min_sample_len(), 1);
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// assert_eq!(workshare::parfor::TuneOptions::new().get_min_sample_len(), 1);
     /// ```
     pub fn get_min_sample_len(&self) -> usize {
         self.min_sample_len
@@ -306,7 +318,8 @@ impl TuneOptions {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(workshare_parfor::TuneOptions::new().get_repetitions(), 3);
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// assert_eq!(workshare::parfor::TuneOptions::new().get_repetitions(), 3);
     /// ```
     pub fn get_repetitions(&self) -> usize {
         self.repetitions
@@ -317,7 +330,8 @@ impl TuneOptions {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(workshare_parfor::TuneOptions::new().get_tolerance(), 0.0);
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// assert_eq!(workshare::parfor::TuneOptions::new().get_tolerance(), 0.0);
     /// ```
     pub fn get_tolerance(&self) -> f64 {
         self.tolerance
@@ -338,14 +352,15 @@ impl TuneOptions {
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{tune_for_each_chunk, Pool, TuneOptions};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{tune_for_each_chunk, Pool, TuneOptions};
 /// let pool = Pool::new(2)?;
 /// let options = TuneOptions::new().sample_fraction(0.1);
 /// let report = tune_for_each_chunk(&pool, 0..10_000, &options, |_chunk, _ctx| {});
 /// let first = &report.samples[0];
 /// assert_eq!(first.range.start, 0);
 /// assert_eq!(first.len(), first.range.len());
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -368,13 +383,14 @@ impl TuneSample {
     /// # Examples
     ///
     /// ```
-    /// use workshare_parfor::{tune_for_each_chunk, Pool, TuneOptions};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::{tune_for_each_chunk, Pool, TuneOptions};
     /// let pool = Pool::new(2)?;
     /// let options = TuneOptions::new().sample_fraction(0.5).repetitions(1);
     /// let report = tune_for_each_chunk(&pool, 0..100, &options, |_, _| {});
     /// // Half of 100 indices over two candidates (1 and 2 threads), one slice each.
     /// assert!(report.samples.iter().all(|s| s.len() == 25));
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn len(&self) -> usize {
         self.range.len()
@@ -385,11 +401,12 @@ impl TuneSample {
     /// # Examples
     ///
     /// ```
-    /// use workshare_parfor::{tune_for_each_chunk, Pool, TuneOptions};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::{tune_for_each_chunk, Pool, TuneOptions};
     /// let pool = Pool::new(2)?;
     /// let report = tune_for_each_chunk(&pool, 0..1000, &TuneOptions::new(), |_, _| {});
     /// assert!(report.samples.iter().all(|s| !s.is_empty()));
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn is_empty(&self) -> bool {
         self.range.is_empty()
@@ -400,11 +417,12 @@ impl TuneSample {
     /// # Examples
     ///
     /// ```
-    /// use workshare_parfor::{tune_for_each_chunk, Pool, TuneOptions};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::{tune_for_each_chunk, Pool, TuneOptions};
     /// let pool = Pool::new(2)?;
     /// let report = tune_for_each_chunk(&pool, 0..1000, &TuneOptions::new(), |_, _| {});
     /// assert!(report.samples.iter().all(|s| s.nanos_per_index() >= 0.0));
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn nanos_per_index(&self) -> f64 {
         rate(self.elapsed, self.len())
@@ -416,13 +434,14 @@ impl TuneSample {
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{tune_for_each_chunk, Pool, TuneOptions};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{tune_for_each_chunk, Pool, TuneOptions};
 /// let pool = Pool::new(2)?;
 /// let report = tune_for_each_chunk(&pool, 0..10_000, &TuneOptions::new(), |_, _| {});
 /// let threads: Vec<usize> = report.candidates.iter().map(|c| c.threads).collect();
 /// assert_eq!(threads, [1, 2]);
 /// assert!(report.candidates.iter().all(|c| c.runs == 3));
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -445,12 +464,13 @@ impl TuneCandidate {
     /// # Examples
     ///
     /// ```
-    /// use workshare_parfor::{tune_for_each_chunk, Pool, TuneOptions};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::{tune_for_each_chunk, Pool, TuneOptions};
     /// let pool = Pool::new(2)?;
     /// let report = tune_for_each_chunk(&pool, 0..10_000, &TuneOptions::new(), |_, _| {});
     /// let best = report.chosen().unwrap();
     /// assert!(report.candidates.iter().all(|c| c.nanos_per_index() >= best.nanos_per_index()));
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn nanos_per_index(&self) -> f64 {
         rate(self.elapsed, self.len)
@@ -468,14 +488,15 @@ impl TuneCandidate {
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{tune_for_each_chunk, Pool, TuneOptions};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{tune_for_each_chunk, Pool, TuneOptions};
 /// let pool = Pool::new(2)?;
 /// let report = tune_for_each_chunk(&pool, 0..100_000, &TuneOptions::new(), |_, _| {});
 /// assert!(report.tuned);
 /// assert_eq!(report.sample_len + report.rest.len(), 100_000);
 /// assert_eq!(report.rest.end, 100_000);
 /// println!("{report}");
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -515,14 +536,15 @@ impl TuneReport {
     /// # Examples
     ///
     /// ```
-    /// use workshare_parfor::{tune_for_each_chunk, Pool, TuneOptions};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::{tune_for_each_chunk, Pool, TuneOptions};
     /// let pool = Pool::new(2)?;
     /// let report = tune_for_each_chunk(&pool, 0..10_000, &TuneOptions::new(), |_, _| {});
     /// let chosen = report.chosen().unwrap();
     /// assert_eq!((chosen.threads, chosen.schedule), (report.requested, report.schedule));
     /// // Nobody else uses this pool: the rest got the whole team it asked for.
     /// assert_eq!(report.threads, report.requested);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn chosen(&self) -> Option<&TuneCandidate> {
         self.candidates
@@ -536,13 +558,14 @@ impl TuneReport {
     /// # Examples
     ///
     /// ```
-    /// use workshare_parfor::{tune_for_each_chunk, Pool, TuneOptions};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+    /// use workshare::parfor::{tune_for_each_chunk, Pool, TuneOptions};
     /// let pool = Pool::new(2)?;
     /// let report = tune_for_each_chunk(&pool, 0..10_000, &TuneOptions::new(), |_, _| {});
     /// assert_eq!(report.speedup(1), Some(1.0));
     /// assert!(report.speedup(2).is_some());
     /// assert_eq!(report.speedup(3), None);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn speedup(&self, threads: usize) -> Option<f64> {
         let rate_of = |t: usize| {
@@ -691,8 +714,9 @@ fn rate(elapsed: Duration, len: usize) -> f64 {
 /// Filling an output, with the thread count chosen on the way:
 ///
 /// ```
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
 /// use std::sync::atomic::{AtomicU64, Ordering};
-/// use workshare_parfor::{tune_for_each_chunk, Pool, TuneOptions};
+/// use workshare::parfor::{tune_for_each_chunk, Pool, TuneOptions};
 ///
 /// let pool = Pool::new(2)?;
 /// let n = 200_000;
@@ -707,13 +731,14 @@ fn rate(elapsed: Duration, len: usize) -> f64 {
 /// assert!(out.iter().enumerate().all(|(i, x)| x.load(Ordering::Relaxed) == root(i)));
 /// assert!(report.tuned && (report.requested == 1 || report.requested == 2));
 /// assert_eq!(pool.num_threads(), 2); // never changed
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 ///
 /// Choosing among schedules as well, preferring fewer threads within 10%:
 ///
 /// ```
-/// use workshare_parfor::{tune_for_each_chunk, Pool, Schedule, TuneOptions};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{tune_for_each_chunk, Pool, Schedule, TuneOptions};
 /// let pool = Pool::new(2)?;
 /// let options = TuneOptions::new()
 ///     .schedules([Schedule::Static, Schedule::Dynamic(256)])
@@ -724,13 +749,14 @@ fn rate(elapsed: Duration, len: usize) -> f64 {
 /// assert_eq!(report.candidates.len(), 4); // {1, 2} threads x 2 schedules
 /// assert_eq!(report.samples.len(), 4 * 3);
 /// println!("{report}");
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 ///
 /// Two threads tuning loops on one pool at once; the setting other loops use stays as it is:
 ///
 /// ```
-/// use workshare_parfor::{tune_for_each_chunk, Pool, TuneOptions};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{tune_for_each_chunk, Pool, TuneOptions};
 /// let pool = Pool::new(2)?;
 /// pool.set_num_threads(1)?; // the pool's other loops run serially
 /// std::thread::scope(|s| {
@@ -745,7 +771,7 @@ fn rate(elapsed: Duration, len: usize) -> f64 {
 ///     }
 /// });
 /// assert_eq!(pool.num_threads(), 1);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[track_caller]
 pub fn tune_for_each_chunk<R, F>(
@@ -786,7 +812,8 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{tune_for_each_mut_chunk, Pool, TuneOptions};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{tune_for_each_mut_chunk, Pool, TuneOptions};
 /// let pool = Pool::new(2)?;
 /// let x: Vec<f32> = (0..100_000).map(|i| i as f32).collect();
 /// let mut roots = vec![f32::NAN; x.len()];
@@ -797,7 +824,7 @@ where
 /// });
 /// assert!(roots.iter().zip(&x).all(|(r, x)| *r == x.sqrt()));
 /// assert_eq!(report.rest.end, x.len());
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 pub fn tune_for_each_mut_chunk<T, F>(
     pool: &Pool,
@@ -976,8 +1003,9 @@ where
 /// # Examples
 ///
 /// ```
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
 /// use std::sync::atomic::{AtomicU64, Ordering};
-/// use workshare_parfor::{tune_for_each, Pool, TuneOptions};
+/// use workshare::parfor::{tune_for_each, Pool, TuneOptions};
 /// let pool = Pool::new(2)?;
 /// let total = AtomicU64::new(0);
 /// let report = tune_for_each(&pool, 0..100_000, &TuneOptions::new(), |i| {
@@ -985,7 +1013,7 @@ where
 /// });
 /// assert_eq!(total.into_inner(), 99_999 * 100_000 / 2);
 /// assert!(report.tuned);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[track_caller]
 pub fn tune_for_each<R, F>(pool: &Pool, range: R, options: &TuneOptions, body: F) -> TuneReport

@@ -39,7 +39,8 @@ impl Drop for StopOnUnwind<'_> {
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{team_for_each_chunk, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{team_for_each_chunk, Pool, Schedule};
 /// use std::sync::atomic::{AtomicUsize, Ordering};
 /// let pool = Pool::new(2)?;
 /// let data: Vec<AtomicUsize> = (0..100).map(|_| AtomicUsize::new(0)).collect();
@@ -50,7 +51,7 @@ impl Drop for StopOnUnwind<'_> {
 ///     // After the implicit barrier every thread sees every element written.
 ///     assert_eq!(data[99].load(Ordering::Relaxed), 99);
 /// });
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[track_caller]
 pub fn team_for_each_chunk<R, F>(team: &Team<'_>, range: R, schedule: Schedule, body: F)
@@ -72,7 +73,8 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{team_for_each_chunk_nowait, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{team_for_each_chunk_nowait, Pool, Schedule};
 /// use std::sync::atomic::{AtomicUsize, Ordering};
 /// let pool = Pool::new(2)?;
 /// let count = AtomicUsize::new(0);
@@ -83,7 +85,7 @@ where
 ///     team.barrier();
 ///     assert_eq!(count.load(Ordering::Relaxed), 10);
 /// });
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[track_caller]
 pub fn team_for_each_chunk_nowait<R, F>(team: &Team<'_>, range: R, schedule: Schedule, mut body: F)
@@ -179,7 +181,8 @@ fn claim_from(
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{team_for_each, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{team_for_each, Pool, Schedule};
 /// use std::sync::atomic::{AtomicUsize, Ordering};
 /// let pool = Pool::new(2)?;
 /// let sum = AtomicUsize::new(0);
@@ -192,7 +195,7 @@ fn claim_from(
 ///     });
 /// });
 /// assert_eq!(sum.into_inner(), 45 + 33);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[track_caller]
 pub fn team_for_each<R, F>(team: &Team<'_>, range: R, schedule: Schedule, mut body: F)
@@ -208,7 +211,8 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{team_for_each_nowait, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{team_for_each_nowait, Pool, Schedule};
 /// use std::sync::atomic::{AtomicUsize, Ordering};
 /// let pool = Pool::new(2)?;
 /// let sum = AtomicUsize::new(0);
@@ -218,7 +222,7 @@ where
 ///     });
 /// });
 /// assert_eq!(sum.into_inner(), 45);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[track_caller]
 pub fn team_for_each_nowait<R, F>(team: &Team<'_>, range: R, schedule: Schedule, mut body: F)
@@ -241,7 +245,8 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{single, Pool};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{single, Pool};
 /// use std::sync::atomic::{AtomicUsize, Ordering};
 /// let pool = Pool::new(3)?;
 /// let runs = AtomicUsize::new(0);
@@ -250,7 +255,7 @@ where
 ///     // Everyone waits for the block: it has run once.
 ///     assert_eq!(runs.load(Ordering::Relaxed), 1);
 /// });
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 pub fn single<R>(team: &Team<'_>, block: impl FnOnce() -> R) -> Option<R> {
     let result = single_nowait(team, block);
@@ -263,7 +268,8 @@ pub fn single<R>(team: &Team<'_>, block: impl FnOnce() -> R) -> Option<R> {
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{single_nowait, Pool};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{single_nowait, Pool};
 /// use std::sync::atomic::{AtomicUsize, Ordering};
 /// let pool = Pool::new(3)?;
 /// let runs = AtomicUsize::new(0);
@@ -271,7 +277,7 @@ pub fn single<R>(team: &Team<'_>, block: impl FnOnce() -> R) -> Option<R> {
 ///     single_nowait(team, || runs.fetch_add(1, Ordering::Relaxed));
 /// });
 /// assert_eq!(runs.into_inner(), 1);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 pub fn single_nowait<R>(team: &Team<'_>, block: impl FnOnce() -> R) -> Option<R> {
     let construct = team.workshare();
@@ -295,7 +301,8 @@ pub fn single_nowait<R>(team: &Team<'_>, block: impl FnOnce() -> R) -> Option<R>
 /// # Examples
 ///
 /// ```
-/// use workshare_parfor::{single_copy, Pool};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{single_copy, Pool};
 /// use std::sync::atomic::{AtomicUsize, Ordering};
 /// let pool = Pool::new(3)?;
 /// let runs = AtomicUsize::new(0);
@@ -307,7 +314,7 @@ pub fn single_nowait<R>(team: &Team<'_>, block: impl FnOnce() -> R) -> Option<R>
 ///     assert_eq!(seed, [1.5, 2.5]); // on every thread
 /// });
 /// assert_eq!(runs.into_inner(), 1);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 pub fn single_copy<R>(team: &Team<'_>, block: impl FnOnce() -> R) -> R
 where

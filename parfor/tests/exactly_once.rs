@@ -7,19 +7,15 @@ use workshare_parfor::{
     Schedule,
 };
 
-/// A small deterministic PRNG (SplitMix64), so that failures reproduce.
-struct SplitMix(u64);
+#[path = "common/rng.rs"]
+mod rng;
+
+/// The tests' deterministic generator, so that failures reproduce.
+struct SplitMix(rng::SplitMix64);
 
 impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
     fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        (self.0.next_u64() % n as u64) as usize
     }
 }
 
@@ -61,7 +57,7 @@ fn sizes(rng: &mut SplitMix, threads: usize) -> Vec<usize> {
 
 #[test]
 fn chunks_cover_every_index_once() {
-    let mut rng = SplitMix(1);
+    let mut rng = SplitMix(rng::SplitMix64::new(1));
     for threads in 1..=8 {
         let pool = Pool::new(threads).unwrap();
         for n in sizes(&mut rng, threads) {
@@ -82,7 +78,7 @@ fn chunks_cover_every_index_once() {
 fn same_thread_id_never_runs_concurrently() {
     let pool = Pool::new(4).unwrap();
     let busy: Vec<AtomicUsize> = counts(4);
-    for schedule in schedules(&mut SplitMix(2)) {
+    for schedule in schedules(&mut SplitMix(rng::SplitMix64::new(2))) {
         for_each_chunk(&pool, 0..500, schedule, |_, ctx| {
             assert_eq!(busy[ctx.thread_id()].fetch_add(1, Ordering::Relaxed), 0);
             std::hint::black_box((0..50).sum::<usize>());
@@ -93,7 +89,7 @@ fn same_thread_id_never_runs_concurrently() {
 
 #[test]
 fn indices_slices_and_grids_cover_once() {
-    let mut rng = SplitMix(3);
+    let mut rng = SplitMix(rng::SplitMix64::new(3));
     for threads in [1, 2, 3, 8] {
         let pool = Pool::new(threads).unwrap();
         for n in sizes(&mut rng, threads) {
@@ -128,7 +124,7 @@ fn indices_slices_and_grids_cover_once() {
 
 #[test]
 fn team_loops_cover_once() {
-    let mut rng = SplitMix(4);
+    let mut rng = SplitMix(rng::SplitMix64::new(4));
     for threads in 1..=8 {
         let pool = Pool::new(threads).unwrap();
         for n in sizes(&mut rng, threads) {

@@ -141,7 +141,8 @@ impl Team<'_> {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::new(3).unwrap();
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::new(3).unwrap();
     /// pool.region(|team| {
     ///     let ids = team.gather(team.thread_id(), |all| all);
     ///     assert_eq!(ids, [0, 1, 2]);
@@ -201,7 +202,8 @@ impl Team<'_> {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::new(3).unwrap();
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::new(3).unwrap();
     /// pool.region(|team| {
     ///     let largest = team.reduce(team.thread_id() * 10, usize::max);
     ///     assert_eq!(largest, 20);
@@ -228,7 +230,8 @@ impl Team<'_> {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::new(4).unwrap();
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::new(4).unwrap();
     /// pool.region(|team| {
     ///     let total = team.sum(team.thread_id() as u64 + 1);
     ///     assert_eq!(total, 1 + 2 + 3 + 4);
@@ -253,7 +256,8 @@ impl Team<'_> {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::new(3).unwrap();
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::new(3).unwrap();
     /// pool.region(|team| {
     ///     let mine = (team.thread_id() == 2).then(|| String::from("from 2"));
     ///     assert_eq!(team.broadcast(mine), "from 2");

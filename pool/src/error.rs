@@ -8,7 +8,8 @@ use std::io;
 /// # Examples
 ///
 /// ```
-/// use workshare_pool::{Error, Pool};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+/// use workshare::{Error, Pool};
 /// assert_eq!(Pool::new(0).unwrap_err(), Error::ZeroThreads);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -138,14 +139,15 @@ impl std::error::Error for Error {}
 /// # Examples
 ///
 /// ```
-/// use workshare_pool::{Error, Pool, Unavailable};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+/// use workshare::{Error, Pool, Unavailable};
 /// let pool = Pool::builder().num_threads(2).max_active_levels(0).build()?;
 /// let err = pool.try_region_exact(2, |_| {}).unwrap_err();
 /// assert!(matches!(
 ///     err,
 ///     Error::TeamUnavailable { reason: Unavailable::NestingLimit, .. }
 /// ));
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]

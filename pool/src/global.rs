@@ -22,7 +22,8 @@ use std::sync::OnceLock;
 /// # Examples
 ///
 /// ```
-/// assert_eq!(workshare_pool::NUM_THREADS_ENV, "WORKSHARE_NUM_THREADS");
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+/// assert_eq!(workshare::NUM_THREADS_ENV, "WORKSHARE_NUM_THREADS");
 /// ```
 pub const NUM_THREADS_ENV: &str = "WORKSHARE_NUM_THREADS";
 
@@ -53,11 +54,12 @@ const NO_CURRENT_POOL_UNDER_LOOM: &str = "workshare: there is no global pool und
 /// # Examples
 ///
 /// ```
-/// use workshare_pool::{with_current_pool, Pool};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+/// use workshare::{with_current_pool, Pool};
 /// let pool = Pool::new(2)?;
 /// let size = pool.install(|| with_current_pool(|current| current.size()));
 /// assert_eq!(size, 2);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[track_caller]
 pub fn with_current_pool<R>(f: impl FnOnce(&Pool) -> R) -> R {
@@ -171,9 +173,10 @@ impl PoolBuilder {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::PoolBuilder::from_env()?.build()?;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::PoolBuilder::from_env()?.build()?;
     /// assert!(pool.size() >= 1);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn from_env() -> Result<PoolBuilder, Error> {
         let value = env_value(NUM_THREADS_ENV)?;
@@ -210,9 +213,10 @@ impl PoolBuilder {
 /// # Examples
 ///
 /// ```
-/// let pool = workshare_pool::try_global()?;
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+/// let pool = workshare::try_global()?;
 /// assert!(pool.size() >= 1);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[track_caller]
 pub fn try_global() -> Result<&'static Pool, Error> {
@@ -265,7 +269,8 @@ fn lenient_builder() -> PoolBuilder {
 /// # Examples
 ///
 /// ```
-/// let pool = workshare_pool::global();
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+/// let pool = workshare::global();
 /// pool.region(|team| assert!(team.thread_id() < team.team_size()));
 /// ```
 #[track_caller]
@@ -292,9 +297,10 @@ pub fn global() -> &'static Pool {
 /// # Examples
 ///
 /// ```
-/// let pool = workshare_pool::init_global(workshare_pool::Pool::builder().num_threads(2))?;
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+/// let pool = workshare::init_global(workshare::Pool::builder().num_threads(2))?;
 /// assert_eq!(pool.size(), 2);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[track_caller]
 pub fn init_global(builder: PoolBuilder) -> Result<&'static Pool, Error> {
@@ -317,12 +323,13 @@ pub fn init_global(builder: PoolBuilder) -> Result<&'static Pool, Error> {
 /// # Examples
 ///
 /// ```
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
 /// use std::sync::atomic::{AtomicUsize, Ordering};
 /// let count = AtomicUsize::new(0);
-/// workshare_pool::region(|_| {
+/// workshare::region(|_| {
 ///     count.fetch_add(1, Ordering::Relaxed);
 /// });
-/// assert_eq!(count.into_inner(), workshare_pool::num_threads());
+/// assert_eq!(count.into_inner(), workshare::num_threads());
 /// ```
 #[track_caller]
 pub fn region<F>(f: F)
@@ -344,7 +351,8 @@ where
 /// # Examples
 ///
 /// ```
-/// assert!(workshare_pool::num_threads() >= 1);
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+/// assert!(workshare::num_threads() >= 1);
 /// ```
 #[track_caller]
 pub fn num_threads() -> usize {
@@ -368,10 +376,11 @@ pub fn num_threads() -> usize {
 /// # Examples
 ///
 /// ```
-/// workshare_pool::set_num_threads(1)?;
-/// assert_eq!(workshare_pool::num_threads(), 1);
-/// assert!(workshare_pool::set_num_threads(0).is_err());
-/// # Ok::<(), workshare_pool::Error>(())
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+/// workshare::set_num_threads(1)?;
+/// assert_eq!(workshare::num_threads(), 1);
+/// assert!(workshare::set_num_threads(0).is_err());
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[track_caller]
 pub fn set_num_threads(n: usize) -> Result<(), Error> {
@@ -385,10 +394,11 @@ pub fn set_num_threads(n: usize) -> Result<(), Error> {
 /// # Examples
 ///
 /// ```
-/// assert_eq!(workshare_pool::thread_id(), 0);
-/// let pool = workshare_pool::Pool::new(2)?;
-/// pool.region(|team| assert_eq!(workshare_pool::thread_id(), team.thread_id()));
-/// # Ok::<(), workshare_pool::Error>(())
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+/// assert_eq!(workshare::thread_id(), 0);
+/// let pool = workshare::Pool::new(2)?;
+/// pool.region(|team| assert_eq!(workshare::thread_id(), team.thread_id()));
+/// # Ok::<(), workshare::Error>(())
 /// ```
 pub fn thread_id() -> usize {
     team::current().map_or(0, |(id, _)| id)
@@ -400,10 +410,11 @@ pub fn thread_id() -> usize {
 /// # Examples
 ///
 /// ```
-/// assert_eq!(workshare_pool::team_size(), 1);
-/// let pool = workshare_pool::Pool::new(2)?;
-/// pool.region(|_| assert_eq!(workshare_pool::team_size(), 2));
-/// # Ok::<(), workshare_pool::Error>(())
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+/// assert_eq!(workshare::team_size(), 1);
+/// let pool = workshare::Pool::new(2)?;
+/// pool.region(|_| assert_eq!(workshare::team_size(), 2));
+/// # Ok::<(), workshare::Error>(())
 /// ```
 pub fn team_size() -> usize {
     team::current().map_or(1, |(_, n)| n)
@@ -414,9 +425,10 @@ pub fn team_size() -> usize {
 /// # Examples
 ///
 /// ```
-/// assert!(!workshare_pool::in_region());
-/// workshare_pool::Pool::new(2)?.region(|_| assert!(workshare_pool::in_region()));
-/// # Ok::<(), workshare_pool::Error>(())
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+/// assert!(!workshare::in_region());
+/// workshare::Pool::new(2)?.region(|_| assert!(workshare::in_region()));
+/// # Ok::<(), workshare::Error>(())
 /// ```
 pub fn in_region() -> bool {
     team::current().is_some()

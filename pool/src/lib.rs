@@ -16,8 +16,9 @@
 //! # Examples
 //!
 //! ```
+//! # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
 //! use std::sync::atomic::{AtomicU64, Ordering};
-//! let pool = workshare_pool::Pool::new(4)?;
+//! let pool = workshare::Pool::new(4)?;
 //! let partial = [const { AtomicU64::new(0) }; 4];
 //! pool.region(|team| {
 //!     let me = team.thread_id();
@@ -28,7 +29,7 @@
 //!         assert_eq!(sum, 1 + 2 + 3 + 4);
 //!     }
 //! });
-//! # Ok::<(), workshare_pool::Error>(())
+//! # Ok::<(), workshare::Error>(())
 //! ```
 //!
 //! [workshare]: https://docs.rs/workshare
@@ -68,7 +69,8 @@ pub use global::{
 /// # Examples
 ///
 /// ```
-/// assert_eq!(workshare_pool::MAX_ACTIVE_LEVELS_ENV, "WORKSHARE_MAX_ACTIVE_LEVELS");
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+/// assert_eq!(workshare::MAX_ACTIVE_LEVELS_ENV, "WORKSHARE_MAX_ACTIVE_LEVELS");
 /// ```
 pub const MAX_ACTIVE_LEVELS_ENV: &str = "WORKSHARE_MAX_ACTIVE_LEVELS";
 
@@ -82,7 +84,8 @@ pub const MAX_ACTIVE_LEVELS_ENV: &str = "WORKSHARE_MAX_ACTIVE_LEVELS";
 /// # Examples
 ///
 /// ```
-/// assert_eq!(workshare_pool::WAIT_POLICY_ENV, "WORKSHARE_WAIT_POLICY");
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+/// assert_eq!(workshare::WAIT_POLICY_ENV, "WORKSHARE_WAIT_POLICY");
 /// ```
 pub const WAIT_POLICY_ENV: &str = "WORKSHARE_WAIT_POLICY";
 #[doc(hidden)]

@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 /// # Examples
 ///
 /// ```
-/// assert!(workshare_pool::Pool::new(workshare_pool::MAX_THREADS + 1).is_err());
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+/// assert!(workshare::Pool::new(workshare::MAX_THREADS + 1).is_err());
 /// ```
 pub const MAX_THREADS: usize = MAX_WORKERS + 1;
 
@@ -30,9 +31,10 @@ pub const DEFAULT_SPIN_TIME: Duration = Duration::from_micros(100);
 /// # Examples
 ///
 /// ```
-/// let pool = workshare_pool::Pool::new(2)?;
-/// assert_eq!(pool.max_active_levels(), workshare_pool::DEFAULT_MAX_ACTIVE_LEVELS);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+/// let pool = workshare::Pool::new(2)?;
+/// assert_eq!(pool.max_active_levels(), workshare::DEFAULT_MAX_ACTIVE_LEVELS);
+/// # Ok::<(), workshare::Error>(())
 /// ```
 pub const DEFAULT_MAX_ACTIVE_LEVELS: usize = usize::MAX;
 
@@ -248,8 +250,9 @@ pub struct Shares {
 /// # Examples
 ///
 /// ```
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
 /// use std::sync::atomic::{AtomicUsize, Ordering};
-/// use workshare_pool::Pool;
+/// use workshare::Pool;
 ///
 /// let pool = Pool::new(4)?;
 /// let data = vec![1u64; 1000];
@@ -263,7 +266,7 @@ pub struct Shares {
 ///     total.fetch_add(part as usize, Ordering::Relaxed);
 /// });
 /// assert_eq!(total.into_inner(), 1000);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 pub struct Pool {
     shared: Arc<Shared>,
@@ -292,9 +295,10 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::new(2)?;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::new(2)?;
     /// assert_eq!(pool.size(), 2);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn new(num_threads: usize) -> Result<Pool, Error> {
         PoolBuilder::new().num_threads(num_threads).build()
@@ -305,9 +309,10 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::builder().num_threads(2).build()?;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::builder().num_threads(2).build()?;
     /// assert_eq!(pool.num_threads(), 2);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn builder() -> PoolBuilder {
         PoolBuilder::new()
@@ -318,10 +323,11 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::new(3)?;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::new(3)?;
     /// pool.set_num_threads(1)?;
     /// assert_eq!(pool.size(), 3);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     #[inline]
     pub fn size(&self) -> usize {
@@ -335,9 +341,10 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::new(3)?;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::new(3)?;
     /// assert_eq!(pool.num_threads(), 3);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     #[inline]
     pub fn num_threads(&self) -> usize {
@@ -353,9 +360,10 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::builder().num_threads(2).max_active_levels(1).build()?;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::builder().num_threads(2).max_active_levels(1).build()?;
     /// assert_eq!(pool.max_active_levels(), 1);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn max_active_levels(&self) -> usize {
         self.shared.max_levels_asked
@@ -386,7 +394,8 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// use workshare_pool::Pool;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// use workshare::Pool;
     /// let pool = Pool::new(2)?;
     /// let mut frame = vec![0u32; 4096];
     /// {
@@ -401,7 +410,7 @@ impl Pool {
     ///     frame[0] = 1;
     /// } // The phase ends: idle workers sleep again after their spin time.
     /// assert_eq!(frame[0], 1);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     #[must_use = "the workers stay awake only while the guard lives"]
     pub fn keep_warm(&self) -> KeepWarm<'_> {
@@ -424,11 +433,12 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::new(4)?;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::new(4)?;
     /// pool.set_num_threads(2)?;
     /// pool.region(|team| assert!(team.team_size() <= 2));
     /// assert!(pool.set_num_threads(5).is_err());
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn set_num_threads(&self, n: usize) -> Result<(), Error> {
         let size = self.size();
@@ -460,15 +470,16 @@ impl Pool {
     /// # Examples
     ///
     /// ```
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
     /// use std::sync::atomic::{AtomicUsize, Ordering};
-    /// let pool = workshare_pool::Pool::new(2)?;
+    /// let pool = workshare::Pool::new(2)?;
     /// let runs = AtomicUsize::new(0);
     /// pool.region(|_team| {
     ///     runs.fetch_add(1, Ordering::Relaxed);
     /// });
     /// // Nobody else uses this pool, so its worker was idle: a team of two.
     /// assert_eq!(runs.into_inner(), 2);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn region<F>(&self, f: F)
     where
@@ -492,9 +503,10 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::new(4)?;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::new(4)?;
     /// pool.region_at_most(2, |team| assert!(team.team_size() <= 2));
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     #[track_caller]
     pub fn region_at_most<F>(&self, max_threads: usize, f: F)
@@ -524,8 +536,9 @@ impl Pool {
     /// # Examples
     ///
     /// ```
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
     /// use std::sync::atomic::{AtomicUsize, Ordering};
-    /// let pool = workshare_pool::Pool::new(2)?;
+    /// let pool = workshare::Pool::new(2)?;
     /// let shares = [AtomicUsize::new(0), AtomicUsize::new(0)];
     /// pool.region_shares_at_most(2, |team| {
     ///     shares[team.thread_id()].fetch_add(1, Ordering::Relaxed);
@@ -537,7 +550,7 @@ impl Pool {
     /// });
     /// assert!(done.ran <= done.claimed && done.claimed <= 1);
     /// assert!(shares.iter().all(|s| s.load(Ordering::Relaxed) == 2));
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     #[doc(hidden)]
     #[track_caller]
@@ -583,7 +596,8 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// use workshare_pool::{Error, Pool};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// use workshare::{Error, Pool};
     /// let pool = Pool::new(3)?;
     /// pool.try_region_exact(3, |team| assert_eq!(team.team_size(), 3))?;
     /// // Inside that region, its workers are taken: a nested exact team of 2 is refused.
@@ -594,7 +608,7 @@ impl Pool {
     ///     }
     /// })?;
     /// assert!(pool.try_region_exact(4, |_| {}).is_err());
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn try_region_exact<F>(&self, num_threads: usize, f: F) -> Result<(), Error>
     where
@@ -627,20 +641,21 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// use workshare_pool::Pool;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// use workshare::Pool;
     /// // Library code that uses the global-pool functions...
     /// fn library_team_size() -> usize {
     ///     let mut size = 0;
     ///     let sizes = std::sync::Mutex::new(Vec::new());
-    ///     workshare_pool::region(|team| sizes.lock().unwrap().push(team.team_size()));
+    ///     workshare::region(|team| sizes.lock().unwrap().push(team.team_size()));
     ///     size += sizes.into_inner().unwrap()[0];
     ///     size
     /// }
     /// // ...runs on the application's pool of 3 threads.
     /// let pool = Pool::new(3)?;
-    /// assert_eq!(pool.install(|| workshare_pool::num_threads()), 3);
+    /// assert_eq!(pool.install(|| workshare::num_threads()), 3);
     /// assert!(pool.install(library_team_size) <= 3);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn install<R>(&self, f: impl FnOnce() -> R) -> R {
         let _current = crate::current::enter(self);
@@ -654,11 +669,12 @@ impl Pool {
 /// # Examples
 ///
 /// ```
-/// let pool = workshare_pool::Pool::new(2)?;
-/// let phase: workshare_pool::KeepWarm<'_> = pool.keep_warm();
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+/// let pool = workshare::Pool::new(2)?;
+/// let phase: workshare::KeepWarm<'_> = pool.keep_warm();
 /// pool.region(|_| {});
 /// drop(phase);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[must_use = "the workers stay awake only while the guard lives"]
 pub struct KeepWarm<'pool> {
@@ -696,12 +712,13 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// use workshare_pool::Pool;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// use workshare::Pool;
     /// let pool = Pool::new(2)?;
     /// pool.set_collect_stats(true);
     /// pool.region(|team| team.record_work(1, 100, 0));
     /// assert_eq!(pool.last_region_stats().total().iterations, 200);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn set_collect_stats(&self, on: bool) {
         self.shared.stats.set_enabled(on);
@@ -715,12 +732,13 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::builder().num_threads(2).collect_stats(true).build()?;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::builder().num_threads(2).collect_stats(true).build()?;
     /// for _ in 0..3 {
     ///     pool.region(|_| {});
     /// }
     /// assert_eq!(pool.stats().threads()[1].regions, 3);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn stats(&self) -> Stats {
         self.shared.stats.totals()
@@ -734,12 +752,13 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::builder().num_threads(3).collect_stats(true).build()?;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::builder().num_threads(3).collect_stats(true).build()?;
     /// pool.region_at_most(2, |team| team.record_work(1, 7, 0));
     /// let last = pool.last_region_stats();
     /// assert_eq!(last.threads().len(), 2);
     /// assert_eq!(last.total().iterations, 14);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn last_region_stats(&self) -> Stats {
         self.shared.stats.last_region()
@@ -750,12 +769,13 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::builder().num_threads(2).collect_stats(true).build()?;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::builder().num_threads(2).collect_stats(true).build()?;
     /// pool.region(|_| {});
     /// pool.reset_stats();
     /// assert_eq!(pool.stats().total().regions, 0);
     /// assert!(pool.last_region_stats().threads().is_empty());
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn reset_stats(&self) {
         self.shared.stats.reset();
@@ -859,15 +879,16 @@ type NameFn = Box<dyn Fn(usize) -> String + Send + Sync>;
 /// # Examples
 ///
 /// ```
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
 /// use std::time::Duration;
-/// let pool = workshare_pool::Pool::builder()
+/// let pool = workshare::Pool::builder()
 ///     .num_threads(2)
 ///     .spin_time(Duration::from_micros(50))
 ///     .thread_name(|i| format!("solver-{i}"))
 ///     .stack_size(1 << 20)
 ///     .build()?;
 /// assert_eq!(pool.size(), 2);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 pub struct PoolBuilder {
     num_threads: Option<usize>,
@@ -947,9 +968,10 @@ impl PoolBuilder {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::PoolBuilder::new().build()?;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::PoolBuilder::new().build()?;
     /// assert!(pool.size() >= 1);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn new() -> Self {
         Self {
@@ -974,9 +996,10 @@ impl PoolBuilder {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::builder().num_threads(3).build()?;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::builder().num_threads(3).build()?;
     /// assert_eq!((pool.size(), pool.num_threads()), (3, 3));
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     #[must_use]
     pub fn num_threads(mut self, n: usize) -> Self {
@@ -992,10 +1015,11 @@ impl PoolBuilder {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::builder()
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::builder()
     ///     .spin_time(std::time::Duration::ZERO)
     ///     .build()?;
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     #[must_use]
     pub fn spin_time(mut self, spin_time: Duration) -> Self {
@@ -1009,7 +1033,8 @@ impl PoolBuilder {
     /// # Examples
     ///
     /// ```
-    /// let built = workshare_pool::Pool::builder().num_threads(2).pin_threads(true).build();
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let built = workshare::Pool::builder().num_threads(2).pin_threads(true).build();
     /// // Fails with `Error::Pin` where pinning is not supported or not allowed.
     /// # let _ = built;
     /// ```
@@ -1025,11 +1050,12 @@ impl PoolBuilder {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::builder()
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::builder()
     ///     .num_threads(2)
     ///     .thread_name(|i| format!("physics-{i}"))
     ///     .build()?;
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn thread_name(mut self, name: impl Fn(usize) -> String + Send + Sync + 'static) -> Self {
         self.name = Some(Box::new(name));
@@ -1041,11 +1067,12 @@ impl PoolBuilder {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::builder()
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::builder()
     ///     .num_threads(2)
     ///     .stack_size(8 << 20)
     ///     .build()?;
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     #[must_use]
     pub fn stack_size(mut self, bytes: usize) -> Self {
@@ -1059,10 +1086,11 @@ impl PoolBuilder {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::builder().num_threads(2).collect_stats(true).build()?;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::builder().num_threads(2).collect_stats(true).build()?;
     /// pool.region(|_| {});
     /// assert_eq!(pool.stats().total().regions, 2);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     #[must_use]
     pub fn collect_stats(mut self, on: bool) -> Self {
@@ -1085,12 +1113,13 @@ impl PoolBuilder {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::builder().num_threads(4).max_active_levels(1).build()?;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::builder().num_threads(4).max_active_levels(1).build()?;
     /// pool.region_at_most(2, |team| {
     ///     // Nested in an active region: one level is the limit, so a team of one.
     ///     pool.region(|inner| assert_eq!(inner.team_size(), 1));
     /// });
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     #[must_use]
     pub fn max_active_levels(mut self, levels: usize) -> Self {
@@ -1110,8 +1139,9 @@ impl PoolBuilder {
     /// # Examples
     ///
     /// ```
-    /// let err = workshare_pool::Pool::builder().num_threads(0).build().unwrap_err();
-    /// assert_eq!(err, workshare_pool::Error::ZeroThreads);
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let err = workshare::Pool::builder().num_threads(0).build().unwrap_err();
+    /// assert_eq!(err, workshare::Error::ZeroThreads);
     /// ```
     pub fn build(self) -> Result<Pool, Error> {
         let size = match self.num_threads {

@@ -81,7 +81,8 @@ impl Round {
 /// # Examples
 ///
 /// ```
-/// use workshare_pool::{Pool, RegionSlice};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+/// use workshare::{Pool, RegionSlice};
 /// let pool = Pool::new(2)?;
 /// let mut data = vec![0u32; 8];
 /// let shared = RegionSlice::new(&mut data);
@@ -91,7 +92,7 @@ impl Round {
 ///     // Write constructs hand out disjoint chunks; workshare-parfor's team loops choose them.
 ///     drop(handle.write([0, 0, 0]));
 /// });
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 pub struct RegionSlice<'a, T> {
     data: NonNull<T>,
@@ -125,8 +126,9 @@ impl<'a, T> RegionSlice<'a, T> {
     /// # Examples
     ///
     /// ```
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
     /// let mut data = [1, 2, 3];
-    /// let shared = workshare_pool::RegionSlice::new(&mut data);
+    /// let shared = workshare::RegionSlice::new(&mut data);
     /// assert_eq!(shared.len(), 3);
     /// ```
     pub fn new(data: &'a mut [T]) -> Self {
@@ -145,8 +147,9 @@ impl<'a, T> RegionSlice<'a, T> {
     /// # Examples
     ///
     /// ```
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
     /// let mut data = vec![0.0f64; 5];
-    /// assert_eq!(workshare_pool::RegionSlice::new(&mut data).len(), 5);
+    /// assert_eq!(workshare::RegionSlice::new(&mut data).len(), 5);
     /// ```
     pub fn len(&self) -> usize {
         self.len
@@ -157,8 +160,9 @@ impl<'a, T> RegionSlice<'a, T> {
     /// # Examples
     ///
     /// ```
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
     /// let mut data: [u8; 0] = [];
-    /// assert!(workshare_pool::RegionSlice::new(&mut data).is_empty());
+    /// assert!(workshare::RegionSlice::new(&mut data).is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
         self.len == 0
@@ -176,14 +180,15 @@ impl<'a, T> RegionSlice<'a, T> {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::new(2)?;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::new(2)?;
     /// let mut data = [5u8; 4];
-    /// let shared = workshare_pool::RegionSlice::new(&mut data);
+    /// let shared = workshare::RegionSlice::new(&mut data);
     /// pool.region(|team| {
     ///     let handle = shared.take(team);
     ///     assert_eq!(handle.read(), [5, 5, 5, 5]);
     /// });
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn take<'h>(&'h self, team: &'h Team<'_>) -> SliceHandle<'h, T> {
         let team_size = team.team_size();
@@ -223,9 +228,10 @@ impl<'a, T> RegionSlice<'a, T> {
 /// construct, nor can the thread read the slice while it writes:
 ///
 /// ```compile_fail,E0502
-/// let pool = workshare_pool::Pool::new(2).unwrap();
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+/// let pool = workshare::Pool::new(2).unwrap();
 /// let mut data = [0u8; 4];
-/// let shared = workshare_pool::RegionSlice::new(&mut data);
+/// let shared = workshare::RegionSlice::new(&mut data);
 /// pool.region(|team| {
 ///     let mut handle = shared.take(team);
 ///     let all = handle.read();
@@ -256,14 +262,15 @@ impl<'h, T> SliceHandle<'h, T> {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::new(2)?;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::new(2)?;
     /// let mut data = [1u32, 2, 3];
-    /// let shared = workshare_pool::RegionSlice::new(&mut data);
+    /// let shared = workshare::RegionSlice::new(&mut data);
     /// pool.region(|team| {
     ///     let handle = shared.take(team);
     ///     assert_eq!(handle.read().iter().sum::<u32>(), 6);
     /// });
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn read(&self) -> &[T] {
         // SAFETY: no write construct runs while a handle holder reads (module docs: a write
@@ -277,11 +284,12 @@ impl<'h, T> SliceHandle<'h, T> {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::new(1)?;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::new(1)?;
     /// let mut data = [0i8; 7];
-    /// let shared = workshare_pool::RegionSlice::new(&mut data);
+    /// let shared = workshare::RegionSlice::new(&mut data);
     /// pool.region(|team| assert_eq!(shared.take(team).len(), 7));
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn len(&self) -> usize {
         self.slice.len
@@ -292,11 +300,12 @@ impl<'h, T> SliceHandle<'h, T> {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::new(1)?;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::new(1)?;
     /// let mut data: [u8; 0] = [];
-    /// let shared = workshare_pool::RegionSlice::new(&mut data);
+    /// let shared = workshare::RegionSlice::new(&mut data);
     /// pool.region(|team| assert!(shared.take(team).is_empty()));
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn is_empty(&self) -> bool {
         self.slice.len == 0
@@ -307,11 +316,12 @@ impl<'h, T> SliceHandle<'h, T> {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::new(2)?;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::new(2)?;
     /// let mut data = [0u8; 2];
-    /// let shared = workshare_pool::RegionSlice::new(&mut data);
+    /// let shared = workshare::RegionSlice::new(&mut data);
     /// pool.region(|team| assert_eq!(shared.take(team).team().team_size(), 2));
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn team(&self) -> &'h Team<'h> {
         self.team
@@ -333,10 +343,11 @@ impl<'h, T> SliceHandle<'h, T> {
     /// # Examples
     ///
     /// ```
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
     /// use std::sync::atomic::Ordering;
-    /// let pool = workshare_pool::Pool::new(2)?;
+    /// let pool = workshare::Pool::new(2)?;
     /// let mut data = [0u8; 4];
-    /// let shared = workshare_pool::RegionSlice::new(&mut data);
+    /// let shared = workshare::RegionSlice::new(&mut data);
     /// pool.region(|team| {
     ///     let mut handle = shared.take(team);
     ///     let construct = handle.write([1, 2, 3]);
@@ -348,7 +359,7 @@ impl<'h, T> SliceHandle<'h, T> {
     ///     }
     /// });
     /// assert_eq!(data, [0, 1, 2, 3]);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn write(&mut self, plan: [usize; 3]) -> SliceWrite<'_, 'h, T> {
         let team = self.team;
@@ -383,9 +394,10 @@ impl<T> Drop for SliceHandle<'_, T> {
 /// # Examples
 ///
 /// ```
-/// let pool = workshare_pool::Pool::new(2)?;
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+/// let pool = workshare::Pool::new(2)?;
 /// let mut data = [0u8; 2];
-/// let shared = workshare_pool::RegionSlice::new(&mut data);
+/// let shared = workshare::RegionSlice::new(&mut data);
 /// pool.region(|team| {
 ///     let mut handle = shared.take(team);
 ///     let construct = handle.write([0, 0, 0]);
@@ -395,7 +407,7 @@ impl<T> Drop for SliceHandle<'_, T> {
 ///     mine[0] = 1;
 /// });
 /// assert_eq!(data, [1, 1]);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 pub struct SliceWrite<'w, 'h, T> {
     handle: &'w mut SliceHandle<'h, T>,
@@ -416,11 +428,12 @@ impl<'h, T> SliceWrite<'_, 'h, T> {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::new(1)?;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::new(1)?;
     /// let mut data = [0u8; 3];
-    /// let shared = workshare_pool::RegionSlice::new(&mut data);
+    /// let shared = workshare::RegionSlice::new(&mut data);
     /// pool.region(|team| assert_eq!(shared.take(team).write([0, 0, 0]).len(), 3));
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn len(&self) -> usize {
         self.handle.slice.len
@@ -431,11 +444,12 @@ impl<'h, T> SliceWrite<'_, 'h, T> {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::new(1)?;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::new(1)?;
     /// let mut data = [0u8; 3];
-    /// let shared = workshare_pool::RegionSlice::new(&mut data);
+    /// let shared = workshare::RegionSlice::new(&mut data);
     /// pool.region(|team| assert!(!shared.take(team).write([0, 0, 0]).is_empty()));
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn is_empty(&self) -> bool {
         self.handle.slice.len == 0
@@ -446,14 +460,15 @@ impl<'h, T> SliceWrite<'_, 'h, T> {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::new(2)?;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::new(2)?;
     /// let mut data = [0u8; 3];
-    /// let shared = workshare_pool::RegionSlice::new(&mut data);
+    /// let shared = workshare::RegionSlice::new(&mut data);
     /// pool.region(|team| {
     ///     let mut handle = shared.take(team);
     ///     assert_eq!(handle.write([0, 0, 0]).team().team_size(), 2);
     /// });
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn team(&self) -> &'h Team<'h> {
         self.handle.team
@@ -464,16 +479,17 @@ impl<'h, T> SliceWrite<'_, 'h, T> {
     /// # Examples
     ///
     /// ```
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
     /// use std::sync::atomic::Ordering;
-    /// let pool = workshare_pool::Pool::new(2)?;
+    /// let pool = workshare::Pool::new(2)?;
     /// let mut data = [0u8; 3];
-    /// let shared = workshare_pool::RegionSlice::new(&mut data);
+    /// let shared = workshare::RegionSlice::new(&mut data);
     /// pool.region(|team| {
     ///     let mut handle = shared.take(team);
     ///     let construct = handle.write([0, 0, 0]);
     ///     assert!(construct.counter().fetch_add(1, Ordering::Relaxed) < 2);
     /// });
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn counter(&self) -> &AtomicUsize {
         &self.round.counter
@@ -491,9 +507,10 @@ impl<'h, T> SliceWrite<'_, 'h, T> {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::new(1)?;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::new(1)?;
     /// let mut data = [0u8; 3];
-    /// let shared = workshare_pool::RegionSlice::new(&mut data);
+    /// let shared = workshare::RegionSlice::new(&mut data);
     /// pool.region(|team| {
     ///     let mut handle = shared.take(team);
     ///     let construct = handle.write([0, 0, 0]);
@@ -502,7 +519,7 @@ impl<'h, T> SliceWrite<'_, 'h, T> {
     ///     all.fill(9);
     /// });
     /// assert_eq!(data, [9, 9, 9]);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     #[allow(clippy::mut_from_ref)] // exclusivity is the caller's promise, per `# Safety`
     pub unsafe fn chunk(&self, range: Range<usize>) -> &mut [T] {

@@ -238,11 +238,12 @@ fn begin_counted(team_size: usize) -> RegionCells {
 /// # Examples
 ///
 /// ```
-/// let pool = workshare_pool::Pool::builder().num_threads(2).collect_stats(true).build()?;
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+/// let pool = workshare::Pool::builder().num_threads(2).collect_stats(true).build()?;
 /// pool.region(|team| team.record_work(1, 10, 0));
 /// let me = pool.last_region_stats().threads()[0];
 /// assert_eq!((me.regions, me.chunks, me.iterations), (1, 1, 10));
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 // Non-exhaustive: the pool may count more per thread (its fields are read, never built by users).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -279,7 +280,8 @@ impl ThreadStats {
 /// # Examples
 ///
 /// ```
-/// let pool = workshare_pool::Pool::builder().num_threads(2).collect_stats(true).build()?;
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+/// let pool = workshare::Pool::builder().num_threads(2).collect_stats(true).build()?;
 /// pool.region(|team| {
 ///     // Thread 1 has twice the work of thread 0.
 ///     let n = if team.thread_id() == 1 { 2000 } else { 1000 };
@@ -294,7 +296,7 @@ impl ThreadStats {
 /// assert_eq!(stats.total().iterations, 3000);
 /// assert!(stats.imbalance().unwrap() >= 1.0);
 /// println!("{stats}");
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -307,11 +309,12 @@ impl Stats {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::builder().num_threads(3).collect_stats(true).build()?;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::builder().num_threads(3).collect_stats(true).build()?;
     /// pool.region(|_| {});
     /// assert_eq!(pool.stats().threads().len(), 3);
     /// assert!(pool.stats().threads().iter().all(|t| t.regions == 1));
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn threads(&self) -> &[ThreadStats] {
         &self.threads
@@ -322,10 +325,11 @@ impl Stats {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::builder().num_threads(2).collect_stats(true).build()?;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::builder().num_threads(2).collect_stats(true).build()?;
     /// pool.region(|team| team.record_work(2, 5, 0));
     /// assert_eq!(pool.stats().total().chunks, 4);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn total(&self) -> ThreadStats {
         self.threads
@@ -343,7 +347,8 @@ impl Stats {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::builder().num_threads(2).collect_stats(true).build()?;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::builder().num_threads(2).collect_stats(true).build()?;
     /// assert_eq!(pool.stats().imbalance(), None);
     /// pool.region(|team| {
     ///     if team.thread_id() == 0 {
@@ -352,7 +357,7 @@ impl Stats {
     /// });
     /// // Thread 0 was busy 20 ms, thread 1 almost not at all: close to 2.
     /// assert!(pool.last_region_stats().imbalance().unwrap() > 1.5);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn imbalance(&self) -> Option<f64> {
         let busy = |t: &ThreadStats| t.busy.as_secs_f64();

@@ -262,8 +262,9 @@ pub(crate) fn current_level() -> u32 {
 /// # Examples
 ///
 /// ```
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
 /// use std::sync::atomic::{AtomicUsize, Ordering};
-/// let pool = workshare_pool::Pool::new(3).unwrap();
+/// let pool = workshare::Pool::new(3).unwrap();
 /// let ids = AtomicUsize::new(0);
 /// pool.region(|team| {
 ///     assert_eq!(team.team_size(), 3);
@@ -276,8 +277,9 @@ pub(crate) fn current_level() -> u32 {
 /// so another thread cannot act as this team thread:
 ///
 /// ```compile_fail,E0277
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
 /// fn shared<T: Sync>() {}
-/// shared::<workshare_pool::Team<'static>>();
+/// shared::<workshare::Team<'static>>();
 /// ```
 pub struct Team<'a> {
     frame: Frame,
@@ -356,7 +358,8 @@ impl<'a> Team<'a> {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::new(2).unwrap();
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::new(2).unwrap();
     /// pool.region(|team| assert!(team.thread_id() < team.team_size()));
     /// ```
     #[inline]
@@ -371,7 +374,8 @@ impl<'a> Team<'a> {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::new(2).unwrap();
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::new(2).unwrap();
     /// pool.region(|team| assert!(team.team_size() <= pool.num_threads()));
     /// ```
     #[inline]
@@ -387,7 +391,8 @@ impl<'a> Team<'a> {
     ///
     /// ```
     /// # #![allow(deprecated)]
-    /// let pool = workshare_pool::Pool::new(2).unwrap();
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::new(2).unwrap();
     /// pool.region(|team| assert_eq!(team.num_threads(), team.team_size()));
     /// ```
     #[deprecated(since = "0.1.0", note = "use `team_size()`, the size of this team")]
@@ -403,11 +408,12 @@ impl<'a> Team<'a> {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::builder().num_threads(2).collect_stats(true).build()?;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::builder().num_threads(2).collect_stats(true).build()?;
     /// pool.region(|team| assert!(team.collecting_stats()));
     /// pool.set_collect_stats(false);
     /// pool.region(|team| assert!(!team.collecting_stats()));
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     #[inline]
     pub fn collecting_stats(&self) -> bool {
@@ -422,11 +428,12 @@ impl<'a> Team<'a> {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::builder().num_threads(2).collect_stats(true).build()?;
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::builder().num_threads(2).collect_stats(true).build()?;
     /// pool.region(|team| team.record_work(3, 30, 1));
     /// let total = pool.last_region_stats().total();
     /// assert_eq!((total.chunks, total.iterations, total.steals), (6, 60, 2));
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn record_work(&self, chunks: u64, iterations: u64, steals: u64) {
         if let Some(cell) = self.stats {
@@ -452,8 +459,9 @@ impl<'a> Team<'a> {
     /// # Examples
     ///
     /// ```
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
     /// use std::sync::atomic::{AtomicUsize, Ordering};
-    /// let pool = workshare_pool::Pool::new(4).unwrap();
+    /// let pool = workshare::Pool::new(4).unwrap();
     /// let arrived = AtomicUsize::new(0);
     /// pool.region(|team| {
     ///     arrived.fetch_add(1, Ordering::Relaxed);
@@ -492,8 +500,9 @@ impl<'a> Team<'a> {
     /// # Examples
     ///
     /// ```
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
     /// use std::sync::atomic::{AtomicUsize, Ordering};
-    /// let pool = workshare_pool::Pool::new(3).unwrap();
+    /// let pool = workshare::Pool::new(3).unwrap();
     /// let winners = AtomicUsize::new(0);
     /// pool.region(|team| {
     ///     let ws = team.workshare();
@@ -633,8 +642,9 @@ pub type WorkShareCounter = AtomicUsize;
 /// # Examples
 ///
 /// ```
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
 /// use std::sync::atomic::Ordering;
-/// let pool = workshare_pool::Pool::new(2).unwrap();
+/// let pool = workshare::Pool::new(2).unwrap();
 /// pool.region(|team| {
 ///     let ws = team.workshare();
 ///     let ticket = ws.counter().fetch_add(1, Ordering::Relaxed);
@@ -646,8 +656,9 @@ pub type WorkShareCounter = AtomicUsize;
 /// nor `Sync`): each team thread must enter and leave it itself.
 ///
 /// ```compile_fail,E0277
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
 /// fn sent<T: Send>() {}
-/// sent::<workshare_pool::WorkShare<'static>>();
+/// sent::<workshare::WorkShare<'static>>();
 /// ```
 pub struct WorkShare<'t> {
     /// The team's slot for this construct; `None` in a team of one, which uses `own`.
@@ -672,8 +683,9 @@ impl WorkShare<'_> {
     /// # Examples
     ///
     /// ```
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
     /// use std::sync::atomic::Ordering;
-    /// let pool = workshare_pool::Pool::new(2).unwrap();
+    /// let pool = workshare::Pool::new(2).unwrap();
     /// pool.region(|team| {
     ///     // Dynamic scheduling of 10 items inside a running region.
     ///     let ws = team.workshare();
@@ -693,7 +705,8 @@ impl WorkShare<'_> {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_pool::Pool::new(2).unwrap();
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::new(2).unwrap();
     /// pool.region(|team| {
     ///     let ws = team.workshare();
     ///     assert_eq!(ws.team().team_size(), 2);

@@ -32,7 +32,8 @@ use workshare_parfor::{Pool, Schedule};
 /// # Examples
 ///
 /// ```
-/// assert_eq!(workshare_reductions::BLOCK_LEN, 4096);
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// assert_eq!(workshare::reductions::BLOCK_LEN, 4096);
 /// ```
 pub const BLOCK_LEN: usize = 4096;
 
@@ -48,7 +49,8 @@ pub const BLOCK_LEN: usize = 4096;
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{reduce_deterministic, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{reduce_deterministic, Pool, Schedule};
 /// let values: Vec<f64> = (0..10_000).map(|i| 1.0 / (1.0 + i as f64)).collect();
 /// let sum_with = |threads, schedule| {
 ///     let pool = Pool::new(threads).unwrap();
@@ -62,7 +64,7 @@ pub const BLOCK_LEN: usize = 4096;
 ///     |mut s, i| { if i % 1000 == 0 { s.push_str(&(i / 1000).to_string()) } s },
 ///     |a, b| a + &b);
 /// assert_eq!(text, "01234");
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[must_use]
 #[track_caller]
@@ -105,12 +107,13 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{sum_deterministic, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{sum_deterministic, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// let x = sum_deterministic(&pool, 0..100_000, Schedule::Guided(1), |i| (i as f64).sqrt());
 /// let y = sum_deterministic(&pool, 0..100_000, Schedule::Static, |i| (i as f64).sqrt());
 /// assert_eq!(x.to_bits(), y.to_bits());
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[must_use]
 #[track_caller]

@@ -13,7 +13,8 @@
 //! # Examples
 //!
 //! ```
-//! use workshare_reductions::{global, Schedule};
+//! # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+//! use workshare::reductions::{global, Schedule};
 //! assert_eq!(global::sum(0..10, Schedule::Auto, |i| i), 45);
 //! ```
 
@@ -29,7 +30,8 @@ use workshare_pool::with_current_pool;
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{global, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{global, Schedule};
 /// assert_eq!(global::reduce(0..4, Schedule::Auto, || 1, |a, i| a * (i + 1), |a, b| a * b), 24);
 /// ```
 #[must_use]
@@ -51,7 +53,8 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{global, Max, Schedule, Sum};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{global, Max, Schedule, Sum};
 /// let (s, m) = global::reduce_monoid(0..5, Schedule::Auto, |i| (Sum(i), Max(i)));
 /// assert_eq!((s.0, m.0), (10, 4));
 /// ```
@@ -93,7 +96,8 @@ per_item_reductions! {
     /// # Examples
     ///
     /// ```
-    /// use workshare_reductions::{global, Schedule};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+    /// use workshare::reductions::{global, Schedule};
     /// assert_eq!(global::sum(&[1.5, 2.5][..], Schedule::Auto, |&x| x), 4.0);
     /// ```
     sum(f) -> T;
@@ -103,7 +107,8 @@ per_item_reductions! {
     /// # Examples
     ///
     /// ```
-    /// use workshare_reductions::{global, Schedule};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+    /// use workshare::reductions::{global, Schedule};
     /// assert_eq!(global::product(1..5, Schedule::Auto, |i| i), 24);
     /// ```
     product(f) -> T;
@@ -113,7 +118,8 @@ per_item_reductions! {
     /// # Examples
     ///
     /// ```
-    /// use workshare_reductions::{global, Schedule};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+    /// use workshare::reductions::{global, Schedule};
     /// assert_eq!(global::min(&[3, 1, 2][..], Schedule::Auto, |&x| x), Some(1));
     /// ```
     min(f) -> Option<T>;
@@ -123,7 +129,8 @@ per_item_reductions! {
     /// # Examples
     ///
     /// ```
-    /// use workshare_reductions::{global, Schedule};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+    /// use workshare::reductions::{global, Schedule};
     /// assert_eq!(global::max(&[3, 1, 2][..], Schedule::Auto, |&x| x), Some(3));
     /// ```
     max(f) -> Option<T>;
@@ -133,7 +140,8 @@ per_item_reductions! {
     /// # Examples
     ///
     /// ```
-    /// use workshare_reductions::{global, Schedule};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+    /// use workshare::reductions::{global, Schedule};
     /// assert_eq!(global::argmin(&[3, 1, 1][..], Schedule::Auto, |&x| x), Some(1));
     /// ```
     argmin(key) -> Option<usize>;
@@ -143,7 +151,8 @@ per_item_reductions! {
     /// # Examples
     ///
     /// ```
-    /// use workshare_reductions::{global, Schedule};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+    /// use workshare::reductions::{global, Schedule};
     /// assert_eq!(global::argmax(&[3, 1, 3][..], Schedule::Auto, |&x| x), Some(0));
     /// ```
     argmax(key) -> Option<usize>;
@@ -153,7 +162,8 @@ per_item_reductions! {
     /// # Examples
     ///
     /// ```
-    /// use workshare_reductions::{global, Schedule};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+    /// use workshare::reductions::{global, Schedule};
     /// assert_eq!(global::sum_deterministic(0..4, Schedule::Auto, |i| i as f64 * 0.5), 3.0);
     /// ```
     sum_deterministic(f) -> T;
@@ -164,7 +174,8 @@ per_item_reductions! {
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{global, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{global, Schedule};
 /// assert_eq!(global::count(0..10, Schedule::Auto, |i| i % 2 == 0), 5);
 /// ```
 #[must_use]
@@ -183,7 +194,8 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{global, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{global, Schedule};
 /// let s = global::reduce_deterministic(0..10, Schedule::Auto, || 0.0, |a, i| a + i as f64, |a, b| a + b);
 /// assert_eq!(s, 45.0);
 /// ```
@@ -214,7 +226,8 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{global, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{global, Schedule};
 /// let states = global::for_each_init(0..100, Schedule::Auto, |_| 0, |n, i| *n += i);
 /// assert_eq!(states.iter().sum::<usize>(), 4950);
 /// ```
@@ -238,7 +251,8 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{global, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{global, Schedule};
 /// let input: Vec<u64> = (1..=100_000).collect();
 /// let mut sums = vec![0; input.len()];
 /// global::scan_inclusive(&input, &mut sums, Schedule::Static, 0, |a, b| a + b);
@@ -261,7 +275,8 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{global, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{global, Schedule};
 /// let lengths = [3usize, 0, 5, 2];
 /// let mut starts = [0; 4];
 /// global::scan_exclusive(&lengths, &mut starts, Schedule::Auto, 0, |a, b| a + b);
@@ -284,7 +299,8 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{global, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{global, Schedule};
 /// let mut data = [3, 1, 4, 1, 5, 9, 2, 6];
 /// global::scan_inclusive_in_place(&mut data, Schedule::Static, i32::MIN, |a, b| a.max(b));
 /// assert_eq!(data, [3, 3, 4, 4, 5, 9, 9, 9]);
@@ -305,7 +321,8 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{global, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{global, Schedule};
 /// let mut data = vec![1u32; 10_000];
 /// global::scan_exclusive_in_place(&mut data, Schedule::Static, 0, |a, b| a + b);
 /// assert!(data.iter().enumerate().all(|(i, &x)| x as usize == i));
@@ -326,7 +343,8 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{global, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{global, Schedule};
 /// let x = [0.5f32, 0.25, 0.125];
 /// let mut running = [0.0; 3];
 /// global::prefix_sum(&x, &mut running, Schedule::Auto);

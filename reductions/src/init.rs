@@ -20,7 +20,8 @@ use workshare_parfor::{Pool, Schedule};
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{for_each_init, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{for_each_init, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// // A histogram per thread, merged afterwards: no atomics in the loop.
 /// let data: Vec<u8> = (0..1000).map(|i| (i % 4) as u8).collect();
@@ -33,7 +34,7 @@ use workshare_parfor::{Pool, Schedule};
 ///     acc
 /// });
 /// assert_eq!(merged, [250; 4]);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[must_use]
 #[track_caller]

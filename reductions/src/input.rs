@@ -31,24 +31,27 @@ use workshare_parfor::{IndexRange, LoopIndex, SliceLike};
 /// tuples of ranges.
 ///
 /// ```compile_fail
-/// use workshare_reductions::{sum, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{sum, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// let s: f64 = sum(&pool, 0.0..1.0, Schedule::Auto, |x| x); // no Input for Range<f64>
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 ///
 /// ```compile_fail
-/// use workshare_reductions::{sum, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{sum, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// let v = vec![1u64, 2, 3];
 /// let s: u64 = sum(&pool, v, Schedule::Auto, |&x| x); // `&v`, not `v`
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 ///
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::Input;
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::Input;
 /// let data = [5, 6, 7];
 /// assert_eq!(Input::fold(&(10..13), 1..3, 0, |acc, i| acc + i), 11 + 12);
 /// assert_eq!(Input::fold(&(10u32..=12), 0..3, 0, |acc, i| acc + i), 10 + 11 + 12);

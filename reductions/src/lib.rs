@@ -24,7 +24,6 @@
 //!   slots to the team, one per thread id.
 //! * **Per-thread state**, [`for_each_init`]: `init` once per participating thread, the states
 //!   handed back.
-//! * **Random numbers**, [`SplitMix64`], with independent streams per thread or per chunk.
 //!
 //! Every function takes the [`Pool`] first; the module [`global`] has each of them under the
 //! same name, with the same arguments without the pool, on the current pool (the global pool
@@ -53,7 +52,8 @@
 //! # Examples
 //!
 //! ```
-//! use workshare_reductions::{argmax, sum, Pool, Schedule};
+//! # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+//! use workshare::reductions::{argmax, sum, Pool, Schedule};
 //! let pool = Pool::new(2)?;
 //! let n = 100_000i64;
 //! let a: Vec<i64> = (1..=n).collect();
@@ -61,7 +61,7 @@
 //! let sq = sum(&pool, 0..a.len(), Schedule::Auto, |i| (a[i] - b[i]).pow(2));
 //! assert_eq!(sq, 36 * n);
 //! assert_eq!(argmax(&pool, &a[..], Schedule::Auto, |&x| x), Some(a.len() - 1));
-//! # Ok::<(), workshare_pool::Error>(())
+//! # Ok::<(), workshare::Error>(())
 //! ```
 
 #![warn(missing_docs)]
@@ -75,7 +75,6 @@ mod input;
 mod monoid;
 mod num;
 mod reduce;
-mod rng;
 pub mod safety;
 mod scan;
 mod slots;
@@ -87,7 +86,6 @@ pub use input::Input;
 pub use monoid::{ArgMax, ArgMin, Count, Max, Min, Monoid, Product, Sum};
 pub use num::Num;
 pub use reduce::{argmax, argmin, count, max, min, product, reduce, reduce_monoid, sum};
-pub use rng::SplitMix64;
 pub use scan::{
     prefix_sum, scan_exclusive, scan_exclusive_in_place, scan_inclusive, scan_inclusive_in_place,
 };

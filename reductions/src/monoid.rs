@@ -16,7 +16,8 @@ use crate::num::Num;
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{reduce_monoid, Max, Monoid, Pool, Schedule, Sum};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{reduce_monoid, Max, Monoid, Pool, Schedule, Sum};
 ///
 /// /// Bitwise OR, declared as a reduction.
 /// struct Or(u64);
@@ -33,7 +34,7 @@ use crate::num::Num;
 /// let data = [3, 9, 4];
 /// let (total, top) = reduce_monoid(&pool, &data[..], Schedule::Auto, |&x| (Sum(x), Max(x)));
 /// assert_eq!((total.0, top.0), (16, 9));
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 pub trait Monoid: Sized + Send {
     /// The value that changes nothing: `identity().combine(x) == x == x.combine(identity())`.
@@ -48,7 +49,8 @@ pub trait Monoid: Sized + Send {
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{Monoid, Sum};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{Monoid, Sum};
 /// assert_eq!(Sum(2).combine(Sum(3)).0, 5);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, PartialOrd)]
@@ -70,7 +72,8 @@ impl<T: Num> Monoid for Sum<T> {
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{Monoid, Product};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{Monoid, Product};
 /// assert_eq!(Product(2).combine(Product(3)).0, 6);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, PartialOrd)]
@@ -93,7 +96,8 @@ impl<T: Num> Monoid for Product<T> {
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{Min, Monoid};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{Min, Monoid};
 /// assert_eq!(Min(2).combine(Min(-3)).0, -3);
 /// assert_eq!(Min(1.0).combine(Min(f64::NAN)).0, 1.0);
 /// ```
@@ -120,7 +124,8 @@ impl<T: Num> Monoid for Min<T> {
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{Max, Monoid};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{Max, Monoid};
 /// assert_eq!(Max(2).combine(Max(-3)).0, 2);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, PartialOrd)]
@@ -146,7 +151,8 @@ impl<T: Num> Monoid for Max<T> {
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{Count, Monoid};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{Count, Monoid};
 /// assert_eq!(Count(2).combine(Count(1)).0, 3);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -171,7 +177,8 @@ impl Monoid for Count {
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{ArgMin, Monoid};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{ArgMin, Monoid};
 /// let best = ArgMin::new(4, 1).combine(ArgMin::new(2, 1)).combine(ArgMin::new(7, 5));
 /// assert_eq!(best.index(), Some(2));
 /// assert_eq!(ArgMin::<i32>::identity().index(), None);
@@ -192,7 +199,8 @@ pub struct ArgMin<T> {
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{ArgMax, Monoid};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{ArgMax, Monoid};
 /// let best = ArgMax::new(4, 9).combine(ArgMax::new(2, 9)).combine(ArgMax::new(0, 5));
 /// assert_eq!(best.index(), Some(2));
 /// ```

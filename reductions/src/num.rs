@@ -14,7 +14,8 @@ use std::ops::{Add, Mul};
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::Num;
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::Num;
 /// assert_eq!(<i32 as Num>::LOWEST, i32::MIN);
 /// assert_eq!(<f64 as Num>::HIGHEST, f64::INFINITY);
 /// ```

@@ -22,13 +22,14 @@ use workshare_parfor::{Pool, Schedule};
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{reduce, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{reduce, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// let a: Vec<i64> = (1..=1000).collect();
 /// // sum((a[i] - b[i])^2) with b = a + 6, with no shared accumulator.
 /// let total = reduce(&pool, &a[..], Schedule::Auto, || 0, |acc, &x| acc + (x - (x + 6)).pow(2), |x, y| x + y);
 /// assert_eq!(total, 36 * 1000);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[must_use]
 #[track_caller]
@@ -88,14 +89,15 @@ fn finish<T: Send>(
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{reduce_monoid, Count, Max, Pool, Schedule, Sum};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{reduce_monoid, Count, Max, Pool, Schedule, Sum};
 /// let pool = Pool::new(2)?;
 /// let data = [4.0, -1.5, 8.25, 0.0];
 /// let (sum, max, positive) = reduce_monoid(&pool, &data[..], Schedule::Auto, |&x| {
 ///     (Sum(x), Max(x), Count(usize::from(x > 0.0)))
 /// });
 /// assert_eq!((sum.0, max.0, positive.0), (10.75, 8.25, 2));
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[must_use]
 #[track_caller]
@@ -121,12 +123,13 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{sum, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{sum, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// assert_eq!(sum(&pool, 1..101, Schedule::Auto, |i| i as u64), 5050);
 /// let data = [0.5, 0.25];
 /// assert_eq!(sum(&pool, &data[..], Schedule::Static, |&x| x), 0.75);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[must_use]
 #[track_caller]
@@ -153,10 +156,11 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{product, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{product, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// assert_eq!(product(&pool, 1..11, Schedule::Auto, |i| i as u64), 3_628_800);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[must_use]
 #[track_caller]
@@ -176,12 +180,13 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{min, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{min, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// let data = [3, -7, 5];
 /// assert_eq!(min(&pool, &data[..], Schedule::Auto, |&x| x), Some(-7));
 /// assert_eq!(min(&pool, 0..0, Schedule::Auto, |i| i), None);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[must_use]
 #[track_caller]
@@ -200,10 +205,11 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{max, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{max, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// assert_eq!(max(&pool, 0..10, Schedule::Dynamic(3), |i| (i % 7) as u8), Some(6));
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[must_use]
 #[track_caller]
@@ -234,10 +240,11 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{count, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{count, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// assert_eq!(count(&pool, 0..100, Schedule::Auto, |i| i % 3 == 0), 34);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[must_use]
 #[track_caller]
@@ -268,11 +275,12 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{argmin, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{argmin, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// let scores = [4, 1, 9, 1];
 /// assert_eq!(argmin(&pool, &scores[..], Schedule::Auto, |&s| s), Some(1));
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[must_use]
 #[track_caller]
@@ -292,11 +300,12 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{argmax, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{argmax, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// let scores = [4, 9, 1, 9];
 /// assert_eq!(argmax(&pool, &scores[..], Schedule::Dynamic(1), |&s| s), Some(1));
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[must_use]
 #[track_caller]

@@ -9,7 +9,8 @@
 //! # A captured accumulator
 //!
 //! ```compile_fail,E0594
-//! use workshare_reductions::{for_each_init, Pool, Schedule};
+//! # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+//! use workshare::reductions::{for_each_init, Pool, Schedule};
 //! let pool = Pool::new(2).unwrap();
 //! let mut total = 0;
 //! // error[E0594]: cannot assign to `total`, as it is a captured variable in a `Fn` closure
@@ -17,7 +18,8 @@
 //! ```
 //!
 //! ```
-//! use workshare_reductions::{sum, Pool, Schedule};
+//! # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+//! use workshare::reductions::{sum, Pool, Schedule};
 //! let pool = Pool::new(2).unwrap();
 //! let total = sum(&pool, 0..100, Schedule::Auto, |i| i);
 //! assert_eq!(total, 4950);
@@ -26,7 +28,8 @@
 //! # A shared array element (`result[0] +=`)
 //!
 //! ```compile_fail,E0596
-//! use workshare_reductions::{for_each_init, Pool, Schedule};
+//! # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+//! use workshare::reductions::{for_each_init, Pool, Schedule};
 //! let pool = Pool::new(2).unwrap();
 //! let mut result = vec![0i64];
 //! // error[E0596]: cannot borrow `result` as mutable, as it is a captured variable in a `Fn` closure
@@ -34,7 +37,8 @@
 //! ```
 //!
 //! ```
-//! use workshare_reductions::{for_each_init, Pool, Schedule};
+//! # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+//! use workshare::reductions::{for_each_init, Pool, Schedule};
 //! let pool = Pool::new(2).unwrap();
 //! let partial = for_each_init(&pool, 0..100, Schedule::Auto, |_| 0i64, |acc, i| *acc += i as i64);
 //! assert_eq!(partial.iter().sum::<i64>(), 4950);
@@ -43,7 +47,8 @@
 //! # A captured `&mut`
 //!
 //! ```compile_fail,E0596
-//! use workshare_reductions::{Pool, Schedule, Slots};
+//! # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+//! use workshare::reductions::{Pool, Schedule, Slots};
 //! let pool = Pool::new(2).unwrap();
 //! let mut total = 0;
 //! let total_ref = &mut total;
@@ -53,7 +58,8 @@
 //! ```
 //!
 //! ```
-//! use workshare_reductions::{Pool, Schedule, Slots};
+//! # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+//! use workshare::reductions::{Pool, Schedule, Slots};
 //! let pool = Pool::new(2).unwrap();
 //! let mut slots: Slots<usize> = Slots::new(&pool);
 //! slots.for_each(&pool, 0..100, Schedule::Auto, |total, i| *total += i);
@@ -66,8 +72,9 @@
 //! threads.
 //!
 //! ```compile_fail,E0277
+//! # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
 //! use std::cell::Cell;
-//! use workshare_reductions::{for_each_init, Pool, Schedule};
+//! use workshare::reductions::{for_each_init, Pool, Schedule};
 //! let pool = Pool::new(2).unwrap();
 //! let total = Cell::new(0);
 //! // error[E0277]: `Cell<usize>` cannot be shared between threads safely
@@ -75,8 +82,9 @@
 //! ```
 //!
 //! ```compile_fail,E0277
+//! # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
 //! use std::cell::RefCell;
-//! use workshare_reductions::{for_each_init, Pool, Schedule};
+//! use workshare::reductions::{for_each_init, Pool, Schedule};
 //! let pool = Pool::new(2).unwrap();
 //! let total = RefCell::new(0);
 //! // error[E0277]: `RefCell<usize>` cannot be shared between threads safely
@@ -84,8 +92,9 @@
 //! ```
 //!
 //! ```
+//! # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
 //! use std::sync::atomic::{AtomicUsize, Ordering};
-//! use workshare_reductions::{for_each_init, Pool, Schedule};
+//! use workshare::reductions::{for_each_init, Pool, Schedule};
 //! let pool = Pool::new(2).unwrap();
 //! // Correct, if slower than a reduction: an atomic accumulator.
 //! let total = AtomicUsize::new(0);
@@ -101,7 +110,8 @@
 //! `&mut T`.
 //!
 //! ```compile_fail,E0502
-//! use workshare_reductions::{Pool, Schedule, Slots};
+//! # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+//! use workshare::reductions::{Pool, Schedule, Slots};
 //! let pool = Pool::new(2).unwrap();
 //! let mut slots: Slots<usize> = Slots::new(&pool);
 //! // error[E0502]: cannot borrow `slots` as immutable because it is also borrowed as mutable
@@ -111,7 +121,8 @@
 //! ```
 //!
 //! ```
-//! use workshare_reductions::{Pool, Schedule, Slots};
+//! # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+//! use workshare::reductions::{Pool, Schedule, Slots};
 //! let pool = Pool::new(2).unwrap();
 //! let mut slots: Slots<usize> = Slots::new(&pool);
 //! slots.for_each(&pool, 0..100, Schedule::Auto, |mine, i| *mine += i);
@@ -124,8 +135,9 @@
 //! lifetime error.
 //!
 //! ```compile_fail,E0521
+//! # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
 //! use std::sync::Mutex;
-//! use workshare_reductions::{Pool, Schedule, Slots};
+//! use workshare::reductions::{Pool, Schedule, Slots};
 //! let pool = Pool::new(2).unwrap();
 //! let kept: Mutex<Option<&mut usize>> = Mutex::new(None);
 //! let mut slots: Slots<usize> = Slots::new(&pool);
@@ -136,7 +148,8 @@
 //! ```
 //!
 //! ```compile_fail,E0502
-//! use workshare_reductions::{Pool, Schedule, Slots};
+//! # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+//! use workshare::reductions::{Pool, Schedule, Slots};
 //! let pool = Pool::new(2).unwrap();
 //! let mut slots: Slots<usize> = Slots::new(&pool);
 //! let first = slots.iter().next().unwrap();
@@ -146,8 +159,9 @@
 //! ```
 //!
 //! ```
+//! # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
 //! use std::sync::Mutex;
-//! use workshare_reductions::{Pool, Schedule, Slots};
+//! use workshare::reductions::{Pool, Schedule, Slots};
 //! let pool = Pool::new(2).unwrap();
 //! let kept: Mutex<Option<usize>> = Mutex::new(None);
 //! let mut slots: Slots<usize> = Slots::new(&pool);

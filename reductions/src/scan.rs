@@ -59,7 +59,8 @@ use workshare_parfor::{for_each_mut_chunk, Pool, Schedule};
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{scan_inclusive, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{scan_inclusive, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// let input: Vec<u64> = (1..=100_000).collect();
 /// let mut sums = vec![0; input.len()];
@@ -77,7 +78,7 @@ use workshare_parfor::{for_each_mut_chunk, Pool, Schedule};
 /// };
 /// let (one, three) = (scan(1, Schedule::Static), scan(3, Schedule::Dynamic(2)));
 /// assert!(one.iter().zip(&three).all(|(a, b)| a.to_bits() == b.to_bits()));
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[track_caller]
 pub fn scan_inclusive<T, Op>(
@@ -119,14 +120,15 @@ pub fn scan_inclusive<T, Op>(
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{scan_exclusive, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{scan_exclusive, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// // Where each variable-length record starts in a packed buffer.
 /// let lengths = [3usize, 0, 5, 2];
 /// let mut starts = [0; 4];
 /// scan_exclusive(&pool, &lengths, &mut starts, Schedule::Auto, 0, |a, b| a + b);
 /// assert_eq!(starts, [0, 3, 3, 8]);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[track_caller]
 pub fn scan_exclusive<T, Op>(
@@ -165,13 +167,14 @@ pub fn scan_exclusive<T, Op>(
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{scan_inclusive_in_place, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{scan_inclusive_in_place, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// // Running maximum.
 /// let mut data = [3, 1, 4, 1, 5, 9, 2, 6];
 /// scan_inclusive_in_place(&pool, &mut data, Schedule::Static, i32::MIN, |a, b| a.max(b));
 /// assert_eq!(data, [3, 3, 4, 4, 5, 9, 9, 9]);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[track_caller]
 pub fn scan_inclusive_in_place<T, Op>(
@@ -209,12 +212,13 @@ pub fn scan_inclusive_in_place<T, Op>(
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{scan_exclusive_in_place, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{scan_exclusive_in_place, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// let mut data = vec![1u32; 10_000];
 /// scan_exclusive_in_place(&pool, &mut data, Schedule::Static, 0, |a, b| a + b);
 /// assert!(data.iter().enumerate().all(|(i, &x)| x as usize == i));
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[track_caller]
 pub fn scan_exclusive_in_place<T, Op>(
@@ -256,13 +260,14 @@ pub fn scan_exclusive_in_place<T, Op>(
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{prefix_sum, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{prefix_sum, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// let x = [0.5f32, 0.25, 0.125];
 /// let mut running = [0.0; 3];
 /// prefix_sum(&pool, &x, &mut running, Schedule::Auto);
 /// assert_eq!(running, [0.5, 0.75, 0.875]);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 #[track_caller]
 pub fn prefix_sum<T: Num>(pool: &Pool, input: &[T], output: &mut [T], schedule: Schedule) {

@@ -23,14 +23,15 @@ use workshare_pool::sync::{AtomicBool, CachePadded, Ordering, UnsafeCell};
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{Pool, Schedule, Slots};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{Pool, Schedule, Slots};
 ///
 /// let pool = Pool::new(2)?;
 /// let mut partial: Slots<u64> = Slots::new(&pool);
 /// partial.for_each(&pool, 0..1000, Schedule::Dynamic(64), |slot, i| *slot += i as u64);
 /// let total: u64 = partial.iter().sum();
 /// assert_eq!(total, 999 * 1000 / 2);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 pub struct Slots<T> {
     pub(crate) cells: Box<[CachePadded<UnsafeCell<T>>]>,
@@ -50,10 +51,11 @@ impl<T> Slots<T> {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_reductions::Pool::new(3)?;
-    /// let slots = workshare_reductions::Slots::from_fn(&pool, |thread_id| thread_id * 10);
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+    /// let pool = workshare::reductions::Pool::new(3)?;
+    /// let slots = workshare::reductions::Slots::from_fn(&pool, |thread_id| thread_id * 10);
     /// assert_eq!(slots.into_vec(), [0, 10, 20]);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn from_fn(pool: &Pool, mut f: impl FnMut(usize) -> T) -> Self {
         let cells = (0..pool.size())
@@ -67,10 +69,11 @@ impl<T> Slots<T> {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_reductions::Pool::new(2)?;
-    /// let slots: workshare_reductions::Slots<Vec<u8>> = workshare_reductions::Slots::new(&pool);
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+    /// let pool = workshare::reductions::Pool::new(2)?;
+    /// let slots: workshare::reductions::Slots<Vec<u8>> = workshare::reductions::Slots::new(&pool);
     /// assert_eq!(slots.len(), 2);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn new(pool: &Pool) -> Self
     where
@@ -84,9 +87,10 @@ impl<T> Slots<T> {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_reductions::Pool::new(2)?;
-    /// assert_eq!(workshare_reductions::Slots::<u8>::new(&pool).len(), 2);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+    /// let pool = workshare::reductions::Pool::new(2)?;
+    /// assert_eq!(workshare::reductions::Slots::<u8>::new(&pool).len(), 2);
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn len(&self) -> usize {
         self.cells.len()
@@ -97,9 +101,10 @@ impl<T> Slots<T> {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_reductions::Pool::new(1)?;
-    /// assert!(!workshare_reductions::Slots::<u8>::new(&pool).is_empty());
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+    /// let pool = workshare::reductions::Pool::new(1)?;
+    /// assert!(!workshare::reductions::Slots::<u8>::new(&pool).is_empty());
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn is_empty(&self) -> bool {
         self.cells.is_empty()
@@ -110,10 +115,11 @@ impl<T> Slots<T> {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_reductions::Pool::new(2)?;
-    /// let slots = workshare_reductions::Slots::from_fn(&pool, |i| i + 1);
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+    /// let pool = workshare::reductions::Pool::new(2)?;
+    /// let slots = workshare::reductions::Slots::from_fn(&pool, |i| i + 1);
     /// assert_eq!(slots.iter().sum::<usize>(), 3);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &T> + '_ {
         self.cells.iter().map(|cell| {
@@ -128,11 +134,12 @@ impl<T> Slots<T> {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_reductions::Pool::new(2)?;
-    /// let mut slots = workshare_reductions::Slots::from_fn(&pool, |i| i);
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+    /// let pool = workshare::reductions::Pool::new(2)?;
+    /// let mut slots = workshare::reductions::Slots::from_fn(&pool, |i| i);
     /// slots.iter_mut().for_each(|slot| *slot = 7);
     /// assert_eq!(slots.into_vec(), [7, 7]);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn iter_mut(&mut self) -> impl ExactSizeIterator<Item = &mut T> + '_ {
         self.cells.iter_mut().map(|cell| {
@@ -147,10 +154,11 @@ impl<T> Slots<T> {
     /// # Examples
     ///
     /// ```
-    /// let pool = workshare_reductions::Pool::new(2)?;
-    /// let slots = workshare_reductions::Slots::from_fn(&pool, |i| i);
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+    /// let pool = workshare::reductions::Pool::new(2)?;
+    /// let slots = workshare::reductions::Slots::from_fn(&pool, |i| i);
     /// assert_eq!(slots.into_vec(), vec![0, 1]);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn into_vec(self) -> Vec<T> {
         self.cells
@@ -171,13 +179,14 @@ impl<T> Slots<T> {
     /// # Examples
     ///
     /// ```
-    /// use workshare_reductions::{Pool, Schedule, Slots};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+    /// use workshare::reductions::{Pool, Schedule, Slots};
     /// let pool = Pool::new(2)?;
     /// let words = ["a", "bb", "ccc"];
     /// let mut longest: Slots<usize> = Slots::new(&pool);
     /// longest.for_each(&pool, &words[..], Schedule::Auto, |slot, w| *slot = (*slot).max(w.len()));
     /// assert_eq!(longest.iter().max(), Some(&3));
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     #[track_caller]
     pub fn for_each<I, F>(&mut self, pool: &Pool, input: I, schedule: Schedule, body: F)
@@ -204,7 +213,8 @@ impl<T> Slots<T> {
     /// # Examples
     ///
     /// ```
-    /// use workshare_reductions::{Pool, Schedule, Slots};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+    /// use workshare::reductions::{Pool, Schedule, Slots};
     /// let pool = Pool::new(2)?;
     /// let data: Vec<u32> = (0..100).collect();
     /// let mut sums: Slots<u32> = Slots::new(&pool);
@@ -212,7 +222,7 @@ impl<T> Slots<T> {
     ///     *slot += data[chunk].iter().sum::<u32>();
     /// });
     /// assert_eq!(sums.iter().sum::<u32>(), 4950);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     #[track_caller]
     pub fn for_each_chunk<R, F>(&mut self, pool: &Pool, range: R, schedule: Schedule, body: F)
@@ -234,7 +244,8 @@ impl<T> Slots<T> {
     /// # Examples
     ///
     /// ```
-    /// use workshare_reductions::{Pool, Slots};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+    /// use workshare::reductions::{Pool, Slots};
     /// let pool = Pool::new(3)?;
     /// let mut seen: Slots<Vec<usize>> = Slots::new(&pool);
     /// let slots = seen.in_region();
@@ -245,7 +256,7 @@ impl<T> Slots<T> {
     /// });
     /// drop(slots);
     /// assert_eq!(seen.iter().map(Vec::len).sum::<usize>(), 4 * 3);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn in_region(&mut self) -> RegionSlots<'_, T> {
         let in_use = self
@@ -412,14 +423,15 @@ impl<T> Exclusive<'_, T> {
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{Pool, Slots};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{Pool, Slots};
 /// let pool = Pool::new(2)?;
 /// let mut counts: Slots<u32> = Slots::new(&pool);
 /// let slots = counts.in_region();
 /// pool.region(|team| slots.with(team, |count| *count += 1));
 /// drop(slots);
 /// assert_eq!(counts.iter().sum::<u32>(), pool.num_threads() as u32);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 pub struct RegionSlots<'s, T> {
     cells: &'s [CachePadded<UnsafeCell<T>>],
@@ -464,7 +476,8 @@ impl<T> RegionSlots<'_, T> {
     /// # Examples
     ///
     /// ```
-    /// use workshare_reductions::{Pool, Slots};
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+    /// use workshare::reductions::{Pool, Slots};
     /// let pool = Pool::new(2)?;
     /// let mut best = Slots::from_fn(&pool, |_| f64::NEG_INFINITY);
     /// let slots = best.in_region();
@@ -474,7 +487,7 @@ impl<T> RegionSlots<'_, T> {
     /// });
     /// drop(slots);
     /// assert_eq!(best.iter().copied().fold(f64::NEG_INFINITY, f64::max), pool.num_threads() as f64 - 1.0);
-    /// # Ok::<(), workshare_pool::Error>(())
+    /// # Ok::<(), workshare::Error>(())
     /// ```
     pub fn with<R>(&self, team: &Team<'_>, f: impl FnOnce(&mut T) -> R) -> R {
         let id = team.thread_id();

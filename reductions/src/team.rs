@@ -29,7 +29,8 @@ use workshare_parfor::{
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{team_reduce, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{team_reduce, Pool, Schedule};
 /// let pool = Pool::new(3)?;
 /// let words = ["a", "bbb", "cc"];
 /// pool.region(|team| {
@@ -37,7 +38,7 @@ use workshare_parfor::{
 ///         || 0, |m, w| m.max(w.len()), usize::max);
 ///     assert_eq!(longest, 3); // on every thread
 /// });
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 pub fn team_reduce<I, T, Id, F, C>(
     team: &Team<'_>,
@@ -68,13 +69,14 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{team_sum, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{team_sum, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// let x: Vec<i64> = (1..=100).collect();
 /// pool.region(|team| {
 ///     assert_eq!(team_sum(team, &x[..], Schedule::Static, |&v| v), 5050);
 /// });
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 pub fn team_sum<I, T, F>(team: &Team<'_>, input: I, schedule: Schedule, f: F) -> T
 where
@@ -105,7 +107,8 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{team_reduce_deterministic, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{team_reduce_deterministic, Pool, Schedule};
 /// let x: Vec<f64> = (0..10_000).map(|i| 1.0 / (1.0 + i as f64)).collect();
 /// let run = |threads, schedule| {
 ///     let pool = Pool::new(threads).unwrap();
@@ -120,7 +123,7 @@ where
 /// let one = run(1, Schedule::Static);
 /// // Every thread of every team gets the same bits.
 /// assert!(run(3, Schedule::Dynamic(1)).iter().all(|&bits| bits == one[0]));
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 pub fn team_reduce_deterministic<I, T, Id, F, C>(
     team: &Team<'_>,
@@ -158,7 +161,8 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{sum_deterministic, team_sum_deterministic, Pool, Schedule};
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{sum_deterministic, team_sum_deterministic, Pool, Schedule};
 /// let f = |i: usize| (i as f64).sqrt();
 /// let pool = Pool::new(3)?;
 /// let expected = sum_deterministic(&pool, 0..50_000, Schedule::Static, f);
@@ -166,7 +170,7 @@ where
 ///     let s = team_sum_deterministic(team, 0..50_000, Schedule::Guided(1), f);
 ///     assert_eq!(s.to_bits(), expected.to_bits());
 /// });
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 pub fn team_sum_deterministic<I, T, F>(team: &Team<'_>, input: I, schedule: Schedule, f: F) -> T
 where
@@ -204,8 +208,9 @@ where
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{team_scan_inclusive, Pool, Schedule};
-/// use workshare_parfor::RegionSlice;
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{team_scan_inclusive, Pool, Schedule};
+/// use workshare::parfor::RegionSlice;
 /// let pool = Pool::new(3)?;
 /// let x: Vec<u64> = (1..=10).collect();
 /// let mut sums = vec![0u64; 10];
@@ -217,7 +222,7 @@ where
 /// });
 /// drop(out);
 /// assert_eq!(sums[..4], [1, 3, 6, 10]);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 pub fn team_scan_inclusive<T, Id, Op>(
     team: &Team<'_>,
@@ -240,8 +245,9 @@ pub fn team_scan_inclusive<T, Id, Op>(
 /// # Examples
 ///
 /// ```
-/// use workshare_reductions::{team_scan_exclusive, Pool, Schedule};
-/// use workshare_parfor::RegionSlice;
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } pub mod reductions { pub use workshare_reductions::*; } }
+/// use workshare::reductions::{team_scan_exclusive, Pool, Schedule};
+/// use workshare::parfor::RegionSlice;
 /// let pool = Pool::new(2)?;
 /// let counts = [3usize, 1, 4, 1, 5];
 /// let mut starts = vec![0usize; 5];
@@ -252,7 +258,7 @@ pub fn team_scan_inclusive<T, Id, Op>(
 /// });
 /// drop(out);
 /// assert_eq!(starts, [0, 3, 4, 8, 9]);
-/// # Ok::<(), workshare_pool::Error>(())
+/// # Ok::<(), workshare::Error>(())
 /// ```
 pub fn team_scan_exclusive<T, Id, Op>(
     team: &Team<'_>,

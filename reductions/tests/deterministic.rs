@@ -1,8 +1,12 @@
-#![cfg(not(loom))]
 //! Deterministic reductions give the same bits for every thread count, schedule and run.
+#![cfg(not(loom))]
 
+#[path = "common/rng.rs"]
+mod rng;
+
+use rng::SplitMix64;
 use workshare_reductions::{
-    reduce_deterministic, sum, sum_deterministic, Pool, Schedule, SplitMix64, BLOCK_LEN,
+    reduce_deterministic, sum, sum_deterministic, Pool, Schedule, BLOCK_LEN,
 };
 
 const SCHEDULES: [Schedule; 6] = [

@@ -1,9 +1,13 @@
-#![cfg(not(loom))]
 //! The reductions against the serial loop, for every schedule and several thread counts.
+#![cfg(not(loom))]
 
+#[path = "common/rng.rs"]
+mod rng;
+
+use rng::SplitMix64;
 use workshare_reductions::{
     argmax, argmin, count, max, min, product, reduce, reduce_monoid, sum, Max, Min, Pool, Schedule,
-    SplitMix64, Sum,
+    Sum,
 };
 
 const SCHEDULES: [Schedule; 7] = [

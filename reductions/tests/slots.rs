@@ -1,9 +1,13 @@
-#![cfg(not(loom))]
 //! Per-thread slots, per-thread state and per-thread random numbers.
+#![cfg(not(loom))]
 
+#[path = "common/rng.rs"]
+mod rng;
+
+use rng::SplitMix64;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
-use workshare_reductions::{for_each_init, sum, Pool, Schedule, Slots, SplitMix64};
+use workshare_reductions::{for_each_init, sum, Pool, Schedule, Slots};
 
 #[test]
 fn index_of_best_score_with_slots() {

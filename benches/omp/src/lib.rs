@@ -306,7 +306,7 @@ pub mod workloads {
     }
 
     /// W4: how many of `blocks` blocks of `per_block` points fall inside the unit circle;
-    /// block `b` draws from `SplitMix64::stream(seed, b)` of `workshare-reductions`.
+    /// block `b` draws from `SplitMix64::stream(seed, b)` (`tests/common/rng.rs`).
     pub fn w4_pi(mode: Mode, seed: u64, blocks: usize, per_block: usize) -> Option<u64> {
         let mut hits = 0;
         // SAFETY: `hits` is valid for one write.
