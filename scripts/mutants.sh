@@ -147,6 +147,9 @@ trap 'rm -rf "$work"' EXIT
 # A copy of the sources to mutate; the target directory is shared between mutants, so only
 # the mutated crate recompiles.
 tar -C "$root" --exclude=./target --exclude=./.git -cf - . | tar -C "$work" -xf -
+# Newer than anything a previous run built from a mutated copy into the shared target
+# directory (tar keeps the sources' times, and cargo would take that build as fresh).
+find "$work" -name '*.rs' -exec touch {} +
 export CARGO_TARGET_DIR="$root/target/mutants"
 export RUSTFLAGS="--cfg loom"
 export LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-2}"

@@ -368,17 +368,17 @@ impl Dispatch {
         );
     }
 
-    /// Wakes the claimed workers that sleep, after their jobs were published. Whether any of
-    /// them slept.
+    /// Wakes the claimed workers that sleep, after their jobs were published; sets `slept` if
+    /// any of them slept (a hint for the region's report).
     #[inline]
-    pub(crate) fn wake(&self, claim: &Claim) -> bool {
+    pub(crate) fn wake(&self, claim: &Claim, slept: &mut bool) {
         // One fence for every mailbox stored before it (see the sleep module).
         fence(Ordering::SeqCst);
-        let mut slept = false;
         for worker in claim.workers() {
-            slept |= self.mailboxes[worker].sleep.notify_after_fence();
+            let sleep = &self.mailboxes[worker].sleep;
+            *slept |= sleep.has_sleepers();
+            sleep.notify_after_fence();
         }
-        slept
     }
 
     /// Takes the contested job published to `worker`, which the caller claimed, if the worker

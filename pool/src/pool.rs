@@ -169,7 +169,8 @@ impl Shared {
                     .publish(worker, Assignment { job, rank }, independent)
             };
         }
-        let woke = self.dispatch.wake(claim);
+        let mut woke = false;
+        self.dispatch.wake(claim, &mut woke);
         // 3. Run our own share as team thread 0; a panic is caught into the team.
         let cell = cells.as_ref().map(|cells| &*cells[0]);
         let team = Team::new(region, 0, Some(sync), self.spin, cell);

@@ -62,20 +62,18 @@ impl Sleep {
     }
 
     /// [`notify`](Sleep::notify) for a caller that has already executed `fence(SeqCst)` after
-    /// its store: one fence can serve the stores to several conditions. Whether a thread slept
-    /// here (or was about to, or had just woken), so that this call woke it.
+    /// its store: one fence can serve the stores to several conditions.
     #[inline]
-    pub(crate) fn notify_after_fence(&self) -> bool {
+    pub(crate) fn notify_after_fence(&self) {
         // Relaxed: after the caller's SeqCst fence, which is what orders it (module docs).
-        let sleepers = self.sleepers.load(Ordering::Relaxed) != 0;
-        if sleepers {
+        if self.sleepers.load(Ordering::Relaxed) != 0 {
             self.notify_cold();
         }
-        sleepers
     }
 
-    /// Whether a thread sleeps here (or is about to, or just woke): for the models.
-    #[cfg(test)]
+    /// Whether a thread sleeps here (or is about to, or just woke): for the models, and for a
+    /// region's report of what its workers did (a hint: nothing is ordered by it).
+    #[inline]
     pub(crate) fn has_sleepers(&self) -> bool {
         self.sleepers.load(Ordering::Relaxed) != 0
     }
