@@ -26,6 +26,7 @@
 //! assert_eq!(sum.into_inner(), 4950);
 //! ```
 
+use crate::grid::check_rows;
 use crate::{Ctx, IndexRange, Inputs, Schedule, Tile};
 use std::ops::Range;
 use workshare_pool::with_current_pool;
@@ -180,15 +181,6 @@ where
         panic!("workshare: for_each_2d: rows * cols overflows usize ({rows} * {cols})")
     }
     with_current_pool(|pool| crate::for_each_2d(pool, rows, cols, schedule, body));
-}
-
-/// Panics, at the caller's line, unless `grid` has whole rows of `cols` elements (the check of
-/// the row loops named `what`, with their message).
-#[track_caller]
-fn check_rows(what: &str, len: usize, cols: usize) {
-    if cols == 0 || len % cols != 0 {
-        panic!("workshare: {what}: grid length {len} is not a multiple of {cols} columns");
-    }
 }
 
 /// [`for_each_row_mut`](crate::for_each_row_mut) on the current pool: calls

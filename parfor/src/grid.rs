@@ -86,12 +86,7 @@ where
     F: Fn(&mut [T], usize, Ctx) + Sync,
 {
     let schedule = schedule.resolved();
-    if cols == 0 || grid.len() % cols != 0 {
-        let len = grid.len();
-        panic!(
-            "workshare: for_each_row_mut: grid length {len} is not a multiple of {cols} columns"
-        );
-    }
+    check_rows("for_each_row_mut", grid.len(), cols);
     // Safe splitting: one `&mut` per row, handed out as chunks of rows.
     let mut rows: Vec<&mut [T]> = grid.chunks_mut(cols).collect();
     for_each_mut_chunk(pool, &mut rows, schedule, move |chunk, first, ctx| {
@@ -99,4 +94,14 @@ where
             body(cells, first + k, ctx);
         }
     });
+}
+
+/// Panics, at the caller's line, unless a grid of `len` elements has whole rows of `cols`
+/// elements: the check of the row loops (`what` names the loop in the message), on a given pool
+/// and on the current one.
+#[track_caller]
+pub(crate) fn check_rows(what: &str, len: usize, cols: usize) {
+    if cols == 0 || len % cols != 0 {
+        panic!("workshare: {what}: grid length {len} is not a multiple of {cols} columns");
+    }
 }

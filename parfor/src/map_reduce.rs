@@ -208,13 +208,7 @@ where
     C: Fn(R, R) -> R,
 {
     let schedule = schedule.resolved();
-    if cols == 0 || grid.len() % cols != 0 {
-        let len = grid.len();
-        panic!(
-            "workshare: for_each_row_mut_reduce: grid length {len} is not a multiple of {cols} \
-             columns"
-        );
-    }
+    crate::grid::check_rows("for_each_row_mut_reduce", grid.len(), cols);
     // Safe splitting: one `&mut` per row, handed out as chunks of rows.
     let mut rows: Vec<&mut [T]> = grid.chunks_mut(cols).collect();
     let partials = Partials::new(pool);
