@@ -290,7 +290,7 @@ fn main() {
         rayon::current_num_threads()
     );
 
-    let w11_n = rounds(21);
+    let w11_n = rounds(41);
     let times = w11_rounds(&x, expected, w11_n);
     let wall: Vec<[f64; 3]> = (0..CONTESTANTS.len())
         .map(|i| quartiles(&times.iter().map(|t| t[i]).collect::<Vec<_>>()))

@@ -18,6 +18,7 @@
 //! | f. `try_region_exact` while the workers are held, and once released | `try_region_exact_is_refused_while_workers_are_held_and_runs_once_released` |
 //! | g. the nesting limit, and default nesting | `nesting_limit_keeps_nested_regions_alone_and_default_nesting_takes_idle_workers` |
 //! | h. a worker's region frame after a nested region of another pool | `a_worker_is_outside_any_region_after_a_nested_region_of_another_pool` |
+//! | i. more threads calling loops at once than the pool has threads run them alone | `callers_that_fill_the_pool_run_their_loops_alone_and_one_caller_gets_the_pool_back` |
 
 use std::io::Write as _;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
@@ -459,6 +460,93 @@ fn many_threads_calling_a_library_function_on_the_global_pool() {
             assert_eq!(calls.into_inner(), 8 * rounds(200));
         },
     );
+}
+
+/// The largest team a `Static` loop of two indices on `pool` gets in `calls` calls by this thread.
+fn largest_loop_team(pool: &Pool, calls: usize) -> usize {
+    let largest = AtomicUsize::new(0);
+    for _ in 0..calls {
+        parfor::for_each_chunk(pool, 0..2, Schedule::Static, |_, ctx| {
+            largest.fetch_max(ctx.team_size(), Relaxed);
+        });
+    }
+    largest.into_inner()
+}
+
+/// Whether an `Auto` loop of about a millisecond of work on `pool` ran any index on a worker
+/// (a team thread other than 0).
+fn auto_loop_used_a_worker(pool: &Pool) -> bool {
+    let on_worker = AtomicBool::new(false);
+    parfor::for_each_chunk(pool, 0..64, Schedule::Auto, |chunk, ctx| {
+        if ctx.thread_id() != 0 {
+            on_worker.store(true, Relaxed);
+        }
+        for _ in chunk {
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_micros(16) {
+                std::hint::spin_loop();
+            }
+        }
+    });
+    on_worker.into_inner()
+}
+
+/// Scenario i: four threads call the loops of a 2-thread pool at about the same time, more
+/// callers than the pool has threads, so a worker that helps one would take another's core.
+/// After they have all called once, each runs loops in turn (one thread at a time, so the
+/// pool's worker is idle for every call) and gets a team of one: the pool's census counts them
+/// as callers. Once they have been gone for longer than the census remembers (a few
+/// milliseconds), one thread alone gets the whole pool again. Timing can spread the callers
+/// over more than the census's memory (a thread descheduled for long), so the first part
+/// tries up to 20 times and passes when one try saw every turn alone; before the census,
+/// every turn got the idle worker (a team of 2), every time. The same for `Auto`: a loop of a
+/// millisecond, which forks on an idle pool, runs on its caller alone.
+#[test]
+fn callers_that_fill_the_pool_run_their_loops_alone_and_one_caller_gets_the_pool_back() {
+    guarded("i: callers that fill the pool, then one caller", || {
+        let pool = pool(2);
+        let mut tries = Vec::new();
+        for _ in 0..20 {
+            let start = Barrier::new(4);
+            let turn = Mutex::new(());
+            let teams = Mutex::new(Vec::new());
+            thread::scope(|s| {
+                for _ in 0..4 {
+                    s.spawn(|| {
+                        largest_loop_team(&pool, 1);
+                        start.wait();
+                        let _turn = lock(&turn);
+                        // A few calls: the last one's team is judged with the others counted.
+                        let _ = largest_loop_team(&pool, 16);
+                        let team = largest_loop_team(&pool, 1);
+                        let auto_forked = auto_loop_used_a_worker(&pool);
+                        lock(&teams).push((team, auto_forked));
+                    });
+                }
+            });
+            let teams = teams.into_inner().unwrap_or_else(PoisonError::into_inner);
+            if teams.iter().all(|&t| t == (1, false)) {
+                tries.clear();
+                break;
+            }
+            tries.push(teams);
+        }
+        assert!(
+            tries.is_empty(),
+            "every try had a turn with a helping worker: {tries:?}"
+        );
+        thread::sleep(Duration::from_millis(50));
+        assert_eq!(
+            largest_loop_team(&pool, 1),
+            2,
+            "one caller, long after the others left"
+        );
+        // A worker that is slow to wake has its share taken back: a few tries.
+        assert!(
+            (0..10).any(|_| auto_loop_used_a_worker(&pool)),
+            "one caller's Auto loop of a millisecond never had help"
+        );
+    });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1430,16 +1430,25 @@ impl<'a> Driver<'a> {
             format!("statistics of for_each_chunk 0..{n} {schedule:?}"),
         );
         let (chunks, iterations) = (AtomicU64::new(0), AtomicU64::new(0));
+        let team_seen = AtomicUsize::new(0);
         pool.set_collect_stats(true);
         pool.reset_stats();
-        parfor::for_each_chunk(pool, 0..n, schedule, |chunk, _| {
+        parfor::for_each_chunk(pool, 0..n, schedule, |chunk, ctx| {
             chunks.fetch_add(1, Relaxed);
             iterations.fetch_add(chunk.len() as u64, Relaxed);
+            team_seen.store(ctx.team_size(), Relaxed);
         });
         pool.set_collect_stats(false);
         let (last, total) = (pool.last_region_stats(), pool.stats().total());
         if n > 0 {
-            let team = pool.num_threads();
+            // The team the loop got: the idle workers up to `num_threads`, fewer while the
+            // pool's census still counts the threads of the last concurrent round.
+            let team = team_seen.into_inner();
+            assert!(
+                (1..=pool.num_threads()).contains(&team),
+                "team of {team} for num_threads {}",
+                pool.num_threads()
+            );
             assert_eq!(
                 last.threads().len(),
                 team,

@@ -42,6 +42,14 @@
 //!    finds the workers asleep is not kept serial for it). The region reports what its
 //!    workers did; no clock is read for this.
 //!
+//! 6. **Other callers.** A loop long enough to pay off on idle cores asks the pool for its
+//!    team limit ([`Pool::loop_team_limit`]: the pool's size divided by the threads that called
+//!    its loops in the last few milliseconds), which also counts this thread as a caller. It
+//!    asks even while step 5 keeps the loop serial, so that every thread calling such loops is
+//!    counted, and forks only with a limit above one: eight threads calling a library on two
+//!    cores all run serially, with no probe fork and no futile one. Shorter loops do not ask,
+//!    and stay a table look-up.
+//!
 //! So a loop pays at most about half of one fork-join for a probe (one call in 32), and a loop
 //! too small to gain pays a table look-up.
 //!
@@ -68,14 +76,14 @@ where
     F: Fn(Range<usize>, Ctx) + Sync,
 {
     #[cfg(not(loom))]
-    let (done, schedule, verdict) = probe::decide(pool, max_threads, len, &body);
+    let (done, schedule, verdict, team) = probe::decide(pool, max_threads, len, &body);
     // Bounded under loom: see the module docs.
     #[cfg(loom)]
-    let (done, schedule) = (0, crate::Schedule::Static);
+    let (done, schedule, team) = (0, crate::Schedule::Static, max_threads);
     if done < len {
         // done + offset <= len: no overflow.
         let rest = move |chunk: Range<usize>, ctx| body(done + chunk.start..done + chunk.end, ctx);
-        let shares = run_parallel(pool, max_threads, len - done, schedule, rest);
+        let shares = run_parallel(pool, team, len - done, schedule, rest);
         #[cfg(not(loom))]
         if let Some(verdict) = verdict {
             verdict.record(len, shares);
@@ -117,10 +125,12 @@ mod probe {
     use std::time::{Duration, Instant};
     use workshare_pool::{Pool, Shares};
 
-    /// Runs what the caller should run serially; returns where the parallel part starts and
-    /// the schedule of that part. `threads` is the team size the loop asks for (its limit), and
-    /// every estimate below assumes a team of that size: the team a fork gets may be smaller
-    /// (other callers hold some of the pool's workers), and then it saves less than estimated.
+    /// Runs what the caller should run serially; returns where the parallel part starts, the
+    /// schedule of that part and the most threads its team may have (`threads`, or fewer when
+    /// other threads call the pool's loops at the same time: [`Pool::loop_team_limit`]).
+    /// `threads` is the team size the loop asks for (its limit), and every estimate below
+    /// assumes a team of that size: the team a fork gets may be smaller (other callers hold
+    /// some of the pool's workers, or the limit), and then it saves less than estimated.
     /// The decision is a heuristic; the loop runs every index once whatever the team.
     ///
     /// With a fork, also returns where to record whether the fork gained anything
@@ -130,18 +140,20 @@ mod probe {
         threads: usize,
         len: usize,
         body: &F,
-    ) -> (usize, Schedule, Option<Verdict>)
+    ) -> (usize, Schedule, Option<Verdict>, usize)
     where
         F: Fn(Range<usize>, Ctx),
     {
         match threads {
             1 => {
                 body(0..len, Ctx::new(0, 1));
-                (len, Schedule::Stealing, None)
+                (len, Schedule::Stealing, None, 1)
             }
             threads => {
-                let Some((done, fork_len)) = decide_from_memory(pool, len, threads, body) else {
-                    return (0, Schedule::Stealing, None);
+                let Some((done, fork_len, team)) = decide_from_memory(pool, len, threads, body)
+                else {
+                    let team = pool.loop_team_limit(threads);
+                    return (0, Schedule::Stealing, None, team);
                 };
                 let schedule = if len - done < fork_len.saturating_mul(STEAL_FROM) {
                     Schedule::Static
@@ -152,7 +164,7 @@ mod probe {
                     body: memory_key::<F>(),
                     team: (pool as *const Pool as usize, threads),
                 };
-                (done, schedule, Some(verdict))
+                (done, schedule, Some(verdict), team)
             }
         }
     }
@@ -193,7 +205,7 @@ mod probe {
     where
         F: Fn(Range<usize>, Ctx),
     {
-        type Decide<F> = fn(&Pool, usize, usize, &F) -> Option<(usize, usize)>;
+        type Decide<F> = fn(&Pool, usize, usize, &F) -> Option<(usize, usize, usize)>;
         decide_from_memory::<F> as Decide<F> as usize
     }
 
@@ -201,29 +213,38 @@ mod probe {
     /// function's instance for it) whose cost per index was measured recently on this pool is
     /// judged without reading the clock or the calibration: the memory holds the shortest loop
     /// that pays off, so the decision is one comparison. Every [`REMEASURE`]th call probes again.
-    /// Returns where the parallel part starts, and the shortest paying length; `None` inside a
+    /// Returns where the parallel part starts, the shortest paying length, and the most
+    /// threads the fork's team may have (1 when the loop ran serially); `None` inside a
     /// region when the memory does not know the body: the fork cost there is not the
     /// calibrated one (the enclosing team holds workers, of this pool or another, and competes
     /// for the cores; a nested loop's team is whatever workers are idle), so no probe, just
     /// balance. The memory is consulted first: the common case, a loop it knows, then costs
     /// one thread-local look-up (a loop of 100 `sqrt`s takes about 35 ns).
+    ///
+    /// A loop long enough to pay off on idle cores also counts this thread in the pool's
+    /// census of callers ([`Pool::loop_team_limit`]), even while the memory keeps it serial
+    /// after a futile fork (so that every thread calling such loops is counted), and forks only
+    /// when the census leaves it more than one thread.
     fn decide_from_memory<F>(
         pool: &Pool,
         len: usize,
         threads: usize,
         body: &F,
-    ) -> Option<(usize, usize)>
+    ) -> Option<(usize, usize, usize)>
     where
         F: Fn(Range<usize>, Ctx),
     {
         let key = memory_key::<F>();
         let team = (pool as *const Pool as usize, threads);
-        if let Some(fork_len) = memory::recall(key, team, len) {
-            if len < fork_len {
-                body(0..len, Ctx::new(0, threads));
-                return Some((len, fork_len));
+        if let Some((fork_len, pays_from)) = memory::recall(key, team, len) {
+            if len >= pays_from {
+                let limit = pool.loop_team_limit(threads);
+                if len >= fork_len && limit > 1 {
+                    return Some((0, fork_len, limit));
+                }
             }
-            return Some((0, fork_len));
+            body(0..len, Ctx::new(0, threads));
+            return Some((len, fork_len, 1));
         }
         probe_and_remember(pool, len, threads, body, key, team)
     }
@@ -239,7 +260,7 @@ mod probe {
         body: &F,
         key: usize,
         team: (usize, usize),
-    ) -> Option<(usize, usize)>
+    ) -> Option<(usize, usize, usize)>
     where
         F: Fn(Range<usize>, Ctx),
     {
@@ -253,7 +274,16 @@ mod probe {
         let picos = memory::cheapest_rate(key, team, picos);
         let fork_len = shortest_paying_len(picos, threads, fork);
         memory::remember(key, team, fork_len, picos);
-        Some((done, fork_len))
+        if done == len {
+            return Some((len, fork_len, 1));
+        }
+        let limit = pool.loop_team_limit(threads);
+        if limit == 1 {
+            // Other threads calling the pool's loops fill its cores: the rest serially.
+            body(done..len, Ctx::new(0, threads));
+            return Some((len, fork_len, 1));
+        }
+        Some((done, fork_len, limit))
     }
 
     /// Whether running `rest` nanoseconds of serial work on `threads` threads saves at least
@@ -295,6 +325,9 @@ mod probe {
             /// another limit, is probed again.
             team: (usize, usize),
             fork_len: usize,
+            /// The shortest paying length as measured (`fork_len` before any futile fork
+            /// raised it).
+            pays_from: usize,
             /// The cheapest cost per index measured, in picoseconds (0: none yet).
             picos: u64,
             /// Calls since the last probe.
@@ -308,6 +341,7 @@ mod probe {
             body: 0,
             team: (0, 0),
             fork_len: 0,
+            pays_from: 0,
             picos: 0,
             calls: 0,
             backoff: 0,
@@ -322,10 +356,14 @@ mod probe {
             (key >> 4) % SLOTS
         }
 
-        /// The remembered shortest paying loop of `body` on `team`, unless it is unknown or
-        /// due for a new probe.
+        /// The remembered shortest loop of `body` on `team` to fork, and the shortest that
+        /// pays off on idle cores, unless they are unknown or due for a new probe.
         #[inline]
-        pub(super) fn recall(body: usize, team: (usize, usize), len: usize) -> Option<usize> {
+        pub(super) fn recall(
+            body: usize,
+            team: (usize, usize),
+            len: usize,
+        ) -> Option<(usize, usize)> {
             TABLE.with(|table| {
                 let cell = &table[slot(body)];
                 let mut entry = cell.get();
@@ -341,7 +379,7 @@ mod probe {
                 }
                 entry.calls += 1;
                 cell.set(entry);
-                Some(entry.fork_len)
+                Some((entry.fork_len, entry.pays_from))
             })
         }
 
@@ -369,6 +407,7 @@ mod probe {
                     body,
                     team,
                     fork_len,
+                    pays_from: fork_len,
                     picos: u64::try_from(picos).unwrap_or(u64::MAX),
                     calls: 0,
                     backoff,
@@ -601,7 +640,7 @@ mod models {
             for_each_chunk(&pool, 0..4, Schedule::Auto, |chunk, ctx| {
                 chunks
                     .lock()
-                    .push((chunk, ctx.thread_id(), ctx.num_threads()));
+                    .push((chunk, ctx.thread_id(), ctx.team_size()));
             });
             let mut chunks = chunks.into_inner();
             chunks.sort_by_key(|(chunk, ..)| chunk.start);

@@ -25,6 +25,9 @@ pub(crate) fn run_offsets<F>(
     match schedule {
         Schedule::Auto => crate::auto::run(pool, max_threads, len, body),
         _ => {
+            // Fewer threads when other threads call this pool's loops at the same time (the
+            // pool's census): a fork would take their cores.
+            let max_threads = pool.loop_team_limit(max_threads);
             run_parallel(pool, max_threads, len, schedule, body);
         }
     }

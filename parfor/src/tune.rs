@@ -675,7 +675,9 @@ fn rate(elapsed: Duration, len: usize) -> f64 {
 /// - **The start of the range stands for all of it.** When the cost per index changes along
 ///   the range (an imbalanced loop), the samples see only its start; schedules that differ in
 ///   how they balance are better compared by timing the whole loop.
-/// - **The pool is shared.** A loop's region takes the workers that are idle when it starts.
+/// - **The pool is shared.** A loop's region takes the workers that are idle when it starts,
+///   and at most its share of the pool while other threads call the pool's loops
+///   (the pool's size divided by the threads that called its loops in the last few ms).
 ///   While other threads run regions on the same pool (another tuner among them), a slice may
 ///   get fewer threads than its candidate asks for, and its time still counts as the
 ///   candidate's: a busy moment makes the larger candidates look slower, much as other work

@@ -508,7 +508,7 @@ mod models {
                 });
                 set_num_threads(1).expect("in range");
                 region(|team| {
-                    assert_eq!(team.num_threads(), 1);
+                    assert_eq!(team.team_size(), 1);
                     ran.fetch_add(1, Ordering::Relaxed);
                 });
             });

@@ -39,6 +39,7 @@
 
 mod affinity;
 mod barrier;
+mod census;
 mod collective;
 mod current;
 mod dispatch;

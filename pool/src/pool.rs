@@ -1,5 +1,6 @@
 //! The pool: persistent workers, regions, and their configuration.
 
+use crate::census::Census;
 use crate::dispatch::{Assignment, Claim, Dispatch, Job, Work, MAX_WORKERS};
 use crate::error::Error;
 use crate::fork;
@@ -53,6 +54,8 @@ pub(crate) struct Shared {
     stats: PoolStats,
     /// The fork count when the workers started (see the fork module).
     forks: u64,
+    /// The threads calling the pool's loops (see the census module).
+    census: Census,
 }
 
 /// How many threads a region asks for.
@@ -240,7 +243,11 @@ pub struct Shares {
 /// ([`num_threads`](Pool::num_threads) by default), and gives them back when it ends. Regions
 /// started from several threads at once split the workers between them and never wait for one
 /// another; a caller that finds no worker idle runs its region on its own thread, as a team of
-/// one. A region started inside a region (of this pool or another) takes idle workers the same
+/// one. A loop (of `workshare::parfor` or `workshare::reductions`) also takes at most its share
+/// of the pool while other threads call the pool's loops: the pool's size divided by the number
+/// of threads that called its loops in the last few milliseconds, so that callers that alone
+/// fill the pool's threads run their loops on their own threads instead of taking each other's
+/// cores. A region started inside a region (of this pool or another) takes idle workers the same
 /// way, up to [`max_active_levels`](Pool::max_active_levels) nested active regions. So no
 /// nesting order, no callback, no helper thread that a region body waits for can deadlock on the
 /// pool: the only waits are a region's owner waiting for the workers it took, and team threads
@@ -562,6 +569,37 @@ impl Pool {
         self.run_at_most(max_threads, true, &f)
     }
 
+    /// For the loops of `workshare-parfor`: the most threads a loop that asks for up to
+    /// `max_threads` should take, given how many threads call this pool's loops at about the
+    /// same time. With `c` such callers (this one included, counted over the last millisecond
+    /// or two), at most `size() / c` threads, and at least one: when callers alone fill the
+    /// pool's threads, an idle worker is no idle core, and a fork would take a core from
+    /// another caller. One caller gets `max_threads` (clamped to `1..=size()`). Counts the
+    /// calling thread as a caller; costs a thread-local countdown on most calls, and a clock
+    /// read on one in eight. Under loom, always `max_threads`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } }
+    /// let pool = workshare::Pool::new(4)?;
+    /// // Nobody else calls this pool's loops: the whole pool.
+    /// assert_eq!(pool.loop_team_limit(8), 4);
+    /// assert_eq!(pool.loop_team_limit(2), 2);
+    /// # Ok::<(), workshare::Error>(())
+    /// ```
+    #[doc(hidden)]
+    #[inline]
+    pub fn loop_team_limit(&self, max_threads: usize) -> usize {
+        let size = self.size();
+        let max_threads = max_threads.clamp(1, size);
+        if max_threads == 1 {
+            return 1;
+        }
+        let callers = self.shared.census.callers();
+        max_threads.min((size / callers).max(1))
+    }
+
     /// [`region_at_most`](Pool::region_at_most) and its independent-shares form.
     #[track_caller]
     fn run_at_most<F>(&self, max_threads: usize, independent: bool, f: &F) -> Shares
@@ -847,8 +885,17 @@ fn worker_main(shared: Arc<Shared>, index: usize) {
     let abort = AbortOnUnwind;
     let mut last = 0;
     let spin = shared.spin;
+    let sleep_at_once = Spin::new(Duration::ZERO, false);
     loop {
-        let (state, assignment) = match shared.dispatch.wait_for_work(index, last, &spin) {
+        // While callers of the pool's loops fill its threads (the census), no fork is coming
+        // that this worker could help without taking a caller's core, and spinning would take
+        // one: sleep at once.
+        let wait = if shared.census.crowded(shared.size) {
+            &sleep_at_once
+        } else {
+            &spin
+        };
+        let (state, assignment) = match shared.dispatch.wait_for_work(index, last, wait) {
             Work::Run { state, assignment } => (state, assignment),
             Work::Skip { state } => {
                 last = state;
@@ -1180,6 +1227,7 @@ impl PoolBuilder {
             spin,
             stats: PoolStats::new(size, self.stats),
             forks: fork::generation(),
+            census: Census::new(),
         });
         let mut pool = Pool {
             handle: false,

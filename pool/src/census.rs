@@ -1,0 +1,273 @@
+//! How many threads are calling a pool's loops at about the same time: the *census* that caps a
+//! loop's team when callers alone fill the pool's threads.
+//!
+//! A loop forks a region of independent shares with whatever workers are idle. When more
+//! threads call loops at once than the pool has threads (eight threads calling a library on two
+//! cores), an idle worker is not an idle core: every core already runs a caller, and a worker
+//! that helps one caller takes its core from another, so the fork costs a wake-up and two
+//! context switches and gains nothing. Each caller sees only its own fork, which looks like a
+//! gain from where it stands (its worker helped), so the signal has to be shared.
+//!
+//! The census counts the threads that called a loop of the pool in the current *window* of
+//! about 4.2 ms (`2^WINDOW_SHIFT` ns) and in the one before. A loop's team is then at most the
+//! pool's size divided by that count (at least one thread): one caller keeps the whole pool,
+//! two callers of a 16-thread pool get up to eight threads each, and eight callers of a
+//! 2-thread pool run their loops on their own threads. While the count fills the pool, idle
+//! workers also sleep at once instead of spinning (`crowded`): no fork is coming that they
+//! could help, and a spinning worker takes a core from a caller.
+//!
+//! **Why windows of milliseconds.** A caller is counted only in windows in which it runs, and
+//! the scheduler runs each of eight threads on two cores for a time slice of a few milliseconds
+//! at a time. With windows of 1 ms, a window could pass in which one core ran only a worker
+//! helping the other core's caller: that caller then counted itself alone, forked again, and
+//! kept the worker busy (measured: 80 to 200 forks in each run of W11's 8,000 calls, each a
+//! loss; 3 to 56 with 2.1 ms windows). With 4.2 ms windows no W11 call forked, in 80 runs over
+//! four processes.
+//!
+//! **Cost.** A thread that counted itself alone samples the census on one loop call in
+//! [`SAMPLE_EVERY`] (a clock read and a load of the census word) and uses that sample in
+//! between, so one caller's fork-join pays a thread-local countdown. A thread that counted
+//! others samples on every call, so a thread that pauses never keeps a limit from a busy
+//! past; its loops run serially then, and a clock read is a small share of a loop long enough
+//! to fork. A thread registers once per window (a compare-and-swap on the census word), so the
+//! word's cache line moves between cores a few times per window, not on every call.
+//!
+//! **What it counts.** Threads that *called*, not threads that are inside a loop now: a caller
+//! that has just left still counts until its window and the next are over (at most about
+//! 8.4 ms), and a thread that calls loops now and then counts in the windows in which it
+//! samples. It is an estimate: it can make a loop's team smaller than the idle workers would
+//! allow, never larger, and it never changes a result (a loop's results do not depend on its
+//! team). Counting exactly who is inside a loop would cost every call two atomic operations on
+//! one shared cache line, about 130 ns each time two cores take turns (1.5% of a W11 call,
+//! more than W11's whole margin). Under loom there is no clock, and the census always counts
+//! one caller.
+
+#[cfg(not(loom))]
+use crate::sync::{AtomicU64, CachePadded, Ordering};
+#[cfg(not(loom))]
+use std::cell::Cell;
+#[cfg(not(loom))]
+use std::time::Instant;
+
+/// A window lasts `2^WINDOW_SHIFT` ns (about 4.2 ms).
+#[cfg(not(loom))]
+const WINDOW_SHIFT: u32 = 22;
+
+/// A thread samples the census on one loop call in this many (and on its first call on a pool).
+#[cfg(not(loom))]
+const SAMPLE_EVERY: u32 = 8;
+
+/// One pool's census.
+pub(crate) struct Census {
+    /// The start of window 0.
+    #[cfg(not(loom))]
+    epoch: Instant,
+    /// The current window's index (low 32 bits), the number of threads registered in it (bits
+    /// 32..48) and in the window before it (bits 48..64), both saturating.
+    #[cfg(not(loom))]
+    word: CachePadded<AtomicU64>,
+}
+
+/// What a thread knows of the census of the pool it last sampled.
+#[cfg(not(loom))]
+#[derive(Clone, Copy)]
+struct Seen {
+    /// The census's address (0: none yet).
+    census: usize,
+    /// Loop calls left before the next sample.
+    countdown: u32,
+    /// The last window this thread registered in (meaningful once `census` is set).
+    registered: u32,
+    /// The count of callers at the last sample, at least 1.
+    callers: u32,
+}
+
+#[cfg(not(loom))]
+std::thread_local! {
+    static SEEN: Cell<Seen> = const {
+        Cell::new(Seen { census: 0, countdown: 0, registered: 0, callers: 1 })
+    };
+}
+
+/// The word's fields.
+#[cfg(not(loom))]
+fn unpack(word: u64) -> (u32, u32, u32) {
+    (
+        word as u32,
+        (word >> 32) as u32 & 0xffff,
+        (word >> 48) as u32 & 0xffff,
+    )
+}
+
+#[cfg(not(loom))]
+fn pack(window: u32, current: u32, previous: u32) -> u64 {
+    u64::from(window) | u64::from(current.min(0xffff)) << 32 | u64::from(previous.min(0xffff)) << 48
+}
+
+impl Census {
+    pub(crate) fn new() -> Self {
+        Census {
+            #[cfg(not(loom))]
+            epoch: Instant::now(),
+            #[cfg(not(loom))]
+            word: CachePadded::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Counts the calling thread as a caller of a loop, and returns how many threads called
+    /// loops of this pool in the current window and the one before (at least 1: this one).
+    #[inline]
+    pub(crate) fn callers(&self) -> usize {
+        #[cfg(loom)]
+        {
+            1
+        }
+        #[cfg(not(loom))]
+        SEEN.with(|seen| {
+            let mut s = seen.get();
+            let me = self as *const Census as usize;
+            if s.census == me && s.countdown > 0 {
+                s.countdown -= 1;
+                seen.set(s);
+                return s.callers as usize;
+            }
+            s = self.sample(s, me);
+            seen.set(s);
+            s.callers as usize
+        })
+    }
+
+    /// Whether the last windows counted at least `threads` callers: they alone fill that many
+    /// threads. No clock read: the count is of the last window anyone registered in, however
+    /// old (the next caller's sample starts a new window).
+    #[inline]
+    pub(crate) fn crowded(&self, threads: usize) -> bool {
+        #[cfg(loom)]
+        {
+            let _ = threads;
+            false
+        }
+        #[cfg(not(loom))]
+        {
+            // Relaxed: an estimate, as everywhere in the census.
+            let (_, current, previous) = unpack(self.word.load(Ordering::Relaxed));
+            current.max(previous) as usize >= threads.max(2)
+        }
+    }
+
+    /// Reads the clock and the word, registers this thread in the current window if it has not
+    /// yet, and returns the new thread-local state.
+    #[cfg(not(loom))]
+    #[inline(never)]
+    #[cold]
+    fn sample(&self, mut s: Seen, me: usize) -> Seen {
+        let now = self.epoch.elapsed().as_nanos() >> WINDOW_SHIFT;
+        // Wraps after 2^52 ns (52 days); the comparisons below are modulo 2^32 windows.
+        let window = now as u32;
+        if s.census != me {
+            s = Seen {
+                census: me,
+                countdown: 0,
+                registered: window.wrapping_sub(1),
+                callers: 1,
+            };
+        }
+        // Relaxed throughout: the count is an estimate that orders no other memory.
+        let mut word = self.word.load(Ordering::Relaxed);
+        if s.registered != window {
+            loop {
+                let (at, current, previous) = unpack(word);
+                let new = if at == window {
+                    pack(window, current + 1, previous)
+                } else if at.wrapping_add(1) == window {
+                    pack(window, 1, current)
+                } else if (window.wrapping_sub(at) as i32) > 0 {
+                    pack(window, 1, 0)
+                } else {
+                    // Another thread's clock read is ahead of ours (it read later): count this
+                    // thread in its window.
+                    pack(at, current + 1, previous)
+                };
+                match self.word.compare_exchange_weak(
+                    word,
+                    new,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => {
+                        word = new;
+                        break;
+                    }
+                    Err(seen) => word = seen,
+                }
+            }
+            s.registered = window;
+        }
+        let (at, current, previous) = unpack(word);
+        let callers = if at == window || (at.wrapping_sub(window) as i32) > 0 {
+            current.max(previous)
+        } else if at.wrapping_add(1) == window {
+            current
+        } else {
+            1
+        };
+        s.callers = callers.max(1);
+        // One caller: sample again after a few calls. Several: on the next call, so that a
+        // thread that pauses never keeps a team limit of a busy past (these calls run
+        // serially, and a clock read is a small share of a loop long enough to fork).
+        s.countdown = if s.callers == 1 { SAMPLE_EVERY - 1 } else { 0 };
+        s
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_thread_counts_one_caller() {
+        let census = Census::new();
+        for _ in 0..100 {
+            assert_eq!(census.callers(), 1);
+        }
+    }
+
+    #[test]
+    fn threads_calling_together_are_counted() {
+        let census = Census::new();
+        let barrier = std::sync::Barrier::new(4);
+        let seen: Vec<usize> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| {
+                    s.spawn(|| {
+                        census.callers();
+                        barrier.wait();
+                        // A fresh sample after everyone registered (the countdown runs out).
+                        (0..SAMPLE_EVERY).map(|_| census.callers()).last().unwrap()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        // Unless a window ended between the registrations and the samples (then the count is of
+        // the threads that registered again), each sees all four.
+        assert!(seen.iter().all(|&c| (1..=4).contains(&c)), "{seen:?}");
+        assert!(seen.iter().any(|&c| c >= 2), "{seen:?}");
+    }
+
+    #[test]
+    fn the_count_is_forgotten_after_two_windows() {
+        let census = Census::new();
+        std::thread::scope(|s| {
+            s.spawn(|| census.callers());
+        });
+        std::thread::sleep(std::time::Duration::from_nanos(3 << WINDOW_SHIFT));
+        assert_eq!(census.callers(), 1);
+    }
+
+    #[test]
+    fn the_word_packs_and_saturates() {
+        assert_eq!(unpack(pack(7, 3, 2)), (7, 3, 2));
+        assert_eq!(unpack(pack(u32::MAX, 1 << 20, 5)), (u32::MAX, 0xffff, 5));
+    }
+}
