@@ -507,21 +507,31 @@ fn callers_that_fill_the_pool_run_their_loops_alone_and_one_caller_gets_the_pool
         let pool = pool(2);
         let mut tries = Vec::new();
         for _ in 0..20 {
-            let start = Barrier::new(4);
+            let (start, done) = (Barrier::new(4), Barrier::new(4));
             let turn = Mutex::new(());
             let teams = Mutex::new(Vec::new());
             thread::scope(|s| {
-                for _ in 0..4 {
-                    s.spawn(|| {
-                        largest_loop_team(&pool, 1);
-                        start.wait();
-                        let _turn = lock(&turn);
-                        // A few calls: the last one's team is judged with the others counted.
-                        let _ = largest_loop_team(&pool, 16);
-                        let team = largest_loop_team(&pool, 1);
-                        let auto_forked = auto_loop_used_a_worker(&pool);
-                        lock(&teams).push((team, auto_forked));
-                    });
+                let callers: Vec<_> = (0..4)
+                    .map(|_| {
+                        s.spawn(|| {
+                            largest_loop_team(&pool, 1);
+                            start.wait();
+                            let turn_guard = lock(&turn);
+                            // A few calls: the last one's team is judged with the others
+                            // counted.
+                            let _ = largest_loop_team(&pool, 16);
+                            let team = largest_loop_team(&pool, 1);
+                            let auto_forked = auto_loop_used_a_worker(&pool);
+                            lock(&teams).push((team, auto_forked));
+                            drop(turn_guard);
+                            // An exiting thread takes its count back: stay until all are done.
+                            done.wait();
+                        })
+                    })
+                    .collect();
+                // Joined one by one: each thread has exited, its thread-locals dropped.
+                for caller in callers {
+                    caller.join().unwrap();
                 }
             });
             let teams = teams.into_inner().unwrap_or_else(PoisonError::into_inner);
@@ -535,11 +545,12 @@ fn callers_that_fill_the_pool_run_their_loops_alone_and_one_caller_gets_the_pool
             tries.is_empty(),
             "every try had a turn with a helping worker: {tries:?}"
         );
-        thread::sleep(Duration::from_millis(50));
+        // The callers have exited, and an exiting thread takes its count back: at once, the
+        // one thread left gets the whole pool.
         assert_eq!(
             largest_loop_team(&pool, 1),
             2,
-            "one caller, long after the others left"
+            "one caller, right after the others exited"
         );
         // A worker that is slow to wake has its share taken back: a few tries.
         assert!(
