@@ -69,17 +69,58 @@ use crate::Ctx;
 use std::ops::Range;
 use workshare_pool::Pool;
 
+/// The key under which the memory (step 4) knows a loop of body type `F`: each loop body type
+/// has its own, unless its caller names one ([`crate::for_each_chunk_keyed`]).
+#[inline]
+pub(crate) fn key_of<F>() -> usize
+where
+    F: Fn(Range<usize>, Ctx),
+{
+    #[cfg(not(loom))]
+    {
+        probe::memory_key::<F>()
+    }
+    #[cfg(loom)]
+    {
+        0
+    }
+}
+
+/// Whether a loop of `len > 0` offsets on a team of at most `max_threads` threads
+/// (`1..=pool.size()`), known to the memory as `key`, runs serially for sure: its team is one
+/// thread, or the memory knows that loops of this length are too short to fork (step 4 of the
+/// module docs: shorter than the paying length, whatever the census) and no probe is due. Then
+/// the call is counted, and the caller runs the loop itself as team thread 0 of
+/// `max_threads`; otherwise nothing changes, and the caller goes on with [`run`]. So the
+/// common case of a loop too short to fork builds no loop state and neither moves nor copies
+/// the body: a tenth of a 1,000-index map's time went to copying the body into the next frame
+/// and reading back a decision returned through memory.
+#[inline]
+pub(crate) fn too_short(pool: &Pool, max_threads: usize, len: usize, key: usize) -> bool {
+    #[cfg(not(loom))]
+    {
+        max_threads == 1 || probe::too_short(pool, max_threads, len, key)
+    }
+    #[cfg(loom)]
+    {
+        let _ = (pool, max_threads, len, key);
+        false
+    }
+}
+
 /// Runs the offsets `0..len`, `len > 0`, on a team of at most `max_threads` threads
-/// (`1..=pool.size()`).
-pub(crate) fn run<F>(pool: &Pool, max_threads: usize, len: usize, body: F)
+/// (`1..=pool.size()`), with the memory's `key` for the loop ([`key_of`]).
+pub(crate) fn run<F>(pool: &Pool, max_threads: usize, len: usize, key: usize, body: F)
 where
     F: Fn(Range<usize>, Ctx) + Sync,
 {
     #[cfg(not(loom))]
-    let (done, schedule, verdict, team) = probe::decide(pool, max_threads, len, &body);
+    let (done, schedule, verdict, team) = probe::decide(pool, max_threads, len, key, &body);
     // Bounded under loom: see the module docs.
     #[cfg(loom)]
     let (done, schedule, team) = (0, crate::Schedule::Static, max_threads);
+    #[cfg(loom)]
+    let _ = key;
     if done < len {
         // done + offset <= len: no overflow.
         let rest = move |chunk: Range<usize>, ctx| body(done + chunk.start..done + chunk.end, ctx);
@@ -139,6 +180,7 @@ mod probe {
         pool: &Pool,
         threads: usize,
         len: usize,
+        key: usize,
         body: &F,
     ) -> (usize, Schedule, Option<Verdict>, usize)
     where
@@ -150,7 +192,8 @@ mod probe {
                 (len, Schedule::Stealing, None, 1)
             }
             threads => {
-                let Some((done, fork_len, team)) = decide_from_memory(pool, len, threads, body)
+                let Some((done, fork_len, team)) =
+                    decide_from_memory(pool, len, threads, key, body)
                 else {
                     let team = pool.loop_team_limit(threads);
                     return (0, Schedule::Stealing, None, team);
@@ -161,12 +204,18 @@ mod probe {
                     Schedule::Stealing
                 };
                 let verdict = Verdict {
-                    body: memory_key::<F>(),
+                    body: key,
                     team: (pool as *const Pool as usize, threads),
                 };
                 (done, schedule, Some(verdict), team)
             }
         }
+    }
+
+    /// [`super::too_short`] for a team of more than one thread.
+    #[inline]
+    pub(super) fn too_short(pool: &Pool, threads: usize, len: usize, key: usize) -> bool {
+        memory::too_short(key, (pool as *const Pool as usize, threads), len)
     }
 
     /// Where a forked loop records whether its fork gained anything: the memory entry of its
@@ -201,11 +250,11 @@ mod probe {
 
     /// The memory's key for a loop body: the address of [`decide_from_memory`]'s instance for
     /// its type.
-    fn memory_key<F>() -> usize
+    pub(super) fn memory_key<F>() -> usize
     where
         F: Fn(Range<usize>, Ctx),
     {
-        type Decide<F> = fn(&Pool, usize, usize, &F) -> Option<(usize, usize, usize)>;
+        type Decide<F> = fn(&Pool, usize, usize, usize, &F) -> Option<(usize, usize, usize)>;
         decide_from_memory::<F> as Decide<F> as usize
     }
 
@@ -229,12 +278,12 @@ mod probe {
         pool: &Pool,
         len: usize,
         threads: usize,
+        key: usize,
         body: &F,
     ) -> Option<(usize, usize, usize)>
     where
         F: Fn(Range<usize>, Ctx),
     {
-        let key = memory_key::<F>();
         let team = (pool as *const Pool as usize, threads);
         if let Some((fork_len, pays_from)) = memory::recall(key, team, len) {
             if len >= pays_from {
@@ -356,8 +405,21 @@ mod probe {
             (key >> 4) % SLOTS
         }
 
+        /// Whether `entry` is `body`'s on `team` and no probe is due for a loop of `len`.
+        #[inline]
+        fn known(entry: &Entry, body: usize, team: (usize, usize), len: usize) -> bool {
+            let far = len < entry.fork_len / 8;
+            let due = if far {
+                super::REMEASURE_FAR
+            } else {
+                super::REMEASURE
+            } << entry.backoff;
+            entry.body == body && entry.team == team && entry.calls < due
+        }
+
         /// The remembered shortest loop of `body` on `team` to fork, and the shortest that
-        /// pays off on idle cores, unless they are unknown or due for a new probe.
+        /// pays off on idle cores, unless they are unknown or due for a new probe. Counts the
+        /// call.
         #[inline]
         pub(super) fn recall(
             body: usize,
@@ -367,19 +429,29 @@ mod probe {
             TABLE.with(|table| {
                 let cell = &table[slot(body)];
                 let mut entry = cell.get();
-                let fresh = entry.body == body && entry.team == team;
-                let far = len < entry.fork_len / 8;
-                let due = if far {
-                    super::REMEASURE_FAR
-                } else {
-                    super::REMEASURE
-                } << entry.backoff;
-                if !fresh || entry.calls >= due {
+                if !known(&entry, body, team, len) {
                     return None;
                 }
                 entry.calls += 1;
                 cell.set(entry);
                 Some((entry.fork_len, entry.pays_from))
+            })
+        }
+
+        /// Whether a loop of `len` of `body` on `team` is known to be shorter than the paying
+        /// length, with no probe due: then it counts the call, as [`recall`] does. Otherwise
+        /// changes nothing.
+        #[inline]
+        pub(super) fn too_short(body: usize, team: (usize, usize), len: usize) -> bool {
+            TABLE.with(|table| {
+                let cell = &table[slot(body)];
+                let mut entry = cell.get();
+                if !known(&entry, body, team, len) || len >= entry.pays_from {
+                    return false;
+                }
+                entry.calls += 1;
+                cell.set(entry);
+                true
             })
         }
 

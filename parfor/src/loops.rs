@@ -17,13 +17,41 @@ pub(crate) fn run_offsets<F>(
 ) where
     F: Fn(Range<usize>, Ctx) + Sync,
 {
+    run_offsets_keyed(
+        pool,
+        max_threads,
+        len,
+        schedule,
+        crate::auto::key_of::<F>(),
+        body,
+    );
+}
+
+/// [`run_offsets`] with the key under which `Auto`'s memory knows the loop.
+fn run_offsets_keyed<F>(
+    pool: &Pool,
+    max_threads: usize,
+    len: usize,
+    schedule: Schedule,
+    key: usize,
+    body: F,
+) where
+    F: Fn(Range<usize>, Ctx) + Sync,
+{
     let schedule = schedule.resolved();
     if len == 0 {
         return;
     }
     let max_threads = max_threads.clamp(1, pool.size());
     match schedule {
-        Schedule::Auto => crate::auto::run(pool, max_threads, len, body),
+        Schedule::Auto => {
+            // The common case first, with the body borrowed: see `auto::too_short`.
+            if crate::auto::too_short(pool, max_threads, len, key) {
+                body(0..len, Ctx::new(0, max_threads));
+            } else {
+                crate::auto::run(pool, max_threads, len, key, body);
+            }
+        }
         _ => {
             // Fewer threads when other threads call this pool's loops at the same time (the
             // pool's census): a fork would take their cores.
@@ -31,6 +59,84 @@ pub(crate) fn run_offsets<F>(
             run_parallel(pool, max_threads, len, schedule, body);
         }
     }
+}
+
+/// For `workshare-reductions`: whether an `Auto` loop of `len` indices on `pool`, which
+/// `Auto`'s memory knows as `key` (a loop run with [`for_each_chunk_keyed`] and that key), runs
+/// serially on its caller for sure: the pool's [`num_threads`](Pool::num_threads) is 1, or
+/// loops of that length are known to be too short to fork and no new measurement is due. Then
+/// the call is counted as one such loop, and the caller must run the whole loop itself, as
+/// team thread 0; a reduction then folds its input directly, without per-thread partial
+/// results. Otherwise changes nothing: the caller runs the loop with
+/// [`for_each_chunk_keyed`]. `false` for an empty loop.
+///
+/// # Examples
+///
+/// ```
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use workshare::parfor::{auto_too_short, for_each_chunk_keyed, Pool, Schedule};
+/// let pool = Pool::new(2)?;
+/// let key = 1; // in a library: an address unique to the loop's code
+/// let (mut total, mut serial) = (0u64, 0);
+/// for _ in 0..10 {
+///     if auto_too_short(&pool, 10, key) {
+///         total += (0..10).sum::<u64>();
+///         serial += 1;
+///     } else {
+///         let sum = std::sync::atomic::AtomicU64::new(0);
+///         for_each_chunk_keyed(&pool, 0..10, Schedule::Auto, key, |chunk, _| {
+///             sum.fetch_add(chunk.map(|i| i as u64).sum(), std::sync::atomic::Ordering::Relaxed);
+///         });
+///         total += sum.into_inner();
+///     }
+/// }
+/// assert_eq!(total, 450);
+/// # Ok::<(), workshare::Error>(())
+/// ```
+#[doc(hidden)]
+#[inline]
+pub fn auto_too_short(pool: &Pool, len: usize, key: usize) -> bool {
+    len > 0 && crate::auto::too_short(pool, pool.num_threads().clamp(1, pool.size()), len, key)
+}
+
+/// For `workshare-reductions`: [`for_each_chunk`] over `range`, which `Auto`'s memory knows as
+/// `key` rather than by the body's type (see [`auto_too_short`]).
+///
+/// # Examples
+///
+/// ```
+/// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use workshare::parfor::{for_each_chunk_keyed, Pool, Schedule};
+/// let pool = Pool::new(2)?;
+/// let count = AtomicUsize::new(0);
+/// for_each_chunk_keyed(&pool, 0..100, Schedule::Auto, 7, |chunk, _| {
+///     count.fetch_add(chunk.len(), Ordering::Relaxed);
+/// });
+/// assert_eq!(count.into_inner(), 100);
+/// # Ok::<(), workshare::Error>(())
+/// ```
+#[doc(hidden)]
+pub fn for_each_chunk_keyed<F>(
+    pool: &Pool,
+    range: Range<usize>,
+    schedule: Schedule,
+    key: usize,
+    body: F,
+) where
+    F: Fn(Range<usize>, Ctx) + Sync,
+{
+    let start = range.start;
+    let len = range.end.saturating_sub(start);
+    // start + offset <= range.end for every offset <= len: no overflow.
+    run_offsets_keyed(
+        pool,
+        pool.num_threads(),
+        len,
+        schedule,
+        key,
+        move |chunk: Range<usize>, ctx| body(start + chunk.start..start + chunk.end, ctx),
+    );
 }
 
 /// [`for_each_chunk`] on a team of at most `max_threads` threads.

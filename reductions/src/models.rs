@@ -172,7 +172,7 @@ fn partials_combined_after_the_join() {
         // reads them all after the join. Loom checks both the exclusivity and the ordering.
         let pool = pool(2);
         let mut partials: Partials<Vec<usize>> = Partials::new(&pool);
-        partials.for_each_chunk(&pool, 0..3, Schedule::Dynamic(1), |partial, chunk| {
+        partials.for_each_chunk_keyed(&pool, 0..3, Schedule::Dynamic(1), None, |partial, chunk| {
             partial.get_or_insert_with(Vec::new).extend(chunk);
         });
         let values: Vec<Vec<usize>> = partials.take_values().collect();

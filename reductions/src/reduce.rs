@@ -1,5 +1,6 @@
 //! The ordinary reductions: per-thread partial results, combined after the loop.
 
+use crate::chunks;
 use crate::input::Input;
 use crate::monoid::{ArgMax, ArgMin, Count, Max, Min, Monoid, Product};
 use crate::num::Num;
@@ -49,14 +50,40 @@ where
     C: Fn(T, T) -> T + Sync,
 {
     let schedule = schedule.resolved();
+    let len = input.len();
+    // `Auto`'s common case of a reduction too small to fork: one fold on this thread, as team
+    // thread 0 would run it, without the per-thread partial results or the loop's layers.
+    let key = fold_all::<I, T, F> as fn(&I, T, &F) -> T as usize;
+    if chunks::auto_too_short(pool, schedule, len, key) {
+        return fold_all(&input, identity(), &fold);
+    }
     let mut partials = Partials::new(pool);
     let (identity_ref, combine_ref) = (&identity, &combine);
     // `move`: the input and the fold travel by value, into the loop's state.
-    partials.for_each_chunk(pool, 0..input.len(), schedule, move |partial, positions| {
-        let chunk = input.fold(positions, identity_ref(), &fold);
-        merge_into(partial, chunk, combine_ref);
-    });
+    partials.for_each_chunk_keyed(
+        pool,
+        0..len,
+        schedule,
+        Some(key),
+        move |partial, positions| {
+            let chunk = input.fold(positions, identity_ref(), &fold);
+            merge_into(partial, chunk, combine_ref);
+        },
+    );
     finish(&mut partials, identity, combine)
+}
+
+/// The fold of a whole input from `init`: a reduction run serially. Its address for the
+/// reduction's types is the key of the reduction's loop in `Auto`'s memory (distinct code for
+/// distinct folds; two instances that compile to the same code would share a key, and also
+/// their cost).
+#[inline(never)]
+fn fold_all<I, T, F>(input: &I, init: T, fold: &F) -> T
+where
+    I: Input,
+    F: Fn(T, I::Item) -> T,
+{
+    input.fold(0..input.len(), init, fold)
 }
 
 /// Merges a chunk's result into the running thread's partial result. Each chunk starts from the
@@ -291,7 +318,7 @@ where
     F: Fn(I::Item) -> T + Sync,
 {
     let schedule = schedule.resolved();
-    arg_best::<I, ArgMin<T>, T>(pool, input, schedule, |a, b| a < b, key)
+    arg_best::<I, ArgMin<T>, T, _, _>(pool, input, schedule, |a, b| a < b, key)
 }
 
 /// The index of the item with the largest `key`; ties go to the lowest index, as in the serial
@@ -316,7 +343,7 @@ where
     F: Fn(I::Item) -> T + Sync,
 {
     let schedule = schedule.resolved();
-    arg_best::<I, ArgMax<T>, T>(pool, input, schedule, |a, b| a > b, key)
+    arg_best::<I, ArgMax<T>, T, _, _>(pool, input, schedule, |a, b| a > b, key)
 }
 
 /// An [`ArgMin`] or [`ArgMax`] monoid: built from an index and a value.
@@ -346,27 +373,46 @@ impl<T: Num> Arg<T> for ArgMax<T> {
 /// Within a chunk items come in increasing index order, so a strict `better` keeps the lowest
 /// index on ties; across chunks the monoid's tie rule does.
 #[track_caller]
-fn arg_best<I, M, T>(
+fn arg_best<I, M, T, B, K>(
     pool: &Pool,
     input: I,
     schedule: Schedule,
-    better: impl Fn(T, T) -> bool + Sync,
-    key: impl Fn(I::Item) -> T + Sync,
+    better: B,
+    key: K,
 ) -> Option<usize>
 where
     I: Input,
     M: Arg<T>,
     T: Num,
+    B: Fn(T, T) -> bool + Sync,
+    K: Fn(I::Item) -> T + Sync,
 {
-    let mut partials = Partials::new(pool);
     let len = input.len();
-    // `move`: the input and the key travel by value, into the loop's state.
-    partials.for_each_chunk(pool, 0..len, schedule, move |partial, positions| {
+    // As in `reduce`: a search too small to fork runs as one chunk on this thread.
+    type Best<I, T, B, K> = fn(&I, Range<usize>, T, &B, &K) -> Option<(usize, T)>;
+    let loop_key = best_in_chunk::<I, T, B, K> as Best<I, T, B, K> as usize;
+    if chunks::auto_too_short(pool, schedule, len, loop_key) {
         let worst = M::identity().parts().1;
-        if let Some((index, best)) = best_in_chunk(&input, positions, worst, &better, &key) {
-            merge_into(partial, M::at(index, best), M::combine);
-        }
-    });
+        let best = best_in_chunk(&input, 0..len, worst, &better, &key);
+        return best
+            .map_or_else(M::identity, |(index, best)| M::at(index, best))
+            .parts()
+            .0;
+    }
+    let mut partials = Partials::new(pool);
+    // `move`: the input and the key travel by value, into the loop's state.
+    partials.for_each_chunk_keyed(
+        pool,
+        0..len,
+        schedule,
+        Some(loop_key),
+        move |partial, positions| {
+            let worst = M::identity().parts().1;
+            if let Some((index, best)) = best_in_chunk(&input, positions, worst, &better, &key) {
+                merge_into(partial, M::at(index, best), M::combine);
+            }
+        },
+    );
     finish(&mut partials, M::identity, M::combine).parts().0
 }
 
@@ -385,16 +431,18 @@ const ARG_BLOCK: usize = 4096;
 /// whose keys all equal `worst` still reports its first position. NaN keys are skipped (never
 /// better, and no candidate): a chunk of NaN keys only reports `None`. `key` runs at most twice
 /// per item.
-fn best_in_chunk<I, T>(
+fn best_in_chunk<I, T, B, K>(
     input: &I,
     positions: Range<usize>,
     worst: T,
-    better: &impl Fn(T, T) -> bool,
-    key: &impl Fn(I::Item) -> T,
+    better: &B,
+    key: &K,
 ) -> Option<(usize, T)>
 where
     I: Input,
     T: Num,
+    B: Fn(T, T) -> bool,
+    K: Fn(I::Item) -> T,
 {
     let mut found: Option<(usize, T)> = None;
     let mut start = positions.start;

@@ -276,7 +276,7 @@ impl<T> Slots<T> {
         T: Send,
         F: Fn(&mut T, Range<usize>, usize) + Sync,
     {
-        run_cells(&mut self.cells, pool, range, schedule, body);
+        run_cells(&mut self.cells, pool, range, schedule, None, body);
     }
 }
 
@@ -287,6 +287,7 @@ fn run_cells<T, F>(
     pool: &Pool,
     range: Range<usize>,
     schedule: Schedule,
+    key: Option<usize>,
     body: F,
 ) where
     T: Send,
@@ -299,7 +300,7 @@ fn run_cells<T, F>(
         pool.size()
     );
     let view = Exclusive(cells);
-    chunks::for_each_chunk(pool, range, schedule, move |chunk, thread_id| {
+    chunks::for_each_chunk(pool, range, schedule, key, move |chunk, thread_id| {
         // Each thread id's chunks run one after another on one thread (`chunks::for_each_chunk`;
         // a share taken back from a sleeping worker runs on the caller, after the caller's own).
         // SAFETY: `view` borrows the slots exclusively and one thread acts as `thread_id`.
@@ -356,12 +357,14 @@ impl<T: Send> Partials<T> {
         }
     }
 
-    /// Like [`Slots::for_each_chunk`], the slot being the thread's partial result.
-    pub(crate) fn for_each_chunk<F>(
+    /// Like [`Slots::for_each_chunk`], the slot being the thread's partial result; with a
+    /// `key`, `Auto`'s memory knows the loop by it (see `chunks::auto_too_short`).
+    pub(crate) fn for_each_chunk_keyed<F>(
         &mut self,
         pool: &Pool,
         range: Range<usize>,
         schedule: Schedule,
+        key: Option<usize>,
         body: F,
     ) where
         F: Fn(&mut Option<T>, Range<usize>) + Sync,
@@ -371,6 +374,7 @@ impl<T: Send> Partials<T> {
             pool,
             range,
             schedule,
+            key,
             move |slot, chunk, _| body(slot, chunk),
         );
     }
@@ -549,9 +553,15 @@ mod tests {
         for threads in [1, 3, 8, 9, 13] {
             let pool = Pool::new(threads).unwrap();
             let mut partials: Partials<Vec<usize>> = Partials::new(&pool);
-            partials.for_each_chunk(&pool, 0..1000, Schedule::Dynamic(7), |slot, chunk| {
-                slot.get_or_insert_with(Vec::new).extend(chunk);
-            });
+            partials.for_each_chunk_keyed(
+                &pool,
+                0..1000,
+                Schedule::Dynamic(7),
+                None,
+                |slot, chunk| {
+                    slot.get_or_insert_with(Vec::new).extend(chunk);
+                },
+            );
             let values: Vec<Vec<usize>> = partials.take_values().collect();
             assert!(!values.is_empty() && values.len() <= threads);
             let mut all: Vec<usize> = values.into_iter().flatten().collect();
@@ -565,7 +575,7 @@ mod tests {
         let pool = Pool::new(2).unwrap();
         let marker = std::sync::Arc::new(());
         let mut partials: Partials<std::sync::Arc<()>> = Partials::new(&pool);
-        partials.for_each_chunk(&pool, 0..10, Schedule::Static, |slot, _| {
+        partials.for_each_chunk_keyed(&pool, 0..10, Schedule::Static, None, |slot, _| {
             *slot = Some(std::sync::Arc::clone(&marker));
         });
         assert_eq!(std::sync::Arc::strong_count(&marker), 3);
