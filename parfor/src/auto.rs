@@ -28,7 +28,11 @@
 //!    and every 32nd call probes again (every 256th for a loop under an eighth of the paying
 //!    length, whose probe would otherwise cost it a few percent). A clock read costs a
 //!    noticeable share of a 1,000-element `sqrt` loop; the memory keeps such loops close to
-//!    serial (`W1 sqrt` in `BENCHMARKS.md`).
+//!    serial (`W1 sqrt` in `BENCHMARKS.md`). A loop that the memory knows to be too short is
+//!    judged first, with its body borrowed ([`too_short`], before the loop's state is built), and
+//!    the reductions ask the same question before they build their per-thread partial results
+//!    (by a key of their own: [`crate::auto_too_short`]), so the serial case costs a few
+//!    nanoseconds.
 //!
 //! 5. **Forks that gain nothing.** A fork in which the caller ran every share itself because
 //!    no worker was idle, or because the workers it claimed were awake and still did not start
