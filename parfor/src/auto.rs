@@ -29,10 +29,10 @@
 //!    length, whose probe would otherwise cost it a few percent). A clock read costs a
 //!    noticeable share of a 1,000-element `sqrt` loop; the memory keeps such loops close to
 //!    serial (`W1 sqrt` in `BENCHMARKS.md`). A loop that the memory knows to be too short is
-//!    judged first, with its body borrowed ([`too_short`], before the loop's state is built), and
-//!    the reductions ask the same question before they build their per-thread partial results
-//!    (by a key of their own: [`crate::auto_too_short`]), so the serial case costs a few
-//!    nanoseconds.
+//!    judged first, with its body borrowed ([`runs_serially`], before the loop's state is
+//!    built), and the reductions ask the same question before they build their per-thread
+//!    partial results (by a key of their own: [`crate::auto_runs_serially`]), so the serial
+//!    case costs a few nanoseconds.
 //!
 //! 5. **Forks that gain nothing.** A fork in which the caller ran every share itself because
 //!    no worker was idle, or because the workers it claimed were awake and still did not start
@@ -92,18 +92,19 @@ where
 
 /// Whether a loop of `len > 0` offsets on a team of at most `max_threads` threads
 /// (`1..=pool.size()`), known to the memory as `key`, runs serially for sure: its team is one
-/// thread, or the memory knows that loops of this length are too short to fork (step 4 of the
-/// module docs: shorter than the paying length, whatever the census) and no probe is due. Then
-/// the call is counted, and the caller runs the loop itself as team thread 0 of
-/// `max_threads`; otherwise nothing changes, and the caller goes on with [`run`]. So the
-/// common case of a loop too short to fork builds no loop state and neither moves nor copies
-/// the body: a tenth of a 1,000-index map's time went to copying the body into the next frame
-/// and reading back a decision returned through memory.
+/// thread, or the memory knows it (step 4 of the module docs, no probe due): loops of this
+/// length are too short to fork, or were kept serial by a futile fork (step 5), or the census
+/// leaves them one thread (step 6). Then the call is counted, and the caller runs the loop
+/// itself as team thread 0 of `max_threads`; otherwise nothing is counted, and the caller goes
+/// on with [`run`], which decides again (the census, then, twice). So the common case of a loop
+/// that runs serially builds no loop state and neither moves nor copies the body: a tenth of a
+/// 1,000-index map's time went to copying the body into the next frame and reading back a
+/// decision returned through memory.
 #[inline]
-pub(crate) fn too_short(pool: &Pool, max_threads: usize, len: usize, key: usize) -> bool {
+pub(crate) fn runs_serially(pool: &Pool, max_threads: usize, len: usize, key: usize) -> bool {
     #[cfg(not(loom))]
     {
-        max_threads == 1 || probe::too_short(pool, max_threads, len, key)
+        max_threads == 1 || probe::runs_serially(pool, max_threads, len, key)
     }
     #[cfg(loom)]
     {
@@ -216,10 +217,12 @@ mod probe {
         }
     }
 
-    /// [`super::too_short`] for a team of more than one thread.
+    /// [`super::runs_serially`] for a team of more than one thread.
     #[inline]
-    pub(super) fn too_short(pool: &Pool, threads: usize, len: usize, key: usize) -> bool {
-        memory::too_short(key, (pool as *const Pool as usize, threads), len)
+    pub(super) fn runs_serially(pool: &Pool, threads: usize, len: usize, key: usize) -> bool {
+        memory::runs_serially(key, (pool as *const Pool as usize, threads), len, || {
+            pool.loop_team_limit(threads)
+        })
     }
 
     /// Where a forked loop records whether its fork gained anything: the memory entry of its
@@ -442,20 +445,30 @@ mod probe {
             })
         }
 
-        /// Whether a loop of `len` of `body` on `team` is known to be shorter than the paying
-        /// length, with no probe due: then it counts the call, as [`recall`] does. Otherwise
-        /// changes nothing.
+        /// Whether the memory, with no probe due, keeps a loop of `len` of `body` on `team`
+        /// serial: shorter than the paying length; or, at least that long (then the census is
+        /// asked, `limit`, which counts this thread as a caller, as `decide_from_memory` does),
+        /// shorter than the length to fork or left one thread by the census. Then counts the
+        /// call, as [`recall`] does; otherwise counts nothing.
         #[inline]
-        pub(super) fn too_short(body: usize, team: (usize, usize), len: usize) -> bool {
+        pub(super) fn runs_serially(
+            body: usize,
+            team: (usize, usize),
+            len: usize,
+            limit: impl FnOnce() -> usize,
+        ) -> bool {
             TABLE.with(|table| {
                 let cell = &table[slot(body)];
                 let mut entry = cell.get();
-                if !known(&entry, body, team, len) || len >= entry.pays_from {
+                if !known(&entry, body, team, len) {
                     return false;
                 }
-                entry.calls += 1;
-                cell.set(entry);
-                true
+                let serial = len < entry.pays_from || limit() == 1 || len < entry.fork_len;
+                if serial {
+                    entry.calls += 1;
+                    cell.set(entry);
+                }
+                serial
             })
         }
 

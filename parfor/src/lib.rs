@@ -150,7 +150,7 @@ pub use deprecated::{par_for, par_for_chunk, par_map_into, ParFor};
 pub use grid::{for_each_2d, for_each_row_mut};
 pub use index::{IndexRange, LoopIndex};
 #[doc(hidden)]
-pub use loops::{auto_too_short, for_each_chunk_keyed};
+pub use loops::{auto_runs_serially, for_each_chunk_keyed};
 pub use loops::{for_each, for_each_chunk};
 pub use map_reduce::{for_each_mut_chunk_reduce, for_each_row_mut_reduce};
 pub use schedule::{ParseScheduleError, Schedule, SCHEDULE_ENV};

@@ -45,8 +45,8 @@ fn run_offsets_keyed<F>(
     let max_threads = max_threads.clamp(1, pool.size());
     match schedule {
         Schedule::Auto => {
-            // The common case first, with the body borrowed: see `auto::too_short`.
-            if crate::auto::too_short(pool, max_threads, len, key) {
+            // The common case first, with the body borrowed: see `auto::runs_serially`.
+            if crate::auto::runs_serially(pool, max_threads, len, key) {
                 body(0..len, Ctx::new(0, max_threads));
             } else {
                 crate::auto::run(pool, max_threads, len, key, body);
@@ -63,23 +63,24 @@ fn run_offsets_keyed<F>(
 
 /// For `workshare-reductions`: whether an `Auto` loop of `len` indices on `pool`, which
 /// `Auto`'s memory knows as `key` (a loop run with [`for_each_chunk_keyed`] and that key), runs
-/// serially on its caller for sure: the pool's [`num_threads`](Pool::num_threads) is 1, or
-/// loops of that length are known to be too short to fork and no new measurement is due. Then
-/// the call is counted as one such loop, and the caller must run the whole loop itself, as
-/// team thread 0; a reduction then folds its input directly, without per-thread partial
-/// results. Otherwise changes nothing: the caller runs the loop with
+/// serially on its caller for sure: the pool's [`num_threads`](Pool::num_threads) is 1, or the
+/// memory keeps loops of that length serial (too short to fork, kept serial after a fork that
+/// gained nothing, or left one thread by the other callers of the pool's loops), and no new
+/// measurement is due. Then the call is counted as one such loop, and the caller must run the
+/// whole loop itself, as team thread 0; a reduction then folds its input directly, without
+/// per-thread partial results. Otherwise nothing is counted: the caller runs the loop with
 /// [`for_each_chunk_keyed`]. `false` for an empty loop.
 ///
 /// # Examples
 ///
 /// ```
 /// # mod workshare { pub use workshare_pool::*; pub mod pool { pub use workshare_pool::*; } pub mod parfor { pub use workshare_parfor::*; } }
-/// use workshare::parfor::{auto_too_short, for_each_chunk_keyed, Pool, Schedule};
+/// use workshare::parfor::{auto_runs_serially, for_each_chunk_keyed, Pool, Schedule};
 /// let pool = Pool::new(2)?;
 /// let key = 1; // in a library: an address unique to the loop's code
 /// let (mut total, mut serial) = (0u64, 0);
 /// for _ in 0..10 {
-///     if auto_too_short(&pool, 10, key) {
+///     if auto_runs_serially(&pool, 10, key) {
 ///         total += (0..10).sum::<u64>();
 ///         serial += 1;
 ///     } else {
@@ -95,12 +96,13 @@ fn run_offsets_keyed<F>(
 /// ```
 #[doc(hidden)]
 #[inline]
-pub fn auto_too_short(pool: &Pool, len: usize, key: usize) -> bool {
-    len > 0 && crate::auto::too_short(pool, pool.num_threads().clamp(1, pool.size()), len, key)
+pub fn auto_runs_serially(pool: &Pool, len: usize, key: usize) -> bool {
+    let threads = pool.num_threads().clamp(1, pool.size());
+    len > 0 && crate::auto::runs_serially(pool, threads, len, key)
 }
 
 /// For `workshare-reductions`: [`for_each_chunk`] over `range`, which `Auto`'s memory knows as
-/// `key` rather than by the body's type (see [`auto_too_short`]).
+/// `key` rather than by the body's type (see [`auto_runs_serially`]).
 ///
 /// # Examples
 ///

@@ -9,7 +9,7 @@ use workshare_parfor::{Pool, Schedule};
 /// on for soundness: chunks with one thread id run on one thread, one after another, and every
 /// thread id is below `pool.size()`.
 ///
-/// With a `key`, `Auto`'s memory knows the loop by it, as [`auto_too_short`] asks it (the
+/// With a `key`, `Auto`'s memory knows the loop by it, as [`runs_serially`] asks it (the
 /// reductions' serial fast path), rather than by the body's type.
 #[inline]
 pub(crate) fn for_each_chunk<F>(
@@ -28,10 +28,19 @@ pub(crate) fn for_each_chunk<F>(
     }
 }
 
-/// Whether an `Auto` reduction of `len` items on `pool` that runs its loop with `key` (see
-/// [`for_each_chunk`]) runs on the calling thread for sure: then the caller folds the whole
-/// input itself, without per-thread partial results, and the call counts as one of that loop's.
+/// Whether a reduction of `len` items on `pool` under `schedule`, which runs its loop with
+/// `key` (see [`for_each_chunk`]), runs on the calling thread alone for sure: under `Auto`,
+/// when its memory says so (`workshare_parfor::auto_runs_serially`, which counts the call);
+/// under `Static`, when the pool's census of callers leaves the loop one thread
+/// ([`Pool::loop_team_limit`]), or `num_threads` is 1. Then the caller folds the whole input
+/// itself, as that one thread would (`Static` on one thread is one block), without per-thread
+/// partial results. The other schedules hand out chunks even to one thread, so a fold of the
+/// whole input could group a floating-point sum differently: they always run the loop.
 #[inline]
-pub(crate) fn auto_too_short(pool: &Pool, schedule: Schedule, len: usize, key: usize) -> bool {
-    schedule == Schedule::Auto && workshare_parfor::auto_too_short(pool, len, key)
+pub(crate) fn runs_serially(pool: &Pool, schedule: Schedule, len: usize, key: usize) -> bool {
+    match schedule {
+        Schedule::Auto => workshare_parfor::auto_runs_serially(pool, len, key),
+        Schedule::Static => len > 0 && pool.loop_team_limit(pool.num_threads()) == 1,
+        _ => false,
+    }
 }

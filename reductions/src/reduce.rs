@@ -51,10 +51,11 @@ where
 {
     let schedule = schedule.resolved();
     let len = input.len();
-    // `Auto`'s common case of a reduction too small to fork: one fold on this thread, as team
-    // thread 0 would run it, without the per-thread partial results or the loop's layers.
+    // The common case of a reduction that runs on this thread alone (too small to fork, or the
+    // pool's threads taken by other callers): one fold, as that thread would run it, without
+    // the per-thread partial results or the loop's layers.
     let key = fold_all::<I, T, F> as fn(&I, T, &F) -> T as usize;
-    if chunks::auto_too_short(pool, schedule, len, key) {
+    if chunks::runs_serially(pool, schedule, len, key) {
         return fold_all(&input, identity(), &fold);
     }
     let mut partials = Partials::new(pool);
@@ -388,10 +389,10 @@ where
     K: Fn(I::Item) -> T + Sync,
 {
     let len = input.len();
-    // As in `reduce`: a search too small to fork runs as one chunk on this thread.
+    // As in `reduce`: a search that runs on this thread alone is one chunk.
     type Best<I, T, B, K> = fn(&I, Range<usize>, T, &B, &K) -> Option<(usize, T)>;
     let loop_key = best_in_chunk::<I, T, B, K> as Best<I, T, B, K> as usize;
-    if chunks::auto_too_short(pool, schedule, len, loop_key) {
+    if chunks::runs_serially(pool, schedule, len, loop_key) {
         let worst = M::identity().parts().1;
         let best = best_in_chunk(&input, 0..len, worst, &better, &key);
         return best

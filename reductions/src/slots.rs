@@ -358,7 +358,7 @@ impl<T: Send> Partials<T> {
     }
 
     /// Like [`Slots::for_each_chunk`], the slot being the thread's partial result; with a
-    /// `key`, `Auto`'s memory knows the loop by it (see `chunks::auto_too_short`).
+    /// `key`, `Auto`'s memory knows the loop by it (see `chunks::runs_serially`).
     pub(crate) fn for_each_chunk_keyed<F>(
         &mut self,
         pool: &Pool,
