@@ -220,9 +220,27 @@ mod probe {
     /// [`super::runs_serially`] for a team of more than one thread.
     #[inline]
     pub(super) fn runs_serially(pool: &Pool, threads: usize, len: usize, key: usize) -> bool {
-        memory::runs_serially(key, (pool as *const Pool as usize, threads), len, || {
-            pool.loop_team_limit(threads)
-        })
+        let team = (pool as *const Pool as usize, threads);
+        match memory::short(key, team, len) {
+            None => false,
+            Some(None) => true,
+            Some(Some(fork_len)) => {
+                let serial = serial_at_paying_length(pool, threads, len, fork_len);
+                if serial {
+                    memory::count(key);
+                }
+                serial
+            }
+        }
+    }
+
+    /// The rest of [`runs_serially`] for a loop at least the paying length: asks the census,
+    /// which counts this thread as a caller (as `decide_from_memory` does, even while a futile
+    /// fork keeps the loop serial). Out of line, so that the check of a loop too short to fork
+    /// stays a few instructions inlined into the loop's entry.
+    #[inline(never)]
+    fn serial_at_paying_length(pool: &Pool, threads: usize, len: usize, fork_len: usize) -> bool {
+        pool.loop_team_limit(threads) == 1 || len < fork_len
     }
 
     /// Where a forked loop records whether its fork gained anything: the memory entry of its
@@ -445,31 +463,41 @@ mod probe {
             })
         }
 
-        /// Whether the memory, with no probe due, keeps a loop of `len` of `body` on `team`
-        /// serial: shorter than the paying length; or, at least that long (then the census is
-        /// asked, `limit`, which counts this thread as a caller, as `decide_from_memory` does),
-        /// shorter than the length to fork or left one thread by the census. Then counts the
-        /// call, as [`recall`] does; otherwise counts nothing.
+        /// What the memory knows of a loop of `len` of `body` on `team`, with no probe due:
+        /// `None`, nothing; `Some(None)`, that it is shorter than the paying length (and then
+        /// the call is counted, as [`recall`] counts it); `Some(Some(fork_len))`, that it is at
+        /// least that long, and the length from which it forks (the call is not counted: the
+        /// caller counts it with [`count`] if it decides from this answer).
         #[inline]
-        pub(super) fn runs_serially(
+        pub(super) fn short(
             body: usize,
             team: (usize, usize),
             len: usize,
-            limit: impl FnOnce() -> usize,
-        ) -> bool {
+        ) -> Option<Option<usize>> {
             TABLE.with(|table| {
                 let cell = &table[slot(body)];
                 let mut entry = cell.get();
                 if !known(&entry, body, team, len) {
-                    return false;
+                    return None;
                 }
-                let serial = len < entry.pays_from || limit() == 1 || len < entry.fork_len;
-                if serial {
-                    entry.calls += 1;
-                    cell.set(entry);
+                if len >= entry.pays_from {
+                    return Some(Some(entry.fork_len));
                 }
-                serial
+                entry.calls += 1;
+                cell.set(entry);
+                Some(None)
             })
+        }
+
+        /// Counts a call decided from [`short`]'s answer for `body`.
+        #[inline]
+        pub(super) fn count(body: usize) {
+            TABLE.with(|table| {
+                let cell = &table[slot(body)];
+                let mut entry = cell.get();
+                entry.calls += 1;
+                cell.set(entry);
+            });
         }
 
         /// The lower of `picos` and the cheapest rate remembered for `body` on `team`.
