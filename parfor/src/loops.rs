@@ -128,17 +128,7 @@ pub fn for_each_chunk_keyed<F>(
 ) where
     F: Fn(Range<usize>, Ctx) + Sync,
 {
-    let start = range.start;
-    let len = range.end.saturating_sub(start);
-    // start + offset <= range.end for every offset <= len: no overflow.
-    run_offsets_keyed(
-        pool,
-        pool.num_threads(),
-        len,
-        schedule,
-        key,
-        move |chunk: Range<usize>, ctx| body(start + chunk.start..start + chunk.end, ctx),
-    );
+    chunks_keyed(pool, pool.num_threads(), range, schedule, key, body);
 }
 
 /// [`for_each_chunk`] on a team of at most `max_threads` threads.
@@ -151,15 +141,32 @@ pub(crate) fn for_each_chunk_at_most<F>(
 ) where
     F: Fn(Range<usize>, Ctx) + Sync,
 {
+    let key = crate::auto::key_of::<F>();
+    chunks_keyed(pool, max_threads, range, schedule, key, body);
+}
+
+/// The chunks of `range` as offsets from its start, on a team of at most `max_threads`
+/// threads, known to `Auto`'s memory as `key`.
+fn chunks_keyed<F>(
+    pool: &Pool,
+    max_threads: usize,
+    range: Range<usize>,
+    schedule: Schedule,
+    key: usize,
+    body: F,
+) where
+    F: Fn(Range<usize>, Ctx) + Sync,
+{
     let start = range.start;
     let len = range.end.saturating_sub(start);
     // start + offset <= range.end for every offset <= len: no overflow.
     // `move`: the body travels by value, into the loop's state (see `run::LoopState`).
-    run_offsets(
+    run_offsets_keyed(
         pool,
         max_threads,
         len,
         schedule,
+        key,
         move |chunk: Range<usize>, ctx| body(start + chunk.start..start + chunk.end, ctx),
     );
 }
