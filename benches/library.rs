@@ -5,11 +5,13 @@
 //! runs a long region that holds every worker of the global pool.
 //!
 //! Run: `cargo bench -p workshare-bench --bench library`. No criterion: each contestant's time is
-//! the wall time of the 8 callers (spawned, released together by a `std::sync::Barrier`, the clock
-//! started as they are released and stopped when all are joined), and the contestants are measured
-//! in rounds, back to back, their order rotating from round to round; the ratio to serial is taken
-//! within each round, and the tables give the median over the rounds and the middle half of them
-//! (first to third quartile), as `benches/targets.rs` does. The contestants: `serial` (a plain
+//! the wall time of the 8 callers (spawned and released together by a `std::sync::Barrier`; from
+//! the first caller's first call to the last caller's last return, each read on the caller's own
+//! clock), and the contestants are measured in rounds, back to back, their order rotating from
+//! round to round; the ratio to serial is taken within each round, and the tables give the
+//! median over the rounds and the middle half of them (first to third quartile), as
+//! `benches/targets.rs` does, and for the ratios a 95% confidence interval of the median (from
+//! the order statistics of the rounds' ratios: the ranks `n/2 -+ 0.98 sqrt(n)`). The contestants: `serial` (a plain
 //! iterator sum on each caller), `workshare Auto` and `workshare Static`
 //! (`workshare::reductions::global::sum` with that schedule, on the global pool), and `rayon`
 //! (`par_iter().map(..).sum()` on rayon's global pool). The issue's target: both workshare rows at
@@ -102,7 +104,13 @@ fn timed_call(call: Call, x: &[f64], expected: f64, who: &str) -> f64 {
 }
 
 /// `CALLERS` threads, released together, each making `calls` calls of `call`; the wall time
-/// from their release until all are joined, in ns. Every result is checked after the clock.
+/// from the first caller's first call to the last caller's last return, in ns, on the callers'
+/// own clock reads. Every result is checked after the clock.
+///
+/// Not the releasing thread's clock: it is one of nine runnable threads on the machine's cores
+/// once the barrier opens, and the scheduler ran it up to several milliseconds after the callers
+/// had started (the wall times of one contestant then spread over 25-45 ms; on the callers'
+/// clocks, over a third of that).
 fn callers(call: Call, x: &[f64], expected: f64, calls: usize, who: &str) -> f64 {
     let start_line = Barrier::new(CALLERS + 1);
     let (elapsed, wrong) = std::thread::scope(|s| {
@@ -110,19 +118,23 @@ fn callers(call: Call, x: &[f64], expected: f64, calls: usize, who: &str) -> f64
             .map(|_| {
                 s.spawn(|| {
                     start_line.wait();
+                    let start = Instant::now();
                     let mut wrong = 0usize;
                     for _ in 0..calls {
                         // black_box: the input is opaque, so no call is hoisted out of the loop.
                         wrong += usize::from(black_box(call(black_box(x))) != expected);
                     }
-                    wrong
+                    (start, Instant::now(), wrong)
                 })
             })
             .collect();
         start_line.wait();
-        let start = Instant::now();
-        let wrong: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
-        (start.elapsed().as_nanos() as f64, wrong)
+        let ends: Vec<(Instant, Instant, usize)> =
+            handles.into_iter().map(|h| h.join().unwrap()).collect();
+        let first = ends.iter().map(|e| e.0).min().expect("callers");
+        let last = ends.iter().map(|e| e.1).max().expect("callers");
+        let wrong: usize = ends.iter().map(|e| e.2).sum();
+        (last.duration_since(first).as_nanos() as f64, wrong)
     });
     assert_eq!(
         wrong,
@@ -214,6 +226,18 @@ fn busy_latency(x: &[f64], expected: f64, rounds: usize) -> ([Vec<f64>; 3], usiz
     (times, overlapped)
 }
 
+/// A 95% confidence interval of the median of `values`, distribution-free: the order statistics
+/// at ranks `n/2 -+ 1.96 sqrt(n)/2` (clamped to the sample).
+fn median_ci(values: &[f64]) -> [f64; 2] {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len() as f64;
+    let half_width = 1.96 * n.sqrt() / 2.0;
+    let lo = ((n / 2.0 - half_width).floor().max(1.0) as usize).min(sorted.len()) - 1;
+    let hi = ((n / 2.0 + half_width).ceil() as usize).clamp(1, sorted.len()) - 1;
+    [sorted[lo], sorted[hi]]
+}
+
 /// A duration in ns with three significant digits and a unit.
 fn fmt_time(ns: f64) -> String {
     let (value, unit) = [(1e9, "s"), (1e6, "ms"), (1e3, "us")]
@@ -290,21 +314,23 @@ fn main() {
         rayon::current_num_threads()
     );
 
-    let w11_n = rounds(41);
+    let w11_n = rounds(121);
     let times = w11_rounds(&x, expected, w11_n);
     let wall: Vec<[f64; 3]> = (0..CONTESTANTS.len())
         .map(|i| quartiles(&times.iter().map(|t| t[i]).collect::<Vec<_>>()))
         .collect();
-    let ratio: Vec<[f64; 3]> = (0..CONTESTANTS.len())
-        .map(|i| quartiles(&times.iter().map(|t| t[i] / t[0]).collect::<Vec<_>>()))
+    let ratios: Vec<Vec<f64>> = (0..CONTESTANTS.len())
+        .map(|i| times.iter().map(|t| t[i] / t[0]).collect())
         .collect();
+    let ratio: Vec<[f64; 3]> = ratios.iter().map(|r| quartiles(r)).collect();
+    let ratio_ci: Vec<[f64; 2]> = ratios.iter().map(|r| median_ci(r)).collect();
     println!(
         "total wall time of {CALLERS} x {CALLS} calls, median (middle half) of {w11_n} paired \
          rounds; target: each workshare row at most {TARGET:.1}x serial"
     );
     println!(
-        "  {:<18} {:>10} {:>22} {:>10} {:>18}",
-        "contestant", "median", "middle half", "vs serial", "middle half"
+        "  {:<18} {:>10} {:>22} {:>10} {:>18} {:>18}",
+        "contestant", "median", "middle half", "vs serial", "middle half", "95% CI of median"
     );
     for (i, (who, _)) in CONTESTANTS.iter().enumerate() {
         let verdict = if who.starts_with("workshare") {
@@ -318,12 +344,13 @@ fn main() {
             String::new()
         };
         println!(
-            "  {:<18} {:>10} {:>22} {:>9.3}x {:>18}{verdict}",
+            "  {:<18} {:>10} {:>22} {:>9.3}x {:>18} {:>18}{verdict}",
             who,
             fmt_time(wall[i][1]),
             format!("{}..{}", fmt_time(wall[i][0]), fmt_time(wall[i][2])),
             ratio[i][1],
             format!("{:.3}x..{:.3}x", ratio[i][0], ratio[i][2]),
+            format!("{:.3}x..{:.3}x", ratio_ci[i][0], ratio_ci[i][1]),
         );
     }
 
@@ -372,10 +399,13 @@ fn main() {
     for (i, (who, _)) in CONTESTANTS.iter().enumerate() {
         let _ = write!(
             json,
-            "{}\n    {{\"contestant\": \"{who}\", \"wall_ns\": {}, \"ratio\": {}}}",
+            "{}\n    {{\"contestant\": \"{who}\", \"wall_ns\": {}, \"ratio\": {}, \
+             \"ratio_median_ci95\": [{:.4}, {:.4}]}}",
             if i > 0 { "," } else { "" },
             triple(wall[i]),
-            ratio_triple(ratio[i])
+            ratio_triple(ratio[i]),
+            ratio_ci[i][0],
+            ratio_ci[i][1]
         );
     }
     let _ = write!(

@@ -495,8 +495,8 @@ fn auto_loop_used_a_worker(pool: &Pool) -> bool {
 /// callers than the pool has threads, so a worker that helps one would take another's core.
 /// After they have all called once, each runs loops in turn (one thread at a time, so the
 /// pool's worker is idle for every call) and gets a team of one: the pool's census counts them
-/// as callers. Once they have been gone for longer than the census remembers (a few
-/// milliseconds), one thread alone gets the whole pool again. Timing can spread the callers
+/// as callers. Once they have exited (an exiting thread takes its count back), one thread
+/// alone gets the whole pool again, at once. Timing can spread the callers
 /// over more than the census's memory (a thread descheduled for long), so the first part
 /// tries up to 20 times and passes when one try saw every turn alone; before the census,
 /// every turn got the idle worker (a team of 2), every time. The same for `Auto`: a loop of a

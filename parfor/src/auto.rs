@@ -48,7 +48,7 @@
 //!
 //! 6. **Other callers.** A loop long enough to pay off on idle cores asks the pool for its
 //!    team limit ([`Pool::loop_team_limit`]: the pool's size divided by the threads that called
-//!    its loops in the last few milliseconds), which also counts this thread as a caller. It
+//!    its loops in the last 17 to 34 ms), which also counts this thread as a caller. It
 //!    asks even while step 5 keeps the loop serial, so that every thread calling such loops is
 //!    counted, and forks only with a limit above one: eight threads calling a library on two
 //!    cores all run serially, with no probe fork and no futile one. Shorter loops do not ask,

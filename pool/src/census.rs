@@ -9,36 +9,45 @@
 //! gain from where it stands (its worker helped), so the signal has to be shared.
 //!
 //! The census counts the threads that called a loop of the pool in the current *window* of
-//! about 4.2 ms (`2^WINDOW_SHIFT` ns) and in the one before. A loop's team is then at most the
+//! about 16.8 ms (`2^WINDOW_SHIFT` ns) and in the one before. A loop's team is then at most the
 //! pool's size divided by that count (at least one thread): one caller keeps the whole pool,
 //! two callers of a 16-thread pool get up to eight threads each, and eight callers of a
 //! 2-thread pool run their loops on their own threads. While the count fills the pool, idle
 //! workers also sleep at once instead of spinning (`crowded`): no fork is coming that they
 //! could help, and a spinning worker takes a core from a caller.
 //!
-//! **Why windows of milliseconds.** A caller is counted only in windows in which it runs, and
-//! the scheduler runs each of eight threads on two cores for a time slice of a few milliseconds
-//! at a time. With windows of 1 ms, a window could pass in which one core ran only a worker
-//! helping the other core's caller: that caller then counted itself alone, forked again, and
-//! kept the worker busy (measured: 80 to 200 forks in each run of W11's 8,000 calls, each a
-//! loss; 3 to 56 with 2.1 ms windows). With 4.2 ms windows no W11 call forked, in 80 runs over
-//! four processes.
+//! **Why windows this long.** A caller is counted only in windows in which it runs, and a
+//! runnable caller waits for its core while the others sharing that core run their time
+//! slices. The kernel preempts at its tick (4 ms at the common 250 Hz), so with eight callers on
+//! two cores (four to a core) a caller waits about 12 ms between its slices. The current and
+//! the previous window together reach back between one and two windows, so a window must be
+//! longer than that wait: otherwise a caller that counted itself alone forked onto a worker
+//! whose core another caller needed. Counted on W11's calls in a separate program (8,000 calls
+//! per run, the regions the pool's worker joined, from the pool's statistics): windows of 1 ms left 80 to 200 such forks per run, 4.2 ms windows a median
+//! of 74 (`Auto`) and 180 (`Static`, the tail's forks included), 8.4 ms windows 22 and 88, and
+//! 16.8 ms windows 13 and 72, most of them in the run's tail, where they gain (below). Where
+//! the kernel's tick is longer than a window, windows are a tick long at least
+//! ([`window_shift`]).
 //!
 //! **Cost.** A thread that counted itself alone samples the census on one loop call in
 //! [`SAMPLE_EVERY`] (a clock read and a load of the census word) and uses that sample in
 //! between, so one caller's fork-join pays a thread-local countdown. A thread that counted
 //! others samples on every call, so a thread that pauses never keeps a limit from a busy
-//! past; its loops run serially then, and a clock read is a small share of a loop long enough
-//! to fork. A thread registers once per window (a compare-and-swap on the census word), so the
-//! word's cache line moves between cores a few times per window, not on every call.
+//! past; its loops run serially then. The clock is the kernel's coarse one ([`clock_ns`]),
+//! which reads the time of the last tick without the time-stamp counter: about 9 ns against
+//! 68 ns for `Instant::now` on the 2-core machine of BENCHMARKS.md (W11's callers, crowded,
+//! pay it on every call). A thread registers once per window (a compare-and-swap
+//! on the census word), so the word's cache line moves between cores a few times per window,
+//! not on every call.
 //!
 //! **What it counts.** Threads that *called*, not threads that are inside a loop now: a caller
 //! that stays alive but stops calling still counts until its window and the next are over (at
-//! most about 8.4 ms), and a thread that calls loops now and then counts in the windows in which
+//! most about 34 ms), and a thread that calls loops now and then counts in the windows in which
 //! it samples. A thread that *exits* takes its count back at once (a thread-local's destructor,
 //! [`Leave`]): when eight callers end, the thread that joined them, or the last one still
-//! running, gets the whole pool at its next loop. It is an estimate: it can make a loop's team smaller than the idle workers would
-//! allow, never larger, and it never changes a result (a loop's results do not depend on its
+//! running, gets the whole pool at its next loop (the tail of W11's run, when the last caller
+//! forks onto the core that the others left idle). It is an estimate: it can make a loop's team
+//! smaller than the idle workers would allow, never larger, and it never changes a result (a loop's results do not depend on its
 //! team). Counting exactly who is inside a loop would cost every call two atomic operations on
 //! one shared cache line, about 130 ns each time two cores take turns (1.5% of a W11 call,
 //! more than W11's whole margin). Under loom there is no clock, and the census always counts
@@ -55,11 +64,84 @@ use std::sync::atomic::{AtomicU64, Ordering};
 #[cfg(not(loom))]
 use std::sync::Arc;
 #[cfg(not(loom))]
-use std::time::Instant;
+use std::sync::OnceLock;
 
-/// A window lasts `2^WINDOW_SHIFT` ns (about 4.2 ms).
+/// A window lasts `2^WINDOW_SHIFT` ns (about 16.8 ms), or longer where the clock's ticks are
+/// longer (see [`window_shift`]).
 #[cfg(not(loom))]
-const WINDOW_SHIFT: u32 = 22;
+const WINDOW_SHIFT: u32 = 24;
+
+/// Nanoseconds on the census's monotonic clock, from an arbitrary start. On Linux, the kernel's
+/// coarse monotonic clock (`CLOCK_MONOTONIC_COARSE`: about 9 ns a read on the 2-core machine of
+/// BENCHMARKS.md, against 68 ns for `Instant::now`, at the resolution of the kernel's tick, 1 to
+/// 10 ms). Elsewhere, and under Miri, `Instant`.
+#[cfg(all(not(loom), any(target_os = "linux", target_os = "android"), not(miri)))]
+#[inline]
+fn clock_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable `timespec` for the whole call, and `clock_gettime`
+    // writes nothing else. The coarse clock exists on every kernel Rust supports (Linux 2.6.32
+    // and later), so the call does not fail; if it did, `ts` would stay zero and the census
+    // would see one long window, never a wrong result (the census changes no result).
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
+    (ts.tv_sec as u64)
+        .wrapping_mul(1_000_000_000)
+        .wrapping_add(ts.tv_nsec as u64)
+}
+
+/// Nanoseconds on the census's monotonic clock, from an arbitrary start (`Instant`).
+#[cfg(all(
+    not(loom),
+    not(all(any(target_os = "linux", target_os = "android"), not(miri)))
+))]
+#[inline]
+fn clock_ns() -> u64 {
+    static START: OnceLock<std::time::Instant> = OnceLock::new();
+    START
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_nanos() as u64
+}
+
+/// The resolution of [`clock_ns`]'s clock in ns (0: unknown, taken as fine).
+#[cfg(all(not(loom), any(target_os = "linux", target_os = "android"), not(miri)))]
+fn clock_tick_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: as in `clock_ns`: `ts` is valid and writable, and nothing else is written.
+    if unsafe { libc::clock_getres(libc::CLOCK_MONOTONIC_COARSE, &mut ts) } != 0 {
+        return 0;
+    }
+    (ts.tv_sec as u64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(ts.tv_nsec as u64)
+}
+
+/// The resolution of [`clock_ns`]'s clock in ns (`Instant`'s: fine).
+#[cfg(all(
+    not(loom),
+    not(all(any(target_os = "linux", target_os = "android"), not(miri)))
+))]
+fn clock_tick_ns() -> u64 {
+    0
+}
+
+/// A window's length, as a power of two of nanoseconds: [`WINDOW_SHIFT`], or the first power of
+/// two at least one tick of the clock long, so that consecutive reads never skip a window (a
+/// 20 ms tick: windows of 33.6 ms).
+#[cfg(not(loom))]
+fn window_shift() -> u32 {
+    static SHIFT: OnceLock<u32> = OnceLock::new();
+    *SHIFT.get_or_init(|| {
+        let tick_shift = 64 - clock_tick_ns().saturating_sub(1).leading_zeros();
+        WINDOW_SHIFT.max(tick_shift).min(40)
+    })
+}
 
 /// A thread samples the census on one loop call in this many (and on its first call on a pool).
 #[cfg(not(loom))]
@@ -67,9 +149,12 @@ const SAMPLE_EVERY: u32 = 8;
 
 /// One pool's census.
 pub(crate) struct Census {
-    /// The start of window 0.
+    /// The start of window 0, on [`clock_ns`]'s clock.
     #[cfg(not(loom))]
-    epoch: Instant,
+    epoch: u64,
+    /// A window lasts `2^shift` ns ([`window_shift`]).
+    #[cfg(not(loom))]
+    shift: u32,
     /// The current window's index (low 32 bits), the number of threads registered in it (bits
     /// 32..48) and in the window before it (bits 48..64), both saturating. Shared with the
     /// threads registered in it, which take their registration back when they exit ([`Leave`]),
@@ -129,7 +214,8 @@ struct Seen {
     census: usize,
     /// Loop calls left before the next sample.
     countdown: u32,
-    /// The last window this thread registered in (meaningful once `census` is set).
+    /// The last window this thread registered in (meaningful once `census` is set): the window
+    /// of its clock read, or the later one that the census word had reached.
     registered: u32,
     /// The count of callers at the last sample, at least 1.
     callers: u32,
@@ -166,7 +252,9 @@ impl Census {
     pub(crate) fn new() -> Self {
         Census {
             #[cfg(not(loom))]
-            epoch: Instant::now(),
+            epoch: clock_ns(),
+            #[cfg(not(loom))]
+            shift: window_shift(),
             #[cfg(not(loom))]
             word: Arc::new(CachePadded::new(AtomicU64::new(0))),
         }
@@ -219,8 +307,9 @@ impl Census {
     #[inline(never)]
     #[cold]
     fn sample(&self, mut s: Seen, me: usize) -> Seen {
-        let now = self.epoch.elapsed().as_nanos() >> WINDOW_SHIFT;
-        // Wraps after 2^52 ns (52 days); the comparisons below are modulo 2^32 windows.
+        let now = clock_ns().wrapping_sub(self.epoch) >> self.shift;
+        // Wraps after 2^54 ns (208 days) at the shortest windows; the comparisons below are
+        // modulo 2^32 windows.
         let window = now as u32;
         if s.census != me {
             s = Seen {
@@ -232,7 +321,9 @@ impl Census {
         }
         // Relaxed throughout: the count is an estimate that orders no other memory.
         let mut word = self.word.load(Ordering::Relaxed);
-        if s.registered != window {
+        // Registered in an earlier window (modulo 2^32), not in this one or a later one (a
+        // registration counted in the window of another thread's later clock read).
+        if (window.wrapping_sub(s.registered) as i32) > 0 {
             let mut counted_in;
             loop {
                 let (at, current, previous) = unpack(word);
@@ -262,7 +353,7 @@ impl Census {
                     Err(seen) => word = seen,
                 }
             }
-            s.registered = window;
+            s.registered = counted_in;
             // Gone with the thread's other thread-locals (a loop called from a thread-local's
             // destructor after that): then the registration just runs out with its windows.
             let _ = LEAVE.try_with(|leave| {
@@ -367,7 +458,7 @@ mod tests {
             });
             registered.wait();
             let counted = census.callers();
-            std::thread::sleep(std::time::Duration::from_nanos(3 << WINDOW_SHIFT));
+            std::thread::sleep(std::time::Duration::from_nanos(4 << window_shift()));
             // Our first sample left a countdown of calls that reuse it when it counted one.
             let later = after_countdown(&census);
             wait.wait();
@@ -402,6 +493,38 @@ mod tests {
             // Two, unless a window passed between the registrations and the sample (then one).
             assert!((1..=2).contains(&counted), "{counted}");
         });
+    }
+
+    /// A thread whose clock read lagged the census word is counted in the word's window, once:
+    /// when its own clock reaches that window, it does not register again.
+    #[test]
+    #[cfg_attr(miri, ignore)]
+    fn a_registration_in_a_later_window_is_not_repeated() {
+        let window_ns = 1u64 << window_shift();
+        for _ in 0..10 {
+            let census = Census::new();
+            let started = clock_ns();
+            let now =
+                |census: &Census| (clock_ns().wrapping_sub(census.epoch) >> census.shift) as u32;
+            let w0 = now(&census);
+            // Another thread registered in the next window: its clock read was later.
+            census.word.store(pack(w0 + 1, 1, 0), Ordering::Relaxed);
+            let first = census.callers();
+            // Into the next window, but not the one after it.
+            let target = census.epoch + (u64::from(w0) + 1) * window_ns + window_ns / 2;
+            std::thread::sleep(std::time::Duration::from_nanos(
+                target.saturating_sub(clock_ns()),
+            ));
+            let second = census.callers();
+            if now(&census) != w0 + 1 || clock_ns() - started > 2 * window_ns {
+                // Slept past the next window: try again.
+                continue;
+            }
+            assert_eq!((first, second), (2, 2), "counted twice in one window");
+            assert_eq!(unpack(census.word.load(Ordering::Relaxed)), (w0 + 1, 2, 0));
+            return;
+        }
+        panic!("no try stayed within two windows");
     }
 
     #[test]

@@ -245,7 +245,7 @@ pub struct Shares {
 /// another; a caller that finds no worker idle runs its region on its own thread, as a team of
 /// one. A loop (of `workshare::parfor` or `workshare::reductions`) also takes at most its share
 /// of the pool while other threads call the pool's loops: the pool's size divided by the number
-/// of threads that called its loops in the last few milliseconds, so that callers that alone
+/// of threads that called its loops in the last 17 to 34 ms, so that callers that alone
 /// fill the pool's threads run their loops on their own threads instead of taking each other's
 /// cores. A region started inside a region (of this pool or another) takes idle workers the same
 /// way, up to [`max_active_levels`](Pool::max_active_levels) nested active regions. So no
