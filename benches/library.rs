@@ -15,7 +15,11 @@
 //! iterator sum on each caller), `workshare Auto` and `workshare Static`
 //! (`workshare::reductions::global::sum` with that schedule, on the global pool), and `rayon`
 //! (`par_iter().map(..).sum()` on rayon's global pool). The issue's target: both workshare rows at
-//! most the serial time (a ratio of at most 1.0x).
+//! most the serial time (a ratio of at most 1.0x). Below the table, the serial contestant's
+//! *idle share*: the share of the cores' time in which a core had no caller to run, while the
+//! callers started one after another and as the last ones ended. The calls' work is fixed, so
+//! that share bounds what any contestant can gain over serial on the machine's cores (with 8
+//! callers on 2 cores, only the last caller's time alone leaves a core idle).
 //!
 //! The latency rows time single calls from the bench's main thread: `idle pool`, nothing else
 //! running (the three calls of a round back to back, their order rotating); `busy pool`, each
@@ -111,7 +115,20 @@ fn timed_call(call: Call, x: &[f64], expected: f64, who: &str) -> f64 {
 /// once the barrier opens, and the scheduler ran it up to several milliseconds after the callers
 /// had started (the wall times of one contestant then spread over 25-45 ms; on the callers'
 /// clocks, over a third of that).
-fn callers(call: Call, x: &[f64], expected: f64, calls: usize, who: &str) -> f64 {
+///
+/// Also returns the callers' *idle share*: the core time that `cores` cores spent without a
+/// caller while fewer callers than cores were running (as the callers start one after another,
+/// and as the last ones end), over the cores' whole time, `cores * wall`. The calls' work is the
+/// same whoever runs it, so no contestant could take less than `1 - idle share` of a contestant's
+/// wall time on these cores: for the serial contestant, that is the most any library could gain.
+fn callers(
+    call: Call,
+    x: &[f64],
+    expected: f64,
+    calls: usize,
+    cores: usize,
+    who: &str,
+) -> (f64, f64) {
     let start_line = Barrier::new(CALLERS + 1);
     let (elapsed, wrong) = std::thread::scope(|s| {
         let handles: Vec<_> = (0..CALLERS)
@@ -134,7 +151,19 @@ fn callers(call: Call, x: &[f64], expected: f64, calls: usize, who: &str) -> f64
         let first = ends.iter().map(|e| e.0).min().expect("callers");
         let last = ends.iter().map(|e| e.1).max().expect("callers");
         let wrong: usize = ends.iter().map(|e| e.2).sum();
-        (last.duration_since(first).as_nanos() as f64, wrong)
+        let wall = last.duration_since(first).as_nanos() as f64;
+        // Starts and ends in time order: +1 and -1 callers running.
+        let mut events: Vec<(Instant, i64)> =
+            ends.iter().flat_map(|e| [(e.0, 1), (e.1, -1)]).collect();
+        events.sort_by_key(|e| e.0);
+        let (mut running, mut idle, mut at) = (0i64, 0.0, first);
+        for (when, step) in events {
+            let idle_cores = (cores as i64 - running).max(0) as f64;
+            idle += idle_cores * when.duration_since(at).as_nanos() as f64;
+            running += step;
+            at = when;
+        }
+        ((wall, idle / (cores as f64 * wall).max(1.0)), wrong)
     });
     assert_eq!(
         wrong,
@@ -145,19 +174,20 @@ fn callers(call: Call, x: &[f64], expected: f64, calls: usize, who: &str) -> f64
     elapsed
 }
 
-/// Per-round wall times of the W11 contestants, in ns, after one warm-up run of each.
-fn w11_rounds(x: &[f64], expected: f64, rounds: usize) -> Vec<[f64; 4]> {
+/// Per-round wall times of the W11 contestants, in ns, and their idle shares ([`callers`]),
+/// after one warm-up run of each.
+fn w11_rounds(x: &[f64], expected: f64, rounds: usize, cores: usize) -> Vec<[(f64, f64); 4]> {
     for (who, call) in CONTESTANTS {
-        callers(call, x, expected, CALLS, who);
+        callers(call, x, expected, CALLS, cores, who);
     }
     let k = CONTESTANTS.len();
     (0..rounds)
         .map(|round| {
-            let mut times = [0.0; 4];
+            let mut times = [(0.0, 0.0); 4];
             for j in 0..k {
                 let i = (round + j) % k;
                 let (who, call) = CONTESTANTS[i];
-                times[i] = callers(call, x, expected, CALLS, who);
+                times[i] = callers(call, x, expected, CALLS, cores, who);
             }
             times
         })
@@ -294,7 +324,7 @@ fn main() {
     if !bench {
         // Smoke: every contestant on the 8 callers for a few calls, each latency row once.
         for (who, call) in CONTESTANTS {
-            callers(call, &x, expected, 3, who);
+            callers(call, &x, expected, 3, cores, who);
         }
         idle_latency(&x, expected, 1);
         busy_latency(&x, expected, 1);
@@ -315,13 +345,14 @@ fn main() {
     );
 
     let w11_n = rounds(121);
-    let times = w11_rounds(&x, expected, w11_n);
+    let times = w11_rounds(&x, expected, w11_n, cores);
     let wall: Vec<[f64; 3]> = (0..CONTESTANTS.len())
-        .map(|i| quartiles(&times.iter().map(|t| t[i]).collect::<Vec<_>>()))
+        .map(|i| quartiles(&times.iter().map(|t| t[i].0).collect::<Vec<_>>()))
         .collect();
     let ratios: Vec<Vec<f64>> = (0..CONTESTANTS.len())
-        .map(|i| times.iter().map(|t| t[i] / t[0]).collect())
+        .map(|i| times.iter().map(|t| t[i].0 / t[0].0).collect())
         .collect();
+    let serial_idle = quartiles(&times.iter().map(|t| t[0].1).collect::<Vec<_>>());
     let ratio: Vec<[f64; 3]> = ratios.iter().map(|r| quartiles(r)).collect();
     let ratio_ci: Vec<[f64; 2]> = ratios.iter().map(|r| median_ci(r)).collect();
     println!(
@@ -353,6 +384,16 @@ fn main() {
             format!("{:.3}x..{:.3}x", ratio_ci[i][0], ratio_ci[i][1]),
         );
     }
+
+    println!(
+        "  serial left the {cores} cores idle for {:.2}% of their time (middle half \
+         {:.2}%..{:.2}%), as its callers started and ended: no contestant can take less than \
+         about {:.3}x serial's time on these cores",
+        100.0 * serial_idle[1],
+        100.0 * serial_idle[0],
+        100.0 * serial_idle[2],
+        1.0 - serial_idle[1]
+    );
 
     let idle_n = rounds(1001);
     let busy_n = rounds(31);
@@ -392,9 +433,11 @@ fn main() {
         json,
         "{{\n  \"workload\": \"W11\",\n  \"callers\": {CALLERS},\n  \"calls\": {CALLS},\n  \
          \"n\": {N},\n  \"pool_threads\": {},\n  \"rayon_threads\": {},\n  \"target\": {TARGET},\n  \
-         \"quick\": {quick},\n  \"rounds\": {w11_n},\n  \"rows\": [",
+         \"quick\": {quick},\n  \"rounds\": {w11_n},\n  \"cores\": {cores},\n  \
+         \"serial_idle_share\": {},\n  \"rows\": [",
         pool.size(),
-        rayon::current_num_threads()
+        rayon::current_num_threads(),
+        ratio_triple(serial_idle)
     );
     for (i, (who, _)) in CONTESTANTS.iter().enumerate() {
         let _ = write!(

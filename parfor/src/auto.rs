@@ -51,8 +51,10 @@
 //!    its loops in the last 17 to 34 ms), which also counts this thread as a caller. It
 //!    asks even while step 5 keeps the loop serial, so that every thread calling such loops is
 //!    counted, and forks only with a limit above one: eight threads calling a library on two
-//!    cores all run serially, with no probe fork and no futile one. Shorter loops do not ask,
-//!    and stay a table look-up.
+//!    cores all run serially, with no probe fork and no futile one. A probe that falls due
+//!    while the limit is one is put off (it would time a loop that runs serially whatever it
+//!    found, and a reduction's probe builds its per-thread partial results). Shorter loops do
+//!    not ask, and stay a table look-up.
 //!
 //! So a loop pays at most about half of one fork-join for a probe (one call in 32), and a loop
 //! too small to gain pays a table look-up.
@@ -222,16 +224,32 @@ mod probe {
     pub(super) fn runs_serially(pool: &Pool, threads: usize, len: usize, key: usize) -> bool {
         let team = (pool as *const Pool as usize, threads);
         match memory::short(key, team, len) {
-            None => false,
-            Some(None) => true,
-            Some(Some(fork_len)) => {
+            memory::Known::Unknown => false,
+            memory::Known::Short => true,
+            memory::Known::Pays { fork_len } => {
                 let serial = serial_at_paying_length(pool, threads, len, fork_len);
                 if serial {
                     memory::count(key);
                 }
                 serial
             }
+            memory::Known::PaysProbeDue => {
+                let serial = census_leaves_one(pool, threads);
+                if serial {
+                    memory::postpone(key);
+                }
+                serial
+            }
         }
+    }
+
+    /// Whether the census leaves a loop one thread (and counts this thread as a caller): then a
+    /// probe that falls due is put off, since it would time a loop that runs serially whatever
+    /// it found, through the whole loop's machinery (a reduction's partial results included).
+    /// Out of line, as [`serial_at_paying_length`].
+    #[inline(never)]
+    fn census_leaves_one(pool: &Pool, threads: usize) -> bool {
+        pool.loop_team_limit(threads) == 1
     }
 
     /// The rest of [`runs_serially`] for a loop at least the paying length: asks the census,
@@ -463,30 +481,56 @@ mod probe {
             })
         }
 
-        /// What the memory knows of a loop of `len` of `body` on `team`, with no probe due:
-        /// `None`, nothing; `Some(None)`, that it is shorter than the paying length (and then
-        /// the call is counted, as [`recall`] counts it); `Some(Some(fork_len))`, that it is at
-        /// least that long, and the length from which it forks (the call is not counted: the
-        /// caller counts it with [`count`] if it decides from this answer).
+        /// What [`short`] knows of a loop.
+        pub(super) enum Known {
+            /// Nothing: another body or team, none yet, or a probe is due for a loop shorter
+            /// than the paying length.
+            Unknown,
+            /// Shorter than the paying length (the call is counted, as [`recall`] counts it).
+            Short,
+            /// At least the paying length, forked from `fork_len` (the call is not counted: the
+            /// caller counts it with [`count`] if it decides from this answer).
+            Pays { fork_len: usize },
+            /// At least the paying length, and a probe is due (not counted).
+            PaysProbeDue,
+        }
+
+        /// What the memory knows of a loop of `len` of `body` on `team`.
         #[inline]
-        pub(super) fn short(
-            body: usize,
-            team: (usize, usize),
-            len: usize,
-        ) -> Option<Option<usize>> {
+        pub(super) fn short(body: usize, team: (usize, usize), len: usize) -> Known {
             TABLE.with(|table| {
                 let cell = &table[slot(body)];
                 let mut entry = cell.get();
-                if !known(&entry, body, team, len) {
-                    return None;
+                if entry.body != body || entry.team != team {
+                    return Known::Unknown;
                 }
+                let due = !known(&entry, body, team, len);
                 if len >= entry.pays_from {
-                    return Some(Some(entry.fork_len));
+                    return if due {
+                        Known::PaysProbeDue
+                    } else {
+                        Known::Pays {
+                            fork_len: entry.fork_len,
+                        }
+                    };
+                }
+                if due {
+                    return Known::Unknown;
                 }
                 entry.calls += 1;
                 cell.set(entry);
-                Some(None)
+                Known::Short
             })
+        }
+
+        /// Puts off the probe due for `body`: the next comes after as many calls as usual.
+        pub(super) fn postpone(body: usize) {
+            TABLE.with(|table| {
+                let cell = &table[slot(body)];
+                let mut entry = cell.get();
+                entry.calls = 0;
+                cell.set(entry);
+            });
         }
 
         /// Counts a call decided from [`short`]'s answer for `body`.
