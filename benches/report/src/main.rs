@@ -459,6 +459,12 @@ struct Library {
     /// Per contestant (serial first): first quartile, median and third quartile of its wall
     /// time in ns and of its per-round ratio to serial.
     rows: Vec<(String, [f64; 3], [f64; 3])>,
+    /// Per contestant, a 95% confidence interval of its median ratio (when the benchmark
+    /// wrote one).
+    ratio_ci: Vec<Option<[f64; 2]>>,
+    /// The machine's cores and the quartiles of the serial contestant's idle share (when
+    /// written): the bound on what any contestant can gain.
+    serial_idle: Option<(u64, [f64; 3])>,
     region_ns: f64,
     idle_calls: u64,
     busy_calls: u64,
@@ -504,6 +510,16 @@ fn read_library(path: &Path) -> Option<Library> {
         target: json.get("target")?.as_f64()?,
         rounds: int(&json, "rounds")?,
         rows: rows(&json, "contestant", "wall_ns", "ratio")?,
+        ratio_ci: json
+            .get("rows")?
+            .as_array()?
+            .iter()
+            .map(|row| {
+                let ci = row.get("ratio_median_ci95")?.as_array()?;
+                Some([ci.first()?.as_f64()?, ci.get(1)?.as_f64()?])
+            })
+            .collect(),
+        serial_idle: int(&json, "cores").zip(json.get("serial_idle_share").and_then(read_triple)),
         region_ns: latency.get("region_ns")?.as_f64()?,
         idle_calls: int(latency, "idle_calls")?,
         busy_calls: int(latency, "busy_calls")?,
@@ -522,7 +538,10 @@ fn library_section(lib: &Library) -> (String, String) {
          `x[i]^2` over {} f64 through the global pool (workshare: {} threads; rayon: {} \
          threads). Total wall time of the {} x {} calls, released together, median and middle \
          half of {} paired rounds (the contestants back to back, order rotating; the ratio to \
-         serial taken within each round). Target: each workshare row at most {:.2}x serial.\n\n",
+         serial taken within each round; a 95% confidence interval of the median ratio from \
+         the rounds' order statistics, where written). Target: each workshare row at most \
+         {:.2}x serial, judged by that interval where written (`not resolved`: it contains \
+         the target).\n\n",
         lib.callers,
         lib.calls,
         lib.n,
@@ -535,24 +554,44 @@ fn library_section(lib: &Library) -> (String, String) {
     );
     let mut out = String::from(
         "| contestant | wall time (median) | middle half | vs serial (median) | middle half | \
-         target | met |\n|---|--:|--:|--:|--:|--:|---|\n",
+         95% CI of the median | target | met |\n|---|--:|--:|--:|--:|--:|--:|---|\n",
     );
-    for (who, wall, ratio) in &lib.rows {
+    for (i, (who, wall, ratio)) in lib.rows.iter().enumerate() {
+        let ci = lib.ratio_ci.get(i).copied().flatten();
         let (target, met) = if who.starts_with("workshare") {
-            let met = if ratio[1] <= lib.target { "yes" } else { "no" };
+            let met = match ci {
+                Some([_, hi]) if hi <= lib.target => "yes",
+                Some([lo, _]) if lo > lib.target => "no",
+                Some(_) => "not resolved",
+                None if ratio[1] <= lib.target => "yes",
+                None => "no",
+            };
             (format!("{:.2}x", lib.target), met)
         } else {
             (String::new(), "")
         };
+        let ci = ci.map_or(String::new(), |[lo, hi]| format!("{lo:.3}x-{hi:.3}x"));
         let _ = writeln!(
             out,
-            "| {who} | {} | {}-{} | {:.3}x | {:.3}x-{:.3}x | {target} | {met} |",
+            "| {who} | {} | {}-{} | {:.3}x | {:.3}x-{:.3}x | {ci} | {target} | {met} |",
             fmt_time(wall[1]),
             fmt_time(wall[0]),
             fmt_time(wall[2]),
             ratio[1],
             ratio[0],
             ratio[2]
+        );
+    }
+    if let Some((cores, idle)) = lib.serial_idle {
+        let _ = writeln!(
+            out,
+            "\nThe serial contestant left the {cores} cores idle for {:.2}% of their time \
+             (middle half {:.2}%-{:.2}%), while its callers started and ended: no contestant can \
+             take less than about {:.3}x serial's time on these cores.",
+            100.0 * idle[1],
+            100.0 * idle[0],
+            100.0 * idle[2],
+            1.0 - idle[1]
         );
     }
     let _ = write!(
@@ -1098,11 +1137,13 @@ mod tests {
   "target": 1,
   "quick": true,
   "rounds": 7,
+  "cores": 2,
+  "serial_idle_share": [0.0030, 0.0060, 0.0120],
   "rows": [
-    {"contestant": "serial", "wall_ns": [30000000.0, 35000000.0, 40000000.0], "ratio": [1.0000, 1.0000, 1.0000]},
-    {"contestant": "workshare Auto", "wall_ns": [28000000.0, 31500000.0, 33000000.0], "ratio": [0.8500, 0.9000, 0.9500]},
-    {"contestant": "workshare Static", "wall_ns": [36000000.0, 38500000.0, 41000000.0], "ratio": [1.0500, 1.1000, 1.1500]},
-    {"contestant": "rayon", "wall_ns": [100000000.0, 110000000.0, 120000000.0], "ratio": [2.9000, 3.1000, 3.3000]}
+    {"contestant": "serial", "wall_ns": [30000000.0, 35000000.0, 40000000.0], "ratio": [1.0000, 1.0000, 1.0000], "ratio_median_ci95": [1.0000, 1.0000]},
+    {"contestant": "workshare Auto", "wall_ns": [28000000.0, 31500000.0, 33000000.0], "ratio": [0.8500, 0.9000, 0.9500], "ratio_median_ci95": [0.8800, 0.9300]},
+    {"contestant": "workshare Static", "wall_ns": [36000000.0, 38500000.0, 41000000.0], "ratio": [1.0500, 1.1000, 1.1500], "ratio_median_ci95": [0.9900, 1.1200]},
+    {"contestant": "rayon", "wall_ns": [100000000.0, 110000000.0, 120000000.0], "ratio": [2.9000, 3.1000, 3.3000], "ratio_median_ci95": [3.0000, 3.2000]}
   ],
   "latency": {
     "region_ns": 50000000,
@@ -1124,20 +1165,25 @@ mod tests {
         assert!(intro.contains("8 outside threads each call"), "{intro}");
         assert!(intro.contains("at most 1.00x serial"), "{intro}");
         assert!(
-            t.contains("| serial | 35.0 ms | 30.0 ms-40.0 ms | 1.000x | 1.000x-1.000x |  |  |"),
+            t.contains("| serial | 35.0 ms | 30.0 ms-40.0 ms | 1.000x | 1.000x-1.000x | 1.000x-1.000x |  |  |"),
             "{t}"
         );
         assert!(
             t.contains(
-                "| workshare Auto | 31.5 ms | 28.0 ms-33.0 ms | 0.900x | 0.850x-0.950x | 1.00x | yes |"
+                "| workshare Auto | 31.5 ms | 28.0 ms-33.0 ms | 0.900x | 0.850x-0.950x | 0.880x-0.930x | 1.00x | yes |"
             ),
             "{t}"
         );
         assert!(
-            t.contains("| workshare Static | 38.5 ms | 36.0 ms-41.0 ms | 1.100x | 1.050x-1.150x | 1.00x | no |"),
+            t.contains("| workshare Static | 38.5 ms | 36.0 ms-41.0 ms | 1.100x | 1.050x-1.150x | 0.990x-1.120x | 1.00x | not resolved |"),
             "{t}"
         );
         assert!(t.contains("| rayon | 110 ms |"), "{t}");
+        assert!(
+            t.contains("idle for 0.60% of their time (middle half 0.30%-1.20%)"),
+            "{t}"
+        );
+        assert!(t.contains("about 0.994x serial"), "{t}");
         assert!(
             t.contains(
                 "| workshare Auto | 6.50 µs | 6.00 µs-7.00 µs | 10.2 µs | 9.80 µs-11.0 µs |"
