@@ -321,6 +321,7 @@ impl Census {
         }
         // Relaxed throughout: the count is an estimate that orders no other memory.
         let mut word = self.word.load(Ordering::Relaxed);
+        let mut registered_now = false;
         // Registered in an earlier window (modulo 2^32), not in this one or a later one (a
         // registration counted in the window of another thread's later clock read).
         if (window.wrapping_sub(s.registered) as i32) > 0 {
@@ -354,6 +355,7 @@ impl Census {
                 }
             }
             s.registered = counted_in;
+            registered_now = true;
             // Gone with the thread's other thread-locals (a loop called from a thread-local's
             // destructor after that): then the registration just runs out with its windows.
             let _ = LEAVE.try_with(|leave| {
@@ -380,8 +382,17 @@ impl Census {
         s.callers = callers.max(1);
         // One caller: sample again after a few calls. Several: on the next call, so that a
         // thread that pauses never keeps a team limit of a busy past (these calls run
-        // serially, and a clock read is a small share of a loop long enough to fork).
-        s.countdown = if s.callers == 1 { SAMPLE_EVERY - 1 } else { 0 };
+        // serially, and a clock read is a small share of a loop long enough to fork). And on
+        // the next call after registering, whatever the count: a thread that registers first
+        // in a window, or first of all (a new thread, as callers start one after another),
+        // saw none of the others that register just after it, and would otherwise fork its
+        // next few calls onto cores that they need (measured on W11: the first caller of each
+        // run forked its first eight calls while another caller was already running).
+        s.countdown = if s.callers == 1 && !registered_now {
+            SAMPLE_EVERY - 1
+        } else {
+            0
+        };
         s
     }
 }
@@ -493,6 +504,37 @@ mod tests {
             // Two, unless a window passed between the registrations and the sample (then one).
             assert!((1..=2).contains(&counted), "{counted}");
         });
+    }
+
+    /// A thread that has just registered alone samples again on its next call: another caller
+    /// that registered in between is seen at once, not after the countdown of a lone caller.
+    #[test]
+    #[cfg_attr(miri, ignore)]
+    fn a_thread_that_registered_alone_samples_again_on_its_next_call() {
+        let mut tries = Vec::new();
+        for _ in 0..5 {
+            let census = Census::new();
+            let (registered, sampled) = (Barrier::new(2), Barrier::new(2));
+            let (first, next) = std::thread::scope(|s| {
+                let first = census.callers();
+                s.spawn(|| {
+                    census.callers();
+                    registered.wait();
+                    // Alive (counted) until the other has sampled.
+                    sampled.wait();
+                });
+                registered.wait();
+                let next = census.callers();
+                sampled.wait();
+                (first, next)
+            });
+            // Unless two windows passed between the registrations and the sample.
+            if (first, next) == (1, 2) {
+                return;
+            }
+            tries.push((first, next));
+        }
+        panic!("the next call did not see the second caller: {tries:?}");
     }
 
     /// A thread whose clock read lagged the census word is counted in the word's window, once:
