@@ -71,25 +71,39 @@ use std::sync::OnceLock;
 #[cfg(not(loom))]
 const WINDOW_SHIFT: u32 = 24;
 
-/// Nanoseconds on the census's monotonic clock, from an arbitrary start. On Linux, the kernel's
-/// coarse monotonic clock (`CLOCK_MONOTONIC_COARSE`: about 9 ns a read on the 2-core machine of
-/// BENCHMARKS.md, against 68 ns for `Instant::now`, at the resolution of the kernel's tick, 1 to
-/// 10 ms). Elsewhere, and under Miri, `Instant`.
+/// `call` (`clock_gettime` or `clock_getres`) on the kernel's coarse monotonic clock, in ns;
+/// `None` if it failed.
 #[cfg(all(not(loom), any(target_os = "linux", target_os = "android"), not(miri)))]
 #[inline]
-fn clock_ns() -> u64 {
+fn coarse_clock(
+    call: unsafe extern "C" fn(libc::clockid_t, *mut libc::timespec) -> libc::c_int,
+) -> Option<u64> {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
-    // SAFETY: `ts` is a valid, writable `timespec` for the whole call, and `clock_gettime`
-    // writes nothing else. The coarse clock exists on every kernel Rust supports (Linux 2.6.32
-    // and later), so the call does not fail; if it did, `ts` would stay zero and the census
-    // would see one long window, never a wrong result (the census changes no result).
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
-    (ts.tv_sec as u64)
-        .wrapping_mul(1_000_000_000)
-        .wrapping_add(ts.tv_nsec as u64)
+    // SAFETY: `call` is `clock_gettime` or `clock_getres`, which write one `timespec` through
+    // the pointer and nothing else; `ts` is a valid, writable `timespec` for the whole call.
+    if unsafe { call(libc::CLOCK_MONOTONIC_COARSE, &mut ts) } != 0 {
+        return None;
+    }
+    Some(
+        (ts.tv_sec as u64)
+            .saturating_mul(1_000_000_000)
+            .saturating_add(ts.tv_nsec as u64),
+    )
+}
+
+/// Nanoseconds on the census's monotonic clock, from an arbitrary start. On Linux, the kernel's
+/// coarse monotonic clock (`CLOCK_MONOTONIC_COARSE`: about 9 ns a read on the 2-core machine of
+/// BENCHMARKS.md, against 68 ns for `Instant::now`, at the resolution of the kernel's tick, 1 to
+/// 10 ms). Elsewhere, and under Miri, `Instant`. The coarse clock exists on every kernel Rust
+/// supports (Linux 2.6.32 and later); if its read failed, the census would see one long window
+/// (a constant clock), never a wrong result (the census changes no result).
+#[cfg(all(not(loom), any(target_os = "linux", target_os = "android"), not(miri)))]
+#[inline]
+fn clock_ns() -> u64 {
+    coarse_clock(libc::clock_gettime).unwrap_or(0)
 }
 
 /// Nanoseconds on the census's monotonic clock, from an arbitrary start (`Instant`).
@@ -109,17 +123,7 @@ fn clock_ns() -> u64 {
 /// The resolution of [`clock_ns`]'s clock in ns (0: unknown, taken as fine).
 #[cfg(all(not(loom), any(target_os = "linux", target_os = "android"), not(miri)))]
 fn clock_tick_ns() -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: as in `clock_ns`: `ts` is valid and writable, and nothing else is written.
-    if unsafe { libc::clock_getres(libc::CLOCK_MONOTONIC_COARSE, &mut ts) } != 0 {
-        return 0;
-    }
-    (ts.tv_sec as u64)
-        .saturating_mul(1_000_000_000)
-        .saturating_add(ts.tv_nsec as u64)
+    coarse_clock(libc::clock_getres).unwrap_or(0)
 }
 
 /// The resolution of [`clock_ns`]'s clock in ns (`Instant`'s: fine).
