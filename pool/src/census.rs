@@ -1,57 +1,57 @@
 //! How many threads are calling a pool's loops at about the same time: the *census* that caps a
 //! loop's team when callers alone fill the pool's threads.
 //!
-//! A loop forks a region of independent shares with whatever workers are idle. When more
-//! threads call loops at once than the pool has threads (eight threads calling a library on two
-//! cores), an idle worker is not an idle core: every core already runs a caller, and a worker
-//! that helps one caller takes its core from another, so the fork costs a wake-up and two
-//! context switches and gains nothing. Each caller sees only its own fork, which looks like a
-//! gain from where it stands (its worker helped), so the signal has to be shared.
+//! A loop forks a region of independent shares with whatever workers are idle. When more threads
+//! call loops at once than the pool has threads (eight threads calling a library on two cores), an
+//! idle worker is not an idle core: every core already runs a caller, and a worker that helps one
+//! caller takes its core from another, so the fork costs a wake-up and two context switches and
+//! gains nothing. Each caller sees only its own fork, which looks like a gain from where it stands
+//! (its worker helped), so the signal has to be shared.
 //!
-//! The census counts the threads that called a loop of the pool in the current *window* of
-//! about 16.8 ms (`2^WINDOW_SHIFT` ns) and in the one before. A loop's team is then at most the
-//! pool's size divided by that count (at least one thread): one caller keeps the whole pool,
-//! two callers of a 16-thread pool get up to eight threads each, and eight callers of a
-//! 2-thread pool run their loops on their own threads. While the count fills the pool, idle
-//! workers also sleep at once instead of spinning (`crowded`): no fork is coming that they
-//! could help, and a spinning worker takes a core from a caller.
+//! The census counts the threads that called a loop of the pool in the current *window* of about
+//! 16.8 ms (`2^WINDOW_SHIFT` ns) and in the one before. A loop's team is then at most the pool's
+//! size divided by that count (at least one thread): one caller keeps the whole pool, two callers
+//! of a 16-thread pool get up to eight threads each, and eight callers of a 2-thread pool run their
+//! loops on their own threads. While the count fills the pool, idle workers also sleep at once
+//! instead of spinning (`crowded`): no fork is coming that they could help, and a spinning worker
+//! takes a core from a caller.
 //!
-//! **Why windows this long.** A caller is counted only in windows in which it runs, and a
-//! runnable caller waits for its core while the others sharing that core run their time
-//! slices. The kernel preempts at its tick (4 ms at the common 250 Hz), so with eight callers on
-//! two cores (four to a core) a caller waits about 12 ms between its slices. The current and
-//! the previous window together reach back between one and two windows, so a window must be
-//! longer than that wait: otherwise a caller that counted itself alone forked onto a worker
-//! whose core another caller needed. Counted on W11's calls in a separate program (8,000 calls
-//! per run, the regions the pool's worker joined, from the pool's statistics): windows of 1 ms left 80 to 200 such forks per run, 4.2 ms windows a median
-//! of 74 (`Auto`) and 180 (`Static`, the tail's forks included), 8.4 ms windows 22 and 88, and
-//! 16.8 ms windows 13 and 72, most of them in the run's tail, where they gain (below). Where
-//! the kernel's tick is longer than a window, windows are a tick long at least
-//! ([`window_shift`]).
+//! **Why windows this long.** A caller is counted only in windows in which it runs, and a runnable
+//! caller waits for its core while the others sharing that core run their time slices. The kernel
+//! preempts at its tick (4 ms at the common 250 Hz), so with eight callers on two cores (four to a
+//! core) a caller waits about 12 ms between its slices. The current and the previous window
+//! together reach back between one and two windows, so a window must be longer than that wait:
+//! otherwise a caller that counted itself alone forked onto a worker whose core another caller
+//! needed. Counted on W11's calls in a separate program (8,000 calls per run, the regions the
+//! pool's worker joined, from the pool's statistics): windows of 1 ms left 80 to 200 such forks per
+//! run, 4.2 ms windows a median of 74 (`Auto`) and 180 (`Static`, the tail's forks included),
+//! 8.4 ms windows 22 and 88, and 16.8 ms windows 13 and 72, most of them in the run's tail, where a
+//! core is idle (below; on that VM the first wake-up there costs tens of microseconds,
+//! BENCHMARKS.md). Where the kernel's tick is longer than a window, windows are a tick long at
+//! least ([`window_shift`]).
 //!
 //! **Cost.** A thread that counted itself alone samples the census on one loop call in
-//! [`SAMPLE_EVERY`] (a clock read and a load of the census word) and uses that sample in
-//! between, so one caller's fork-join pays a thread-local countdown. A thread that counted
-//! others samples on every call, so a thread that pauses never keeps a limit from a busy
-//! past; its loops run serially then. The clock is the kernel's coarse one ([`clock_ns`]),
-//! which reads the time of the last tick without the time-stamp counter: about 9 ns against
-//! 68 ns for `Instant::now` on the 2-core machine of BENCHMARKS.md (W11's callers, crowded,
-//! pay it on every call). A thread registers once per window (a compare-and-swap
-//! on the census word), so the word's cache line moves between cores a few times per window,
-//! not on every call.
+//! [`SAMPLE_EVERY`] (a clock read and a load of the census word) and uses that sample in between,
+//! so one caller's fork-join pays a thread-local countdown. A thread that counted others samples on
+//! every call, so a thread that pauses never keeps a limit from a busy past; its loops run serially
+//! then. The clock is the kernel's coarse one ([`clock_ns`]), which reads the time of the last tick
+//! without the time-stamp counter: about 9 ns against 68 ns for `Instant::now` on the 2-core
+//! machine of BENCHMARKS.md (W11's callers, crowded, pay it on every call). A thread registers once
+//! per window (a compare-and-swap on the census word), so the word's cache line moves between cores
+//! a few times per window, not on every call.
 //!
-//! **What it counts.** Threads that *called*, not threads that are inside a loop now: a caller
-//! that stays alive but stops calling still counts until its window and the next are over (at
-//! most about 34 ms), and a thread that calls loops now and then counts in the windows in which
-//! it samples. A thread that *exits* takes its count back at once (a thread-local's destructor,
-//! [`Leave`]): when eight callers end, the thread that joined them, or the last one still
-//! running, gets the whole pool at its next loop (the tail of W11's run, when the last caller
-//! forks onto the core that the others left idle). It is an estimate: it can make a loop's team
-//! smaller than the idle workers would allow, never larger, and it never changes a result (a loop's results do not depend on its
-//! team). Counting exactly who is inside a loop would cost every call two atomic operations on
-//! one shared cache line, about 130 ns each time two cores take turns (1.5% of a W11 call,
-//! more than W11's whole margin). Under loom there is no clock, and the census always counts
-//! one caller.
+//! **What it counts.** Threads that *called*, not threads that are inside a loop now: a caller that
+//! stays alive but stops calling still counts until its window and the next are over (at most about
+//! 34 ms), and a thread that calls loops now and then counts in the windows in which it samples. A
+//! thread that *exits* takes its count back at once (a thread-local's destructor, [`Leave`], one
+//! per pool in the last [`REMEMBERED`] it called): when eight callers end, the thread that joined
+//! them, or the last one still running, gets the whole pool at its next loop (the tail of W11's
+//! run, when the last caller forks onto the core that the others left idle). It is an estimate: it
+//! can make a loop's team smaller than the idle workers would allow, never larger, and it never
+//! changes a result (a loop's results do not depend on its team). Counting exactly who is inside a
+//! loop would cost every call two atomic operations on one shared cache line, about 130 ns each
+//! time two cores take turns (1.5% of a W11 call, more than W11's whole margin). Under loom there
+//! is no clock, and the census always counts one caller.
 
 // `std`'s types, not `crate::sync`'s: the census orders no memory and has no loom model (under
 // loom it counts one caller and holds nothing).
@@ -167,9 +167,9 @@ pub(crate) struct Census {
     word: Arc<CachePadded<AtomicU64>>,
 }
 
-/// A thread's last registration, taken back when the thread exits: a caller that has ended is
-/// not counted for the rest of its windows, so a thread that outlives the others (the last of
-/// eight callers, or the thread that joined them) gets the whole pool at once.
+/// A thread's last registration in one census, taken back when the thread exits: a caller that
+/// has ended is not counted for the rest of its windows, so a thread that outlives the others
+/// (the last of eight callers, or the thread that joined them) gets the whole pool at once.
 #[cfg(not(loom))]
 struct Leave {
     /// The census word the thread last registered in (none yet).
@@ -210,6 +210,55 @@ impl Drop for Leave {
     }
 }
 
+/// How many pools' registrations a thread remembers. A thread that calls the loops of more
+/// pools than this in turn may be counted twice in a window by one of them (a smaller team,
+/// never a wrong result), and is not taken back from it when it exits (its count runs out with
+/// its windows).
+#[cfg(not(loom))]
+const REMEMBERED: usize = 4;
+
+/// A thread's last registration in each of the last [`REMEMBERED`] censuses it registered in:
+/// where it was registered when it comes back to a pool after calling another pool's loops (so
+/// that switching pools does not register it again in the same window), and what its exit
+/// takes back from each.
+#[cfg(not(loom))]
+struct Registrations {
+    /// The registrations, the most recent first.
+    slots: [Leave; REMEMBERED],
+}
+
+#[cfg(not(loom))]
+impl Registrations {
+    /// The window in which this thread last registered in `word`'s census, if remembered.
+    fn window_in(&self, word: &Arc<CachePadded<AtomicU64>>) -> Option<u32> {
+        self.slots
+            .iter()
+            .find(|slot| slot.word.as_ref().is_some_and(|w| Arc::ptr_eq(w, word)))
+            .map(|slot| slot.window)
+    }
+
+    /// Records a registration in `word`'s census, counted in window `counted_in`.
+    fn record(&mut self, word: &Arc<CachePadded<AtomicU64>>, counted_in: u32) {
+        let found = self
+            .slots
+            .iter()
+            .position(|slot| slot.word.as_ref().is_some_and(|w| Arc::ptr_eq(w, word)));
+        // This census's slot, or the least recent one, moved to the front.
+        let at = found.unwrap_or(REMEMBERED - 1);
+        self.slots[..=at].rotate_right(1);
+        let slot = &mut self.slots[0];
+        if found.is_some() {
+            slot.also_previous = slot.window.wrapping_add(1) == counted_in;
+        } else {
+            // Forgotten, not taken back: the thread still runs, and its count in that census
+            // runs out with its windows.
+            slot.word = Some(Arc::clone(word));
+            slot.also_previous = false;
+        }
+        slot.window = counted_in;
+    }
+}
+
 /// What a thread knows of the census of the pool it last sampled.
 #[cfg(not(loom))]
 #[derive(Clone, Copy)]
@@ -231,9 +280,12 @@ std::thread_local! {
         Cell::new(Seen { census: 0, countdown: 0, registered: 0, callers: 1 })
     };
     /// Apart from `SEEN`, whose look-up on every loop call stays free of a destructor's
-    /// registration check: this one is touched once per window.
-    static LEAVE: RefCell<Leave> = const {
-        RefCell::new(Leave { word: None, window: 0, also_previous: false })
+    /// registration check: this one is touched once per window, and when the thread turns to
+    /// another pool's loops.
+    static REGISTRATIONS: RefCell<Registrations> = const {
+        RefCell::new(Registrations {
+            slots: [const { Leave { word: None, window: 0, also_previous: false } }; REMEMBERED],
+        })
     };
 }
 
@@ -312,14 +364,22 @@ impl Census {
     #[cold]
     fn sample(&self, mut s: Seen, me: usize) -> Seen {
         let now = clock_ns().wrapping_sub(self.epoch) >> self.shift;
-        // Wraps after 2^54 ns (208 days) at the shortest windows; the comparisons below are
-        // modulo 2^32 windows.
+        // Wraps after 2^32 windows (over two years of 16.8 ms windows); the comparisons below
+        // are modulo 2^32 windows.
         let window = now as u32;
         if s.census != me {
+            // Back to this pool after another one's loops, or here for the first time. Gone with
+            // the thread's other thread-locals (a loop called from a thread-local's destructor
+            // after that): then it registers again, at worst counted twice in this window.
+            let registered = REGISTRATIONS
+                .try_with(|regs| regs.borrow().window_in(&self.word))
+                .ok()
+                .flatten()
+                .unwrap_or(window.wrapping_sub(1));
             s = Seen {
                 census: me,
                 countdown: 0,
-                registered: window.wrapping_sub(1),
+                registered,
                 callers: 1,
             };
         }
@@ -362,18 +422,7 @@ impl Census {
             registered_now = true;
             // Gone with the thread's other thread-locals (a loop called from a thread-local's
             // destructor after that): then the registration just runs out with its windows.
-            let _ = LEAVE.try_with(|leave| {
-                let mut leave = leave.borrow_mut();
-                let same = leave
-                    .word
-                    .as_ref()
-                    .is_some_and(|w| Arc::ptr_eq(w, &self.word));
-                leave.also_previous = same && leave.window.wrapping_add(1) == counted_in;
-                if !same {
-                    leave.word = Some(Arc::clone(&self.word));
-                }
-                leave.window = counted_in;
-            });
+            let _ = REGISTRATIONS.try_with(|regs| regs.borrow_mut().record(&self.word, counted_in));
         }
         let (at, current, previous) = unpack(word);
         let callers = if at == window || (at.wrapping_sub(window) as i32) > 0 {
@@ -539,6 +588,34 @@ mod tests {
             tries.push((first, next));
         }
         panic!("the next call did not see the second caller: {tries:?}");
+    }
+
+    /// A thread that calls the loops of two pools in turn is one caller of each, however often
+    /// it switches (it was registered again on every switch, so each pool soon counted dozens
+    /// of callers and ran every loop on one thread); and when it exits, it is taken back from
+    /// both.
+    #[test]
+    fn a_thread_switching_between_pools_is_one_caller_of_each() {
+        let (a, b) = (Census::new(), Census::new());
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                for _ in 0..100 {
+                    a.callers();
+                    b.callers();
+                }
+                // Fresh samples of each (a lone caller's countdown runs first).
+                assert_eq!(after_countdown(&a), 1, "pool a");
+                assert_eq!(after_countdown(&b), 1, "pool b");
+            })
+            // Joined (not only the scope's end): its thread-locals' destructors have run.
+            .join()
+            .unwrap();
+        });
+        // Exited: neither counts it any more.
+        for census in [&a, &b] {
+            let (_, current, previous) = unpack(census.word.load(Ordering::Relaxed));
+            assert_eq!((current, previous), (0, 0));
+        }
     }
 
     /// A thread whose clock read lagged the census word is counted in the word's window, once:
