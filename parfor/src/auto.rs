@@ -451,13 +451,19 @@ mod probe {
         /// Whether `entry` is `body`'s on `team` and no probe is due for a loop of `len`.
         #[inline]
         fn known(entry: &Entry, body: usize, team: (usize, usize), len: usize) -> bool {
+            entry.body == body && entry.team == team && !probe_due(entry, len)
+        }
+
+        /// Whether a probe is due for a loop of `len` with `entry`'s body and team.
+        #[inline]
+        fn probe_due(entry: &Entry, len: usize) -> bool {
             let far = len < entry.fork_len / 8;
             let due = if far {
                 super::REMEASURE_FAR
             } else {
                 super::REMEASURE
             } << entry.backoff;
-            entry.body == body && entry.team == team && entry.calls < due
+            entry.calls >= due
         }
 
         /// The remembered shortest loop of `body` on `team` to fork, and the shortest that
@@ -504,7 +510,7 @@ mod probe {
                 if entry.body != body || entry.team != team {
                     return Known::Unknown;
                 }
-                let due = !known(&entry, body, team, len);
+                let due = probe_due(&entry, len);
                 if len >= entry.pays_from {
                     return if due {
                         Known::PaysProbeDue

@@ -35,8 +35,8 @@
 //! so one caller's fork-join pays a thread-local countdown. A thread that counted others samples on
 //! every call, so a thread that pauses never keeps a limit from a busy past; its loops run serially
 //! then. The clock is the kernel's coarse one ([`clock_ns`]), which reads the time of the last tick
-//! without the time-stamp counter: about 9 ns against 68 ns for `Instant::now` on the 2-core
-//! machine of BENCHMARKS.md (W11's callers, crowded, pay it on every call). A thread registers once
+//! without the time-stamp counter, several times cheaper than `Instant::now` (W11's callers,
+//! crowded, pay it on every call; measured only in a separate program). A thread registers once
 //! per window (a compare-and-swap on the census word), so the word's cache line moves between cores
 //! a few times per window, not on every call.
 //!
@@ -95,9 +95,9 @@ fn coarse_clock(
 }
 
 /// Nanoseconds on the census's monotonic clock, from an arbitrary start. On Linux, the kernel's
-/// coarse monotonic clock (`CLOCK_MONOTONIC_COARSE`: about 9 ns a read on the 2-core machine of
-/// BENCHMARKS.md, against 68 ns for `Instant::now`, at the resolution of the kernel's tick, 1 to
-/// 10 ms). Elsewhere, and under Miri, `Instant`. The coarse clock exists on every kernel Rust
+/// coarse monotonic clock (`CLOCK_MONOTONIC_COARSE`: the time of the last tick, without the
+/// time-stamp counter, so at the resolution of the kernel's tick, 1 to 10 ms). Elsewhere, and
+/// under Miri, `Instant`. The coarse clock exists on every kernel Rust
 /// supports (Linux 2.6.32 and later); if its read failed, the census would see one long window
 /// (a constant clock), never a wrong result (the census changes no result).
 #[cfg(all(not(loom), any(target_os = "linux", target_os = "android"), not(miri)))]
@@ -231,18 +231,19 @@ struct Registrations {
 impl Registrations {
     /// The window in which this thread last registered in `word`'s census, if remembered.
     fn window_in(&self, word: &Arc<CachePadded<AtomicU64>>) -> Option<u32> {
+        self.position(word).map(|at| self.slots[at].window)
+    }
+
+    /// The slot of `word`'s census, if remembered.
+    fn position(&self, word: &Arc<CachePadded<AtomicU64>>) -> Option<usize> {
         self.slots
             .iter()
-            .find(|slot| slot.word.as_ref().is_some_and(|w| Arc::ptr_eq(w, word)))
-            .map(|slot| slot.window)
+            .position(|slot| slot.word.as_ref().is_some_and(|w| Arc::ptr_eq(w, word)))
     }
 
     /// Records a registration in `word`'s census, counted in window `counted_in`.
     fn record(&mut self, word: &Arc<CachePadded<AtomicU64>>, counted_in: u32) {
-        let found = self
-            .slots
-            .iter()
-            .position(|slot| slot.word.as_ref().is_some_and(|w| Arc::ptr_eq(w, word)));
+        let found = self.position(word);
         // This census's slot, or the least recent one, moved to the front.
         let at = found.unwrap_or(REMEMBERED - 1);
         self.slots[..=at].rotate_right(1);
